@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before the demo or the tests, idempotent:
+#   - ZooKeeper 3.8 and Dovecot from Debian packages (installed, never started
+#     as system services: the project runs private instances on 127.0.0.1),
+#   - the compiled CLI (dist/), and the generated fixture mailboxes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
+command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages: ${need[*]}; run as root or install them" >&2
+    exit 2
+  fi
+  echo "setup: installing ${need[*]} from Debian packages"
+  # A policy-rc.d that says 101 stops the packages' init scripts from starting
+  # system-wide daemons (dovecot would listen on every interface otherwise).
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+[ -f dist/src/cli/main.js ] && [ "${SPAMZK_SKIP_BUILD:-0}" = 1 ] || npx tsc -p tsconfig.json
+
+# Generated fixtures (not committed): the SpamAssassin TEST split as a mailbox.
+if [ -f dist/scripts/build-corpus-fixture.js ]; then
+  node dist/scripts/build-corpus-fixture.js --if-missing
+fi

@@ -1,0 +1,11 @@
+/** The classifier's protocol. It knows nothing of ZooKeeper, IMAP or batches. */
+
+export type VerdictLabel = 'spam' | 'ham' | 'unsure';
+
+export interface Verdict {
+  readonly label: VerdictLabel;
+  /** Spam probability in [0, 1]. */
+  readonly score: number;
+  /** Why the verdict was reached from partial input (size cap hit, undecodable part...). */
+  readonly notes?: readonly string[];
+}

@@ -1,0 +1,38 @@
+/**
+ * The `spamzk` command line. Each command lives in its own module under
+ * ./commands and registers itself on the program; this file only wires them.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { EXIT } from './exit-codes.js';
+
+function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/src/cli -> package root
+  const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('spamzk')
+    .description('Classify an inbox as spam or ham on a fleet of processors coordinated by ZooKeeper')
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw err;
+  }
+}
