@@ -1,0 +1,90 @@
+/**
+ * What the report is built from. The pipeline gathers it from ZooKeeper (job
+ * spec, done markers, events, quarantine) and from the source (labels); the
+ * report module only shapes and renders it.
+ */
+
+export type ReportVerdictLabel = 'spam' | 'ham' | 'unsure';
+
+/** One message's committed outcome. Exactly one per message key of the job. */
+export type MessageOutcome =
+  | {
+      readonly key: number;
+      readonly batch: number;
+      readonly processor: string;
+      readonly verdict: ReportVerdictLabel;
+      /** Spam probability in [0, 1]. */
+      readonly score: number;
+      /** Known for labelled fixtures. */
+      readonly label?: 'spam' | 'ham';
+      /** Set when the verdict came from partial input (size cap, undecodable part). */
+      readonly note?: string;
+    }
+  | {
+      readonly key: number;
+      readonly batch: number;
+      readonly processor: string;
+      readonly verdict: 'failed';
+      /** Why this message could not be classified (malformed, vanished from the mailbox...). */
+      readonly reason: string;
+      readonly label?: 'spam' | 'ham';
+    };
+
+export interface BatchCommit {
+  readonly batch: number;
+  readonly first: number;
+  readonly last: number;
+  readonly messages: number;
+  readonly processor: string;
+  /** Sequence number of the claim znode that committed it. */
+  readonly claimSeq: number;
+  /** How many claims this batch took (1 on the normal path). */
+  readonly attempts: number;
+  /** Commit time (ZooKeeper mtime of the done marker), ms since the epoch. */
+  readonly committedAt: number;
+  /** Time from claim to commit, ms. */
+  readonly durationMs: number;
+}
+
+export interface ReclaimEvent {
+  readonly batch: number;
+  /** The processor whose claim was taken away. */
+  readonly fromProcessor: string;
+  readonly byProcessor: string;
+  readonly reason: 'stale' | 'session-expired' | string;
+  readonly at: number;
+}
+
+export interface FencedCommitEvent {
+  readonly batch: number;
+  readonly processor: string;
+  readonly claimSeq: number;
+  readonly at: number;
+}
+
+export interface QuarantinedBatch {
+  readonly batch: number;
+  readonly first: number;
+  readonly last: number;
+  readonly attempts: number;
+  readonly lastError: string;
+}
+
+export interface ReportInput {
+  readonly job: {
+    readonly jobId: string;
+    readonly source: string;
+    readonly modelId: string;
+    readonly batchSize: number;
+    readonly batches: number;
+    readonly createdAt: number;
+    readonly complete: boolean;
+  };
+  readonly outcomes: readonly MessageOutcome[];
+  readonly commits: readonly BatchCommit[];
+  readonly reclaims: readonly ReclaimEvent[];
+  readonly fencedCommits: readonly FencedCommitEvent[];
+  readonly quarantined: readonly QuarantinedBatch[];
+  /** Longest event-loop stall per processor, ms, when measured. */
+  readonly eventLoopStallMs?: Readonly<Record<string, number>>;
+}
