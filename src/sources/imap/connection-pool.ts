@@ -1,0 +1,67 @@
+/**
+ * At most `limit` connections of one source: an idle one is reused, a broken
+ * one is discarded (and its account slot freed), and a caller waits when all
+ * are busy.
+ */
+import { closeConnection, type ImapConnection } from './connection.js';
+
+type Connect = (number: number) => Promise<ImapConnection>;
+
+export class ConnectionPool {
+  readonly #idle: ImapConnection[] = [];
+  readonly #waiters: Array<() => void> = [];
+  readonly #closing = new Set<Promise<void>>();
+  #open = 0;
+  #numbered = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly connect: Connect,
+  ) {}
+
+  /** An idle live connection, a new one if under the limit, or the next one released. */
+  async take(): Promise<ImapConnection> {
+    for (;;) {
+      const idle = this.#idle.pop();
+      if (idle) {
+        if (!idle.broken) return idle;
+        this.discard(idle);
+        continue;
+      }
+      if (this.#open < this.limit) {
+        this.#open++;
+        try {
+          return await this.connect(++this.#numbered);
+        } catch (err) {
+          this.#open--;
+          this.#wakeOne();
+          throw err;
+        }
+      }
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  give(conn: ImapConnection): void {
+    if (conn.broken) return this.discard(conn);
+    this.#idle.push(conn);
+    this.#wakeOne();
+  }
+
+  discard(conn: ImapConnection): void {
+    this.#open--;
+    const closing = closeConnection(conn).finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
+    this.#wakeOne();
+  }
+
+  /** Logs out every idle connection; call once no operation is in flight. */
+  async closeAll(): Promise<void> {
+    for (const conn of this.#idle.splice(0)) this.discard(conn);
+    await Promise.allSettled([...this.#closing]);
+  }
+
+  #wakeOne(): void {
+    this.#waiters.shift()?.();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * IMAP source options and the translation of a `imap(s)://user@host:port/Mailbox`
+ * URL into imapflow settings. TLS is verified by default; the only ways around
+ * it are explicit: a CA file (a private server's own CA), `insecure` (loud), or
+ * `allowPlaintext` (loopback only, for tests).
+ */
+import { readFileSync } from 'node:fs';
+import type { ImapFlowOptions } from 'imapflow';
+import { SourceLocationError } from '../errors.js';
+import type { Secret } from '../secret.js';
+
+export type WriteBackMode = 'off' | 'keywords' | 'move';
+
+export interface ImapObserver {
+  /** Before each IMAP command that goes through the rate limiter (after waiting for it). */
+  onRequest?(info: { kind: 'search' | 'fetch' | 'store' | 'move'; at: number; connection: number }): void;
+  /** Each message as it arrives (counts progress; called synchronously from the fetch loop). */
+  onFetched?(info: { key: number; bytes: number; connection: number }): void;
+  /** A connection was lost or failed; a fresh one follows after `delayMs`. */
+  onReconnect?(info: { attempt: number; delayMs: number; error: Error }): void;
+}
+
+export interface ImapSourceOptions {
+  /** `imaps://user@host:993/INBOX` (implicit TLS) or `imap://user@host:143/INBOX` (STARTTLS). No password in it. */
+  url: string;
+  password: Secret;
+  /** PEM file of the CA (or self-signed certificate) to trust instead of the system store. */
+  caFile?: string;
+  /** Accept any certificate. For throwaway test servers only: a warning is printed every time. */
+  insecure?: boolean;
+  /** `imap://` without STARTTLS; refused unless the host is a loopback address. */
+  allowPlaintext?: boolean;
+  /** Connections this source may open (default 4). The per-account cap is the first source's value; at most 15 (Gmail's limit). */
+  maxConnections?: number;
+  /** IMAP commands per second per account (default 10; 0 = unlimited). */
+  requestsPerSecond?: number;
+  /** Consecutive failed attempts without progress before giving up (default 5). */
+  maxAttempts?: number;
+  /** First reconnect delay, doubled per attempt up to 10 s (default 500 ms). */
+  backoffMs?: number;
+  /** Connect + greeting budget (default 15 s). */
+  connectTimeoutMs?: number;
+  /** Write-back of verdicts; off by default (the mailbox is then opened read-only, EXAMINE). */
+  writeBack?: WriteBackMode;
+  /** Destination of spam for writeBack 'move' (default: the \Junk special-use mailbox, else "Junk"). */
+  junkMailbox?: string;
+  observer?: ImapObserver;
+  /** Where the `insecure` warning goes (default stderr). */
+  warn?: (message: string) => void;
+}
+
+export const MAX_CONNECTIONS_PER_ACCOUNT = 15;
+
+export interface ImapAddress {
+  readonly secure: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly mailbox: string;
+}
+
+export function parseImapUrl(url: string): ImapAddress {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SourceLocationError(`not an IMAP URL: ${JSON.stringify(url)} (expected imaps://user@host:993/INBOX)`);
+  }
+  if (parsed.protocol !== 'imap:' && parsed.protocol !== 'imaps:') {
+    throw new SourceLocationError(`not an IMAP URL: scheme ${parsed.protocol} (expected imap:// or imaps://)`);
+  }
+  if (parsed.password !== '') {
+    throw new SourceLocationError('the IMAP URL holds a password: remove it and set SPAMZK_IMAP_PASSWORD or give a password file');
+  }
+  const user = decodeURIComponent(parsed.username);
+  if (user === '') throw new SourceLocationError(`the IMAP URL names no user: write ${parsed.protocol}//USER@${parsed.host}/...`);
+  const secure = parsed.protocol === 'imaps:';
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = parsed.port === '' ? (secure ? 993 : 143) : Number(parsed.port);
+  const mailbox = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'INBOX';
+  return { secure, host, port, user, mailbox };
+}
+
+/** RFC 5092 form, no secret: the stable part of a source identity. */
+export function imapUrlOf(a: ImapAddress): string {
+  return `imap://${encodeURIComponent(a.user)}@${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/${encodeURIComponent(a.mailbox)}`;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** imapflow settings for one connection. */
+export function imapFlowOptions(address: ImapAddress, opts: ImapSourceOptions, id: string): ImapFlowOptions {
+  if (opts.allowPlaintext && (address.secure || !isLoopback(address.host))) {
+    throw new SourceLocationError(`plaintext IMAP is only allowed to a loopback imap:// address, not ${imapUrlOf(address)}`);
+  }
+  const isIp = /^[\d.]+$/.test(address.host) || address.host.includes(':');
+  const timeout = opts.connectTimeoutMs ?? 15_000;
+  return {
+    host: address.host,
+    port: address.port,
+    secure: address.secure,
+    doSTARTTLS: address.secure ? undefined : !opts.allowPlaintext,
+    tls: {
+      rejectUnauthorized: !opts.insecure,
+      ...(opts.caFile !== undefined ? { ca: readFileSync(opts.caFile) } : {}),
+      ...(isIp ? {} : { servername: address.host }),
+    },
+    auth: { user: address.user, pass: opts.password.reveal() },
+    logger: false,
+    // We issue commands back to back; auto-IDLE in between would cost two round trips per command.
+    disableAutoIdle: true,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: 5 * 60_000,
+    id,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Optional write-back of a batch's verdicts to the mailbox; off by default.
+ * - 'keywords': spam gets `$Junk`, ham `$NotJunk` (and loses the other one), the
+ *   keywords mail clients use (RFC 5788 registry). Only done when the
+ *   mailbox's PERMANENTFLAGS allow them, otherwise the server would keep them
+ *   for the session only and we would report a write that did not last.
+ * - 'move': spam is moved to the Junk mailbox; ham stays.
+ * Both are idempotent, so a retry after a dropped connection is safe. Neither
+ * touches `\Seen`.
+ */
+import type { Label, MessageKey } from '../types.js';
+import { WriteBackError } from '../errors.js';
+import type { ImapConnection } from './connection.js';
+import type { WriteBackMode } from './options.js';
+import { uidSet } from './uid-set.js';
+
+export interface WriteBackVerdict {
+  readonly key: MessageKey;
+  readonly label: Label;
+}
+
+export interface WriteBackResult {
+  readonly mode: Exclude<WriteBackMode, 'off'>;
+  /** Messages whose keywords were set. */
+  readonly marked: number;
+  /** Spam messages moved to `junkMailbox`. */
+  readonly moved: number;
+  readonly junkMailbox?: string;
+}
+
+export const JUNK_KEYWORD = '$Junk';
+export const NOT_JUNK_KEYWORD = '$NotJunk';
+
+export async function writeBackBatch(
+  conn: ImapConnection,
+  mode: WriteBackMode,
+  verdicts: readonly WriteBackVerdict[],
+  junkMailbox: string | undefined,
+  where: string,
+): Promise<WriteBackResult> {
+  const spam = verdicts.filter((v) => v.label === 'spam').map((v) => v.key);
+  const ham = verdicts.filter((v) => v.label === 'ham').map((v) => v.key);
+  if (mode === 'off') {
+    throw new WriteBackError(`write-back is off for ${where}: open the source with writeBack 'keywords' or 'move' to change the mailbox`);
+  }
+  if (mode === 'keywords') {
+    const flags = conn.permanentFlags;
+    if (!flags.has('\\*') && !(flags.has(JUNK_KEYWORD) && flags.has(NOT_JUNK_KEYWORD))) {
+      throw new WriteBackError(
+        `${where} does not keep the ${JUNK_KEYWORD}/${NOT_JUNK_KEYWORD} keywords (PERMANENTFLAGS: ${[...flags].join(' ') || 'none'}); use writeBack 'move' instead`,
+      );
+    }
+    if (spam.length > 0) {
+      await conn.client.messageFlagsAdd(uidSet(spam), [JUNK_KEYWORD], { uid: true, silent: true });
+      await conn.client.messageFlagsRemove(uidSet(spam), [NOT_JUNK_KEYWORD], { uid: true, silent: true });
+    }
+    if (ham.length > 0) {
+      await conn.client.messageFlagsAdd(uidSet(ham), [NOT_JUNK_KEYWORD], { uid: true, silent: true });
+      await conn.client.messageFlagsRemove(uidSet(ham), [JUNK_KEYWORD], { uid: true, silent: true });
+    }
+    return { mode, marked: spam.length + ham.length, moved: 0 };
+  }
+  const destination = junkMailbox ?? (await findJunkMailbox(conn));
+  const selected = conn.client.mailbox;
+  if (selected && destination === selected.path) throw new WriteBackError(`${where} is the Junk mailbox itself: nothing to move`);
+  if (spam.length > 0) {
+    const result = await conn.client.messageMove(uidSet(spam), destination, { uid: true });
+    if (result === false) throw new WriteBackError(`moving spam from ${where} to ${JSON.stringify(destination)} failed: does that mailbox exist?`);
+  }
+  return { mode, marked: 0, moved: spam.length, junkMailbox: destination };
+}
+
+/** The mailbox with the \Junk special-use attribute (RFC 6154), else "Junk". */
+async function findJunkMailbox(conn: ImapConnection): Promise<string> {
+  const boxes = await conn.client.list();
+  return boxes.find((b) => b.specialUse === '\\Junk')?.path ?? 'Junk';
+}

@@ -1,0 +1,63 @@
+/**
+ * The mail side of spamzk: one interface (MailSource), two kinds of source.
+ * `openSource(location)` takes a fixture path (mbox file, Maildir, folder of
+ * .eml, optionally with ham/ spam/ subfolders or a labels file) or an
+ * `imap://` / `imaps://user@host:port/Mailbox` URL, and returns a source that
+ * is not yet open: call `open()` for its identity, then list and fetch keys.
+ * Raw bytes are in RFC 5322 canonical form (CRLF), see raw-message.ts.
+ */
+import type { MailSource } from './types.js';
+import { WriteBackError } from './errors.js';
+import { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-source.js';
+import { ImapSource } from './imap/imap-source.js';
+import type { ImapSourceOptions } from './imap/options.js';
+import type { WriteBackResult, WriteBackVerdict } from './imap/write-back.js';
+import { loadPassword, type PasswordSource } from './secret.js';
+
+export type { KeyRange, Label, MailSource, MessageKey, RawMessage, SourceIdentity } from './types.js';
+export * from './errors.js';
+export { Secret, loadPassword, DEFAULT_PASSWORD_ENV, type PasswordSource } from './secret.js';
+export { toCanonicalLineEnds } from './raw-message.js';
+export { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-source.js';
+export { splitMbox } from './fixture/mbox.js';
+export { ImapSource } from './imap/imap-source.js';
+export {
+  MAX_CONNECTIONS_PER_ACCOUNT,
+  parseImapUrl,
+  type ImapAddress,
+  type ImapObserver,
+  type ImapSourceOptions,
+  type WriteBackMode,
+} from './imap/options.js';
+export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
+
+/** Everything `openSource` accepts; fixture options are ignored for IMAP and vice versa. */
+export interface OpenSourceOptions extends FixtureSourceOptions, PasswordSource, Omit<ImapSourceOptions, 'url' | 'password'> {
+  /** Environment to read the password variable from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function isImapLocation(location: string): boolean {
+  return /^imaps?:\/\//i.test(location);
+}
+
+/** A source for `location`, not yet open. The IMAP password is read here, from the environment or a file. */
+export function openSource(location: string, opts: OpenSourceOptions = {}): MailSource {
+  if (isImapLocation(location)) {
+    const { passwordEnv, passwordFile, env, labelsFile: _unused, ...imap } = opts;
+    const password = loadPassword({ passwordEnv, passwordFile }, env);
+    return new ImapSource({ ...imap, url: location, password });
+  }
+  return new FixtureSource(location, { labelsFile: opts.labelsFile });
+}
+
+/**
+ * Writes a batch's verdicts back to the mailbox (keywords or a move to Junk,
+ * as the source's writeBack option says). Fixture sources are read-only.
+ */
+export function writeBackVerdicts(source: MailSource, verdicts: readonly WriteBackVerdict[]): Promise<WriteBackResult> {
+  if (!(source instanceof ImapSource)) {
+    return Promise.reject(new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only'));
+  }
+  return source.writeBack(verdicts);
+}
