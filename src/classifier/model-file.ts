@@ -1,0 +1,105 @@
+/**
+ * The model file: one JSON document, versioned, whose `id` is the sha256 of
+ * its canonical body (everything but the id, keys in a fixed order, tokens
+ * sorted). Same counts and options give the same bytes and the same id, so a
+ * report can name exactly which model classified a message, and loading a
+ * file gives bit-identical scores (integers and options survive JSON exactly).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ClassifierError } from './errors.js';
+import type { ModelOptions, ModelProvenance, ModelState } from './model.js';
+
+export const MODEL_FORMAT = 'spamzk-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+type TokenRow = [string, number, number];
+
+interface ModelFileBody {
+  format: string;
+  version: number;
+  provenance: ModelProvenance;
+  options: ModelOptions;
+  nSpam: number;
+  nHam: number;
+  tokens: TokenRow[];
+}
+
+export function modelId(state: ModelState): string {
+  return sha256(canonicalBody(state));
+}
+
+export function serializeModel(state: ModelState): string {
+  const body = canonicalBody(state);
+  return `{"id":${JSON.stringify(sha256(body))},${body.slice(1)}\n`;
+}
+
+export function writeModelFile(state: ModelState, path: string): void {
+  // Write then rename: a crash mid-write must not leave a half model under the real name.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, serializeModel(state));
+  renameSync(tmp, path);
+}
+
+export function readModelFile(path: string): ModelState {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ClassifierError('MODEL_NOT_FOUND', `no model file at ${path}: run \`spamzk train\` or pass --model`);
+    throw new ClassifierError('MODEL_UNREADABLE', `cannot read the model ${path}: ${(err as Error).message}`);
+  }
+  return parseModel(text, path);
+}
+
+export function parseModel(text: string, where: string): ModelState {
+  let doc: Partial<ModelFileBody> & { id?: unknown };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (err) {
+    throw new ClassifierError('MODEL_CORRUPT', `${where} is not a model file (bad JSON: ${(err as Error).message})`);
+  }
+  if (doc.format !== MODEL_FORMAT) throw new ClassifierError('MODEL_CORRUPT', `${where} is not a ${MODEL_FORMAT} file`);
+  if (doc.version !== MODEL_FORMAT_VERSION) {
+    throw new ClassifierError('MODEL_VERSION', `${where} has model format ${String(doc.version)}; this spamzk reads ${MODEL_FORMAT_VERSION}: retrain it`);
+  }
+  if (!Array.isArray(doc.tokens) || typeof doc.nSpam !== 'number' || typeof doc.nHam !== 'number' || !doc.options || !doc.provenance) {
+    throw new ClassifierError('MODEL_CORRUPT', `${where} lacks tokens, counts, options or provenance`);
+  }
+  const counts = new Map<string, [number, number]>();
+  for (const row of doc.tokens) counts.set(row[0], [row[1], row[2]]);
+  const state: ModelState = { options: doc.options, provenance: doc.provenance, nSpam: doc.nSpam, nHam: doc.nHam, counts };
+  const id = modelId(state);
+  if (id !== doc.id) throw new ClassifierError('MODEL_CORRUPT', `${where}: content does not match its id ${String(doc.id)} (edited or damaged); retrain it`);
+  return state;
+}
+
+function canonicalBody(state: ModelState): string {
+  const tokens: TokenRow[] = [];
+  for (const [token, [spam, ham]] of state.counts) tokens.push([token, spam, ham]);
+  tokens.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const body: ModelFileBody = {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    provenance: sortKeys(state.provenance),
+    options: sortKeys(state.options),
+    nSpam: state.nSpam,
+    nHam: state.nHam,
+    tokens,
+  };
+  // One token per line keeps the file greppable and its diffs readable.
+  const head = JSON.stringify({ ...body, tokens: [] }).slice(0, -3);
+  return `${head}[\n${tokens.map((t) => JSON.stringify(t)).join(',\n')}\n]}`;
+}
+
+function sortKeys<T>(value: T): T {
+  if (Array.isArray(value) || value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,76 @@
+/**
+ * Gary Robinson's token probability with a prior ("A Statistical Approach to
+ * the Spam Problem", 2003) and Fisher's inverse chi-square combining, as in
+ * SpamBayes and bogofilter. Pure functions: the model supplies the counts.
+ */
+
+export interface ScoringOptions {
+  /** Robinson's s: how many messages' worth of weight the prior has. */
+  readonly robS: number;
+  /** Robinson's x: the probability assumed for a token never seen. */
+  readonly robX: number;
+  /** Tokens whose probability is within minDev of 0.5 are ignored as noise. */
+  readonly minDev: number;
+  /** At most this many clues (the strongest) per message. */
+  readonly maxClues: number;
+  /** A score at or above this is spam. */
+  readonly spamCutoff: number;
+  /** A score below this is ham; between the two cutoffs, unsure. Equal cutoffs disable the band. */
+  readonly hamCutoff: number;
+}
+
+export interface Counts {
+  readonly spam: number;
+  readonly ham: number;
+}
+
+/** Robinson's f(w): the spam probability of a token seen in `c.spam` spam and `c.ham` ham messages. */
+export function tokenProbability(c: Counts, nSpam: number, nHam: number, o: ScoringOptions): number {
+  const spamRatio = nSpam > 0 ? c.spam / nSpam : 0;
+  const hamRatio = nHam > 0 ? c.ham / nHam : 0;
+  const n = c.spam + c.ham;
+  const p = spamRatio + hamRatio > 0 ? spamRatio / (spamRatio + hamRatio) : o.robX;
+  return (o.robS * o.robX + n * p) / (o.robS + n);
+}
+
+/**
+ * Fisher combining of the clue probabilities: 1 = spam, 0 = ham, 0.5 = no
+ * evidence or evidence both ways. The products are summed as logarithms so
+ * hundreds of clues do not underflow.
+ */
+export function fisherScore(probs: readonly number[]): number {
+  const n = probs.length;
+  if (n === 0) return 0.5;
+  let logHam = 0; // ln of the product of p: very negative when the clues are hammy
+  let logSpam = 0; // ln of the product of (1 - p)
+  for (const p of probs) {
+    logHam += Math.log(p);
+    logSpam += Math.log1p(-p);
+  }
+  const spamminess = 1 - chi2Q(-2 * logSpam, 2 * n);
+  const hamminess = 1 - chi2Q(-2 * logHam, 2 * n);
+  return (1 + spamminess - hamminess) / 2;
+}
+
+/**
+ * P(chi-square with v degrees of freedom >= x2), for even v. The series is
+ * summed in the log domain: exp(-x2/2) alone underflows for x2 > 1490, which
+ * would flatten every confident message to exactly 0 or 1 and lose their
+ * order (and with it the ROC curve).
+ */
+export function chi2Q(x2: number, v: number): number {
+  const m = x2 / 2;
+  if (m <= 0) return 1;
+  const logM = Math.log(m);
+  let logTerm = -m;
+  let maxLog = logTerm;
+  const logs: number[] = [logTerm];
+  for (let i = 1; i < v / 2; i++) {
+    logTerm += logM - Math.log(i);
+    logs.push(logTerm);
+    if (logTerm > maxLog) maxLog = logTerm;
+  }
+  let sum = 0;
+  for (const l of logs) sum += Math.exp(l - maxLog);
+  return Math.min(1, Math.exp(maxLog) * sum);
+}

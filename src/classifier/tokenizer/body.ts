@@ -1,0 +1,64 @@
+/**
+ * Words of running text (bodies, subjects, display names) as tokens.
+ *
+ * Split on white space first, then trim punctuation from the ends, as SpamBayes
+ * does: "$", "!" and internal dots or dashes carry signal ("$1,000", "FREE!!",
+ * "v-i-a-g-r-a"), which natural's tokenizers drop (they split on every
+ * non-word character). Case is folded, but a word written in capitals also
+ * gives its shouted form, because shouting is itself a spam sign.
+ */
+import { addDomainTokens, urlTokens } from './urls.js';
+
+export interface WordOptions {
+  /** Words shorter than this are dropped ("a", "of"). */
+  readonly minLength: number;
+  /** Longer "words" become one summary token (first char + length bucket). */
+  readonly maxLength: number;
+}
+
+const CHUNK = /\S+/g;
+const LEADING = /^[^\p{L}\p{N}$€£]+/u;
+const TRAILING = /[^\p{L}\p{N}!%]+$/u;
+const HAS_LOWER = /\p{Ll}/u;
+const HAS_UPPER = /\p{Lu}/u;
+const URLISH = /^(?:https?:\/\/|www\.)/i;
+const EMAILISH = /^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
+
+/**
+ * Adds the tokens of `text` to `out`, each prefixed by `prefix` ('' for the
+ * body). Returns early once `out` holds `cap` tokens.
+ */
+export function addWordTokens(text: string, prefix: string, opts: WordOptions, out: Set<string>, cap: number): void {
+  CHUNK.lastIndex = 0;
+  for (let m = CHUNK.exec(text); m !== null; m = CHUNK.exec(text)) {
+    if (out.size >= cap) return;
+    let word = m[0];
+    if (word.length > 4 && (word.includes('://') || URLISH.test(word))) {
+      urlTokens(word, out);
+      continue;
+    }
+    word = word.replace(LEADING, '').replace(TRAILING, '');
+    if (word.length < opts.minLength) continue;
+    if (word.length > opts.maxLength) {
+      if (word.includes('@') && EMAILISH.test(word)) {
+        addEmailTokens(word, prefix, out);
+        continue;
+      }
+      out.add(`${prefix}skip:${word[0]!.toLowerCase()} ${Math.floor(word.length / 10) * 10}`);
+      continue;
+    }
+    if (word.includes('@') && EMAILISH.test(word)) {
+      addEmailTokens(word, prefix, out);
+      continue;
+    }
+    const lower = word.toLowerCase();
+    out.add(prefix + lower);
+    if (word.length >= 3 && lower !== word && !HAS_LOWER.test(word) && HAS_UPPER.test(word)) out.add(prefix + word);
+  }
+}
+
+function addEmailTokens(addr: string, prefix: string, out: Set<string>): void {
+  const at = addr.lastIndexOf('@');
+  out.add(`${prefix}email:name:${addr.slice(0, at).toLowerCase().slice(0, 40)}`);
+  addDomainTokens(`${prefix}email:`, addr.slice(at + 1), out);
+}
