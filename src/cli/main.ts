@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { EXIT } from './exit-codes.js';
+import { registerClassify } from './commands/classify.js';
+import { registerEval } from './commands/eval.js';
+import { registerTrain } from './commands/train.js';
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .exitOverride()
     .showHelpAfterError();
+  registerTrain(program);
+  registerEval(program);
+  registerClassify(program);
   return program;
 }
 
