@@ -68,6 +68,8 @@ export interface QuarantinedBatch {
   readonly last: number;
   readonly attempts: number;
   readonly lastError: string;
+  /** Messages in the batch, when the plan knows them (UID ranges can be sparse). */
+  readonly messages?: number;
 }
 
 export interface ReportInput {
@@ -79,6 +81,8 @@ export interface ReportInput {
     readonly batches: number;
     readonly createdAt: number;
     readonly complete: boolean;
+    /** Messages the source held for this job (the mailbox size), when known. */
+    readonly expectedMessages?: number;
   };
   readonly outcomes: readonly MessageOutcome[];
   readonly commits: readonly BatchCommit[];

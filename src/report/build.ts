@@ -1,0 +1,77 @@
+/**
+ * buildReport: one pass over the message outcomes feeds every tally (totals,
+ * confusion matrix, histogram, integrity), then the lists are sorted. Linear
+ * apart from the sorts, so 100k messages take well under a second.
+ */
+import { ConfusionTally } from './accuracy.js';
+import { ScoreHistogram } from './histogram.js';
+import { IntegrityTally } from './integrity.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type FailedMessage,
+  type JobReport,
+  type ReportTotals,
+  type VerdictEntry,
+} from './job-report.js';
+import { byBatchThenClaim, byKey, fencedOrder, quarantineOrder, reclaimOrder } from './ordering.js';
+import { summarizeProcessors, throughputTimeline } from './throughput.js';
+import type { MessageOutcome, ReportInput } from './types.js';
+import { assertValidCommit, assertValidOutcome } from './validate.js';
+
+/** Pure: the same input gives the same report, byte for byte once serialized. */
+export function buildReport(input: ReportInput): JobReport {
+  input.commits.forEach(assertValidCommit);
+  const totals = { messages: 0, spam: 0, ham: 0, unsure: 0, failed: 0 };
+  const confusion = new ConfusionTally();
+  const histogram = new ScoreHistogram();
+  const integrity = new IntegrityTally(input.commits);
+  const messagesByProcessor = new Map<string, number>();
+  const verdicts: VerdictEntry[] = [];
+  const failed: FailedMessage[] = [];
+  const partial: { key: number; note: string }[] = [];
+
+  input.outcomes.forEach((o, index) => {
+    assertValidOutcome(o, index);
+    totals.messages++;
+    totals[o.verdict]++;
+    confusion.add(o);
+    histogram.add(o);
+    integrity.add(o);
+    messagesByProcessor.set(o.processor, (messagesByProcessor.get(o.processor) ?? 0) + 1);
+    verdicts.push(verdictEntry(o));
+    if (o.verdict === 'failed') failed.push({ key: o.key, batch: o.batch, processor: o.processor, reason: o.reason });
+    else if (o.note !== undefined) partial.push({ key: o.key, note: o.note });
+  });
+
+  const processors = summarizeProcessors(input, messagesByProcessor);
+  const stalls = Object.values(input.eventLoopStallMs ?? {});
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    job: { ...input.job },
+    totals: totals satisfies ReportTotals,
+    batches: integrity.batchSummary(input),
+    accuracy: confusion.finish(),
+    processors,
+    throughput: throughputTimeline(input.commits, processors.map((p) => p.processor), input.job.createdAt),
+    scoreHistogram: histogram.finish(),
+    integrity: integrity.finish(input, totals.messages),
+    maxEventLoopStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
+    commits: [...input.commits].sort(byBatchThenClaim).map((c) => ({ ...c })),
+    reclaims: [...input.reclaims].sort(reclaimOrder).map((r) => ({ ...r })),
+    fencedCommits: [...input.fencedCommits].sort(fencedOrder).map((f) => ({ ...f })),
+    quarantined: [...input.quarantined].sort(quarantineOrder).map((q) => ({ ...q })),
+    failed: failed.sort(byKey),
+    partial: partial.sort((a, b) => a.key - b.key),
+    verdicts: verdicts.sort(byKey),
+  };
+}
+
+function verdictEntry(o: MessageOutcome): VerdictEntry {
+  // Optional fields are left out rather than set to undefined, so that the
+  // object equals its own JSON round trip.
+  const { key, verdict, batch, processor } = o;
+  const label = o.label === undefined ? {} : { label: o.label };
+  if (o.verdict === 'failed') return { key, verdict, score: null, batch, processor, ...label, reason: o.reason };
+  const note = o.note === undefined ? {} : { note: o.note };
+  return { key, verdict, score: o.score, batch, processor, ...label, ...note };
+}

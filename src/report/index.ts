@@ -1,0 +1,38 @@
+/**
+ * The job report: `buildReport` shapes what the pipeline gathered from
+ * ZooKeeper and the source into report.json's content; the renderers turn it
+ * into report.md and a self-contained report.html; `writeReportFiles` writes
+ * all three.
+ */
+export { buildReport } from './build.js';
+export { renderHtml } from './html.js';
+export { renderMarkdown } from './markdown.js';
+export { writeReportFiles, type ReportFiles } from './write.js';
+export { ReportInputError } from './validate.js';
+export type {
+  AccuracyReport,
+  BatchSummary,
+  ClassificationMetrics,
+  ConfusionRow,
+  DuplicateKey,
+  FailedMessage,
+  HistogramBin,
+  IntegrityCheck,
+  IntegrityReport,
+  IntegrityStatus,
+  JobReport,
+  ProcessorSummary,
+  ReportTotals,
+  ThroughputSeries,
+  ThroughputTimeline,
+  VerdictEntry,
+} from './job-report.js';
+export type {
+  BatchCommit,
+  FencedCommitEvent,
+  MessageOutcome,
+  QuarantinedBatch,
+  ReclaimEvent,
+  ReportInput,
+  ReportVerdictLabel,
+} from './types.js';

@@ -1,0 +1,167 @@
+/**
+ * Integrity checks: the job's invariant (no message skipped, none committed
+ * twice) restated as facts the report can verify from what it was given.
+ * A failed check does not stop the report: it is the report's most important
+ * line.
+ */
+import type { BatchSummary, DuplicateKey, IntegrityCheck, IntegrityReport } from './job-report.js';
+import { byBatchThenClaim } from './ordering.js';
+import type { BatchCommit, MessageOutcome, ReportInput } from './types.js';
+
+/** How many offenders a check names before it says "and N more". */
+const MAX_LISTED = 20;
+
+export class IntegrityTally {
+  private readonly commitsByBatch = new Map<number, BatchCommit[]>();
+  private readonly outcomesByBatch = new Map<number, number>();
+  private readonly batchOfKey = new Map<number, number>();
+  /** Key → batches of all its outcomes, only for keys seen more than once. */
+  private readonly duplicates = new Map<number, number[]>();
+  private readonly outsideRange: { key: number; batch: number }[] = [];
+
+  constructor(commits: readonly BatchCommit[]) {
+    // Sorted first, so that "the" commit of a batch and every detail string
+    // are the same whatever order the commits were listed in.
+    for (const c of [...commits].sort(byBatchThenClaim)) {
+      const list = this.commitsByBatch.get(c.batch);
+      if (list) list.push(c);
+      else this.commitsByBatch.set(c.batch, [c]);
+    }
+  }
+
+  add(o: MessageOutcome): void {
+    const seenIn = this.batchOfKey.get(o.key);
+    if (seenIn === undefined) this.batchOfKey.set(o.key, o.batch);
+    else {
+      const batches = this.duplicates.get(o.key) ?? [seenIn];
+      batches.push(o.batch);
+      this.duplicates.set(o.key, batches);
+    }
+    this.outcomesByBatch.set(o.batch, (this.outcomesByBatch.get(o.batch) ?? 0) + 1);
+    const commit = this.commitsByBatch.get(o.batch)?.[0];
+    if (commit && (o.key < commit.first || o.key > commit.last)) this.outsideRange.push({ key: o.key, batch: o.batch });
+  }
+
+  batchSummary(input: ReportInput): BatchSummary {
+    const quarantined = new Set(input.quarantined.map((q) => q.batch));
+    let retried = 0;
+    for (const commits of this.commitsByBatch.values()) if (commits.some((c) => c.attempts > 1)) retried++;
+    const accounted = new Set([...this.commitsByBatch.keys(), ...quarantined]).size;
+    return {
+      planned: input.job.batches,
+      committed: this.commitsByBatch.size,
+      quarantined: quarantined.size,
+      pending: Math.max(0, input.job.batches - accounted),
+      retried,
+    };
+  }
+
+  finish(input: ReportInput, messages: number): IntegrityReport {
+    const duplicateKeys = this.duplicateKeys();
+    const checks = [
+      this.uniqueKeys(duplicateKeys),
+      this.oneCommitPerBatch(),
+      this.outcomesMatchCommits(),
+      this.batchesAccounted(input),
+      matchesSource(input, messages),
+    ];
+    return {
+      ok: checks.every((c) => c.status !== 'fail'),
+      checks,
+      duplicateKeys: duplicateKeys.slice(0, MAX_LISTED),
+    };
+  }
+
+  private duplicateKeys(): DuplicateKey[] {
+    return [...this.duplicates]
+      .map(([key, batches]) => ({ key, count: batches.length, batches: [...batches].sort((a, b) => a - b) }))
+      .sort((a, b) => a.key - b.key);
+  }
+
+  private uniqueKeys(duplicates: readonly DuplicateKey[]): IntegrityCheck {
+    if (duplicates.length === 0) {
+      return pass('unique-keys', `${this.batchOfKey.size} distinct keys, one outcome each`);
+    }
+    const named = duplicates.map((d) => `key ${d.key} ×${d.count} (batches ${d.batches.join(', ')})`);
+    return fail('unique-keys', `keys with more than one outcome (${duplicates.length}): ${listed(named, duplicates.length)}`);
+  }
+
+  private oneCommitPerBatch(): IntegrityCheck {
+    const twice = [...this.commitsByBatch]
+      .filter(([, commits]) => commits.length > 1)
+      .sort(([a], [b]) => a - b)
+      .map(([batch, commits]) => `batch ${batch} ×${commits.length} (claims ${commits.map((c) => c.claimSeq).join(', ')})`);
+    if (twice.length === 0) return pass('one-commit-per-batch', `${this.commitsByBatch.size} batches, each committed once`);
+    return fail('one-commit-per-batch', `batches committed more than once (${twice.length}): ${listed(twice, twice.length)}`);
+  }
+
+  private outcomesMatchCommits(): IntegrityCheck {
+    const problems: string[] = [];
+    const batches = new Set([...this.commitsByBatch.keys(), ...this.outcomesByBatch.keys()]);
+    for (const batch of [...batches].sort((a, b) => a - b)) {
+      const commit = this.commitsByBatch.get(batch)?.[0];
+      const outcomes = this.outcomesByBatch.get(batch) ?? 0;
+      if (!commit) problems.push(`batch ${batch} has ${outcomes} outcomes but no commit`);
+      else if (commit.messages !== outcomes) {
+        problems.push(`batch ${batch} committed ${commit.messages} messages but has ${outcomes} outcomes`);
+      }
+    }
+    const outside = [...this.outsideRange]
+      .sort((a, b) => a.key - b.key || a.batch - b.batch)
+      .slice(0, MAX_LISTED)
+      .map(({ key, batch }) => {
+        const commit = this.commitsByBatch.get(batch)![0]!;
+        return `key ${key} is outside batch ${batch} (${commit.first}–${commit.last})`;
+      });
+    const count = problems.length + this.outsideRange.length;
+    if (count === 0) {
+      return pass('outcomes-match-commits', `each of ${this.commitsByBatch.size} committed batches has as many outcomes as its commit says, all within its key range`);
+    }
+    return fail('outcomes-match-commits', listed([...problems, ...outside], count));
+  }
+
+  private batchesAccounted(input: ReportInput): IntegrityCheck {
+    const name = 'batches-accounted';
+    const both = input.quarantined.filter((q) => this.commitsByBatch.has(q.batch)).map((q) => q.batch);
+    if (both.length > 0) {
+      return fail(name, `batches both committed and quarantined: ${listed(both.map(String), both.length)}`);
+    }
+    const s = this.batchSummary(input);
+    const accounted = s.committed + s.quarantined;
+    if (accounted > s.planned) {
+      return fail(name, `${accounted} batches committed or quarantined, but the job plan has only ${s.planned}`);
+    }
+    if (s.pending === 0) {
+      return pass(name, `all ${s.planned} batches accounted for: ${s.committed} committed, ${s.quarantined} quarantined`);
+    }
+    if (input.job.complete) {
+      return fail(name, `the job is marked complete but ${s.pending} of ${s.planned} batches are neither committed nor quarantined`);
+    }
+    return skipped(name, `job in progress: ${s.pending} of ${s.planned} batches pending`);
+  }
+}
+
+function matchesSource(input: ReportInput, messages: number): IntegrityCheck {
+  const name = 'matches-source';
+  const expected = input.job.expectedMessages;
+  if (expected === undefined) return skipped(name, 'the source size is not known');
+  const held = input.quarantined.reduce((sum, q) => sum + (q.messages ?? 0), 0);
+  const sizeUnknown = input.quarantined.filter((q) => q.messages === undefined).length;
+  const quarantinedText = held > 0 ? ` + ${held} in quarantined batches` : '';
+  if (messages + held === expected) {
+    return pass(name, `${messages} outcomes${quarantinedText} = ${expected} messages in the source`);
+  }
+  const gap = expected - messages - held;
+  const what = gap > 0 ? `${gap} messages unaccounted for` : `${-gap} more than the source holds`;
+  const unknown = sizeUnknown > 0 ? ` (${sizeUnknown} quarantined batches of unknown size may hold them)` : '';
+  return fail(name, `${messages} outcomes${quarantinedText} for ${expected} messages in the source: ${what}${unknown}`);
+}
+
+function listed(items: readonly string[], total: number): string {
+  const shown = items.slice(0, MAX_LISTED).join('; ');
+  return total > MAX_LISTED ? `${shown}; and ${total - MAX_LISTED} more` : shown;
+}
+
+const pass = (name: string, detail: string): IntegrityCheck => ({ name, status: 'pass', detail });
+const fail = (name: string, detail: string): IntegrityCheck => ({ name, status: 'fail', detail });
+const skipped = (name: string, detail: string): IntegrityCheck => ({ name, status: 'skipped', detail });

@@ -1,0 +1,180 @@
+/**
+ * The shape of report.json: everything `buildReport` derives from a
+ * `ReportInput`. Plain data only (numbers, strings, arrays, null), so that the
+ * JSON file round-trips to exactly this type. Fractions are in [0, 1], times are
+ * ms since the epoch, durations are ms unless the name says otherwise.
+ */
+import type {
+  BatchCommit,
+  FencedCommitEvent,
+  QuarantinedBatch,
+  ReclaimEvent,
+  ReportInput,
+  ReportVerdictLabel,
+} from './types.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface ReportTotals {
+  readonly messages: number;
+  readonly spam: number;
+  readonly ham: number;
+  readonly unsure: number;
+  readonly failed: number;
+}
+
+/** One line per message outcome, sorted by key. */
+export interface VerdictEntry {
+  readonly key: number;
+  readonly verdict: ReportVerdictLabel | 'failed';
+  /** Spam probability; null for a failed message, which has none. */
+  readonly score: number | null;
+  readonly batch: number;
+  readonly processor: string;
+  readonly label?: 'spam' | 'ham';
+  /** Why a failed message could not be classified. */
+  readonly reason?: string;
+  /** A verdict reached from partial input (size cap, undecodable part). */
+  readonly note?: string;
+}
+
+export interface FailedMessage {
+  readonly key: number;
+  readonly batch: number;
+  readonly processor: string;
+  readonly reason: string;
+}
+
+export interface BatchSummary {
+  /** Batches in the job plan. */
+  readonly planned: number;
+  /** Distinct batches with a commit. */
+  readonly committed: number;
+  readonly quarantined: number;
+  /** Neither committed nor quarantined: still to do (or lost, if the job says it is complete). */
+  readonly pending: number;
+  /** Committed batches that needed more than one claim. */
+  readonly retried: number;
+}
+
+/** Predicted columns of the confusion matrix; rows are the known labels. */
+export interface ConfusionRow {
+  readonly spam: number;
+  readonly ham: number;
+  readonly unsure: number;
+  readonly failed: number;
+}
+
+export interface ClassificationMetrics {
+  readonly accuracy: number | null;
+  /** Ham called spam / ham. */
+  readonly falsePositiveRate: number | null;
+  /** Spam called spam / spam. */
+  readonly spamRecall: number | null;
+  /** Spam called spam / everything called spam. */
+  readonly precision: number | null;
+  readonly f1: number | null;
+}
+
+export interface AccuracyReport {
+  /** Messages with a known label (failed ones included). */
+  readonly labelled: number;
+  readonly unlabelled: number;
+  /** Labelled messages that got a verdict; the denominator of every metric. */
+  readonly evaluated: number;
+  /** Rows: the true label; columns: what the processors said. */
+  readonly confusion: { readonly spam: ConfusionRow; readonly ham: ConfusionRow };
+  /** Primary figures: an unsure message is not flagged, so it counts as ham. */
+  readonly metrics: ClassificationMetrics;
+  /** The same figures if every unsure message were treated as spam. */
+  readonly metricsUnsureAsSpam: ClassificationMetrics;
+  /** Plain-words statement of how unsure and failed messages are counted. */
+  readonly policy: string;
+}
+
+export interface ProcessorSummary {
+  readonly processor: string;
+  /** Outcomes attributed to this processor. */
+  readonly messages: number;
+  readonly batches: number;
+  /** From its first claim (commit time − duration) to its last commit; 0 with no commits. */
+  readonly activeMs: number;
+  /** Committed messages per second over the active span; null with no commits. */
+  readonly messagesPerSecond: number | null;
+  /** Sum of its batches' claim-to-commit durations. */
+  readonly busyMs: number;
+  /** Claims taken away from this processor. */
+  readonly lostClaims: number;
+  /** Batches this processor reclaimed from others. */
+  readonly reclaimed: number;
+  readonly fencedCommits: number;
+  readonly maxEventLoopStallMs: number | null;
+}
+
+export interface ThroughputSeries {
+  readonly processor: string;
+  /** Messages per second in each bucket. */
+  readonly messagesPerSecond: readonly number[];
+}
+
+/** Throughput over time: each batch's messages are spread evenly over its claim-to-commit span. */
+export interface ThroughputTimeline {
+  readonly startMs: number;
+  readonly bucketMs: number;
+  readonly buckets: number;
+  readonly series: readonly ThroughputSeries[];
+}
+
+export interface HistogramBin {
+  /** Inclusive lower edge; the last bin also includes its upper edge, 1. */
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
+  readonly spamLabelled: number;
+  readonly hamLabelled: number;
+  readonly unlabelled: number;
+}
+
+export type IntegrityStatus = 'pass' | 'fail' | 'skipped';
+
+export interface IntegrityCheck {
+  readonly name: string;
+  readonly status: IntegrityStatus;
+  readonly detail: string;
+}
+
+export interface DuplicateKey {
+  readonly key: number;
+  readonly count: number;
+  readonly batches: readonly number[];
+}
+
+export interface IntegrityReport {
+  /** True when no check failed. */
+  readonly ok: boolean;
+  readonly checks: readonly IntegrityCheck[];
+  /** Message keys with more than one outcome (capped; see the unique-keys check for the count). */
+  readonly duplicateKeys: readonly DuplicateKey[];
+}
+
+export interface JobReport {
+  readonly schemaVersion: number;
+  readonly job: ReportInput['job'];
+  readonly totals: ReportTotals;
+  readonly batches: BatchSummary;
+  readonly accuracy: AccuracyReport | null;
+  readonly processors: readonly ProcessorSummary[];
+  readonly throughput: ThroughputTimeline;
+  readonly scoreHistogram: readonly HistogramBin[];
+  readonly integrity: IntegrityReport;
+  /** Longest event-loop stall of any processor, when measured. */
+  readonly maxEventLoopStallMs: number | null;
+  readonly commits: readonly BatchCommit[];
+  readonly reclaims: readonly ReclaimEvent[];
+  readonly fencedCommits: readonly FencedCommitEvent[];
+  readonly quarantined: readonly QuarantinedBatch[];
+  readonly failed: readonly FailedMessage[];
+  /** Classified from partial input: key and note. */
+  readonly partial: readonly { readonly key: number; readonly note: string }[];
+  readonly verdicts: readonly VerdictEntry[];
+}

@@ -1,0 +1,121 @@
+/**
+ * report.md: the summary a person reads first. Compact: totals, accuracy,
+ * processors, the exceptional events, and the integrity verdict. Per-message
+ * verdicts stay in report.json.
+ */
+import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
+import type { AccuracyReport, IntegrityCheck, JobReport } from './job-report.js';
+
+/** Long lists (reclaims, fenced commits, failed messages) show this many lines, then a count. */
+const MAX_LINES = 20;
+
+export function renderMarkdown(report: JobReport): string {
+  return [
+    header(report),
+    totals(report),
+    report.accuracy ? accuracy(report.accuracy) : '## Accuracy\n\nNo message has a known label.',
+    processors(report),
+    eventList(`Reclaims`, report.reclaims.map((r) =>
+      `${timestamp(r.at)} batch ${r.batch}: taken from ${md(r.fromProcessor)} by ${md(r.byProcessor)} (${md(r.reason)})`)),
+    eventList(`Fenced commits`, report.fencedCommits.map((f) =>
+      `${timestamp(f.at)} batch ${f.batch}: commit by ${md(f.processor)} with claim ${f.claimSeq} rejected`)),
+    eventList(`Quarantined batches`, report.quarantined.map((q) =>
+      `batch ${q.batch} (keys ${q.first}–${q.last}), ${q.attempts} attempts: ${md(q.lastError)}`), Infinity),
+    eventList(`Failed messages`, report.failed.map((f) =>
+      `key ${f.key} (batch ${f.batch}, ${md(f.processor)}): ${md(f.reason)}`)),
+    integrity(report.integrity.checks),
+  ].join('\n\n') + '\n';
+}
+
+function header(r: JobReport): string {
+  const j = r.job;
+  const state = j.complete ? 'complete' : 'in progress';
+  const verdict = r.integrity.ok
+    ? '**Integrity: all checks pass.**'
+    : `**Integrity: FAILED (${r.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}).**`;
+  return [
+    `# spamzk report: job ${md(j.jobId)}`,
+    '',
+    `Source ${md(j.source)} · model ${md(j.modelId)} · ${count(j.batches)} batches of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${state}`,
+    '',
+    verdict,
+  ].join('\n');
+}
+
+function totals(r: JobReport): string {
+  const t = r.totals;
+  const b = r.batches;
+  const stall = r.maxEventLoopStallMs === null ? '' : ` Longest event-loop stall: ${duration(r.maxEventLoopStallMs)}.`;
+  const partial = r.partial.length > 0 ? ` Verdicts reached from partial input: ${count(r.partial.length)}.` : '';
+  return [
+    '## Totals',
+    '',
+    table(['messages', 'spam', 'ham', 'unsure', 'failed'], [[t.messages, t.spam, t.ham, t.unsure, t.failed].map(count)], 'r'),
+    '',
+    `Batches: ${count(b.committed)} committed (${count(b.retried)} needed more than one claim), ` +
+      `${count(b.quarantined)} quarantined, ${count(b.pending)} pending, of ${count(b.planned)} planned.${stall}${partial}`,
+  ].join('\n');
+}
+
+function accuracy(a: AccuracyReport): string {
+  const m = a.metrics;
+  const s = a.metricsUnsureAsSpam;
+  const c = a.confusion;
+  return [
+    `## Accuracy (${count(a.labelled)} labelled messages, ${count(a.evaluated)} with a verdict)`,
+    '',
+    table(['', 'unsure as ham', 'unsure as spam'], [
+      ['accuracy', percent(m.accuracy), percent(s.accuracy)],
+      ['false-positive rate (ham called spam)', percent(m.falsePositiveRate), percent(s.falsePositiveRate)],
+      ['spam recall', percent(m.spamRecall), percent(s.spamRecall)],
+      ['precision', percent(m.precision), percent(s.precision)],
+      ['F1', decimal(m.f1), decimal(s.f1)],
+    ], 'lr'),
+    '',
+    table(['true label \\ verdict', 'spam', 'ham', 'unsure', 'failed'], [
+      ['spam', ...[c.spam.spam, c.spam.ham, c.spam.unsure, c.spam.failed].map(count)],
+      ['ham', ...[c.ham.spam, c.ham.ham, c.ham.unsure, c.ham.failed].map(count)],
+    ], 'lr'),
+    '',
+    a.policy,
+  ].join('\n');
+}
+
+function processors(r: JobReport): string {
+  const rows = r.processors.map((p) => [
+    md(p.processor), count(p.batches), count(p.messages), p.batches > 0 ? duration(p.activeMs) : 'n/a', rate(p.messagesPerSecond),
+    count(p.lostClaims), count(p.reclaimed), count(p.fencedCommits),
+    p.maxEventLoopStallMs === null ? 'n/a' : duration(p.maxEventLoopStallMs),
+  ]);
+  return [
+    '## Processors',
+    '',
+    table(['processor', 'batches', 'messages', 'active', 'msgs/s', 'claims lost', 'reclaimed', 'fenced', 'max stall'], rows, 'lr'),
+  ].join('\n');
+}
+
+function eventList(title: string, lines: readonly string[], max = MAX_LINES): string {
+  if (lines.length === 0) return `## ${title}: none`;
+  const shown = lines.slice(0, max).map((l) => `- ${l}`);
+  if (lines.length > max) shown.push(`- … and ${count(lines.length - max)} more in report.json`);
+  return [`## ${title} (${count(lines.length)})`, '', ...shown].join('\n');
+}
+
+function integrity(checks: readonly IntegrityCheck[]): string {
+  const mark = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED' } as const;
+  return ['## Integrity', '', ...checks.map((c) => `- ${mark[c.status]} ${c.name}: ${md(c.detail)}`)].join('\n');
+}
+
+/** 'r': every column right-aligned; 'lr': first column left, the rest right. */
+function table(head: readonly string[], rows: readonly (readonly string[])[], align: 'r' | 'lr'): string {
+  const rule = head.map((_, i) => (align === 'lr' && i === 0 ? ':---' : '---:'));
+  return [head, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/**
+ * Text from messages and processors, made inert: one line, bounded, and every
+ * character that Markdown (or the HTML it may contain) would act on escaped.
+ */
+function md(text: string): string {
+  return oneLine(text).replace(/[\\`*_[\]<>|~&]/g, '\\$&');
+}
