@@ -1,0 +1,320 @@
+/**
+ * One try at one batch: look, claim, own, work, commit. The protocol's happy
+ * path costs 3 writes (claim create, take ownership, fenced commit) plus one
+ * per heartbeat; see docs/design.md for why each step is there.
+ */
+import { performance } from 'node:perf_hooks';
+import zookeeper from 'node-zookeeper-client';
+import { CoordinationError, isAmbiguous, isZkError, SessionLostError } from './errors.js';
+import {
+  attemptNumber,
+  isAttemptName,
+  isClaimName,
+  newNonce,
+  parseClaimName,
+  type JobPaths,
+} from './paths.js';
+import { decodeDone, decodeJson, encodeJson, type StoredAttempt, type StoredBatch } from './records.js';
+import type { ZkSession } from './session.js';
+import {
+  commitBatchIfClaimStands,
+  createClaim,
+  heartbeatClaim,
+  quarantineBatchIfClaimStands,
+  reclaimClaimIfUnchanged,
+  recordEvent,
+  recordFailedAttempt,
+  releaseClaimUncounted,
+  takeOwnership,
+  withdrawClaim,
+} from './transactions.js';
+import type { Batch, ClaimData } from './types.js';
+import type { AttemptHost, WorkContext } from './worker.js';
+
+export type AttemptOutcome =
+  | 'committed'
+  | 'closed' // already done or quarantined
+  | 'held' // another processor's live claim owns it
+  | 'lost-race'
+  | 'reclaimed' // we removed someone's stale claim; the batch is free again
+  | 'failed'
+  | 'quarantined'
+  | 'released'
+  | 'fenced'
+  | 'aborted';
+
+/** Raised into the worker's AbortSignal when our claim is known to be gone. */
+export class ClaimLostError extends CoordinationError {
+  constructor(batch: number, why: string) {
+    super('CLAIM_LOST', `claim on batch ${batch} lost: ${why}; the result will not be committed`);
+  }
+}
+
+/** Raised into the worker's AbortSignal by drain()/close(). */
+export class ReleasedError extends CoordinationError {
+  constructor(batch: number, why: string) {
+    super('BATCH_RELEASED', `batch ${batch} released: ${why}`);
+  }
+}
+
+interface Owned {
+  batch: Batch;
+  claimName: string;
+  seq: number;
+  attempt: number;
+  version: number;
+  claimedAt: number;
+  attemptNodes: string[];
+}
+
+export async function tryBatch(h: AttemptHost, s: ZkSession, b: number): Promise<AttemptOutcome> {
+  const p = h.paths;
+  const [children, done] = await Promise.all([s.getChildren(p.batch(b)), s.exists(p.done(b))]);
+  if (done) return 'closed';
+  const claims = sortClaims(children);
+  if (claims.length > 0) return inspectHeldBatch(h, s, b, claims[0]!);
+
+  const t0 = performance.now();
+  const data: ClaimData = { processorId: h.processorId, at: Date.now(), status: 'claiming', attempt: 0 };
+  const nonce = newNonce();
+  const claimName = await createClaimFindingLost(s, p, b, nonce, data);
+  if (!claimName) return 'lost-race';
+  const after = await s.getChildren(p.batch(b));
+  const lowest = sortClaims(after)[0];
+  if (lowest !== claimName) {
+    await withdrawClaim(s, p, b, claimName);
+    h.emit('lostRace', { batch: b, claimSeq: parseClaimName(claimName).seq, winnerSeq: lowest ? parseClaimName(lowest).seq : -1 });
+    return 'lost-race';
+  }
+  // Read after our claim exists: any commit that could have preceded it is visible now.
+  const [doneNow, quarantined, batchNode] = await Promise.all([s.exists(p.done(b)), s.exists(p.quarantine(b)), s.getData(p.batch(b))]);
+  if (doneNow || quarantined) {
+    await withdrawClaim(s, p, b, claimName);
+    return 'closed';
+  }
+  const range = decodeJson<StoredBatch>(batchNode.data, p.batch(b));
+  const batch: Batch = { index: b, ...range };
+  const attempts = after.filter(isAttemptName);
+  const failedSoFar = attempts.length;
+  const seq = parseClaimName(claimName).seq;
+  if (failedSoFar >= h.options.maxAttempts) return quarantine(h, s, batch, claimName, seq, attempts);
+
+  const attempt = Math.max(0, ...attempts.map(attemptNumber)) + 1;
+  const owning: ClaimData = { ...data, at: Date.now(), status: 'working', attempt };
+  const record: StoredAttempt = { processorId: h.processorId, claimSeq: seq };
+  const { version, claimedAt } = await takeOwnership(s, p, b, claimName, owning, record);
+  const owned: Owned = { batch, claimName, seq, attempt, version, claimedAt, attemptNodes: [...attempts, `attempt-${String(attempt).padStart(10, '0')}`] };
+  const claimMs = performance.now() - t0;
+  h.emit('claimed', { batch, claimSeq: seq, attempt });
+  return work(h, s, owned, claimMs);
+}
+
+async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Promise<AttemptOutcome> {
+  const p = h.paths;
+  const b = o.batch.index;
+  const controller = new AbortController();
+  const onSessionLost = () => controller.abort(s.signal.reason);
+  s.signal.addEventListener('abort', onSessionLost, { once: true });
+  const unhook = h.onStop((why) => controller.abort(new ReleasedError(b, why)));
+  let lastBeat = performance.now();
+  let beating: Promise<void> = Promise.resolve();
+  const ctx: WorkContext = {
+    signal: controller.signal,
+    attempt: o.attempt,
+    claimSeq: o.seq,
+    processorId: h.processorId,
+    heartbeat: (status = 'working') => {
+      if (controller.signal.aborted) return Promise.reject(controller.signal.reason);
+      if (performance.now() - lastBeat < h.options.heartbeatIntervalMs) return beating;
+      lastBeat = performance.now();
+      const data: ClaimData = { processorId: h.processorId, at: Date.now(), status, attempt: o.attempt };
+      beating = heartbeatClaim(s, p, b, o.claimName, o.version, data).then(
+        (v) => void (o.version = v),
+        (err) => {
+          controller.abort(new ClaimLostError(b, `heartbeat failed (${(err as Error).message})`));
+          throw controller.signal.reason;
+        },
+      );
+      h.countHeartbeat();
+      return beating;
+    },
+  };
+  const t0 = performance.now();
+  try {
+    const result = await untilAborted(h.worker(o.batch, ctx), controller.signal);
+    const workMs = performance.now() - t0;
+    await beating.catch(() => undefined);
+    if (controller.signal.aborted) return afterAbort(h, s, o, controller.signal.reason);
+    return await commit(h, s, o, result, { claimMs, workMs });
+  } catch (err) {
+    if (controller.signal.aborted) return afterAbort(h, s, o, controller.signal.reason);
+    return fail(h, s, o, err);
+  } finally {
+    s.signal.removeEventListener('abort', onSessionLost);
+    unhook();
+  }
+}
+
+async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t: { claimMs: number; workMs: number }): Promise<AttemptOutcome> {
+  const b = o.batch.index;
+  const header = { processorId: h.processorId, claimSeq: o.seq, attempt: o.attempt, claimedAt: o.claimedAt };
+  const t0 = performance.now();
+  try {
+    await commitBatchIfClaimStands(s, h.paths, b, o.claimName, header, result, o.attemptNodes);
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.NO_NODE) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
+      return fenced(h, s, o, 'our claim no longer stands (reclaimed or expired)');
+    }
+    if (!isAmbiguous(err)) throw err;
+    // The reply was lost: the done marker tells whether our commit was applied.
+    const mine = await h.readDoneOwner(b);
+    if (!mine || mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
+      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}) and the batch is not committed by us`);
+    }
+  }
+  h.emit('committed', { batch: o.batch, claimSeq: o.seq, attempt: o.attempt, claimMs: t.claimMs, workMs: t.workMs, commitMs: performance.now() - t0 });
+  return 'committed';
+}
+
+async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string): Promise<AttemptOutcome> {
+  h.emit('fenced', { batch: o.batch.index, claimSeq: o.seq, reason });
+  await h.recordEventSomehow({ type: 'fenced', batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
+  return 'fenced';
+}
+
+async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknown): Promise<AttemptOutcome> {
+  const b = o.batch.index;
+  if (reason instanceof ReleasedError && s.alive) {
+    await releaseClaimUncounted(s, h.paths, b, o.claimName, o.attempt).catch(() => undefined);
+    h.emit('released', { batch: b, claimSeq: o.seq });
+    return 'released';
+  }
+  if (reason instanceof ClaimLostError) return fenced(h, s, o, reason.message);
+  return 'aborted';
+}
+
+async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promise<AttemptOutcome> {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  h.emit('failed', { batch: o.batch.index, attempt: o.attempt, error: message });
+  if (o.attempt >= h.options.maxAttempts) {
+    return quarantine(h, s, o.batch, o.claimName, o.seq, o.attemptNodes, message);
+  }
+  await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
+  return 'failed';
+}
+
+async function quarantine(
+  h: AttemptHost,
+  s: ZkSession,
+  batch: Batch,
+  claimName: string,
+  seq: number,
+  attempts: string[],
+  lastError?: string,
+): Promise<AttemptOutcome> {
+  const reason = lastError ?? (await lastAttemptError(s, h.paths, batch.index, attempts));
+  const count = attempts.length;
+  await quarantineBatchIfClaimStands(s, h.paths, batch.index, claimName, { attempts: count, lastError: reason, processorId: h.processorId }, attempts);
+  h.emit('quarantined', { batch: batch.index, attempts: count, lastError: reason, claimSeq: seq });
+  return 'quarantined';
+}
+
+async function lastAttemptError(s: ZkSession, p: JobPaths, b: number, attempts: string[]): Promise<string> {
+  const last = [...attempts].sort().at(-1);
+  if (!last) return 'unknown';
+  const { data } = await s.getData(`${p.batch(b)}/${last}`);
+  const rec = decodeJson<StoredAttempt>(data, last);
+  return rec.error ?? `attempt ${attemptNumber(last)} by ${rec.processorId} ended without a commit (processor crashed or its session expired)`;
+}
+
+/**
+ * A batch someone else holds: if the lowest claim is ours from a session we
+ * gave up, remove it; otherwise watch its version with our own monotonic
+ * clock, and reclaim it once it has not changed for staleAfterMs.
+ */
+async function inspectHeldBatch(h: AttemptHost, s: ZkSession, b: number, lowest: string): Promise<AttemptOutcome> {
+  const owner = parseClaimName(lowest);
+  if (owner.processorId === h.processorId) {
+    // Ours, but we are not working on b: left over from a session we gave up.
+    await withdrawClaim(s, h.paths, b, lowest);
+    return 'reclaimed';
+  }
+  let stat;
+  let data: ClaimData;
+  try {
+    const got = await s.getData(h.paths.claim(b, lowest));
+    stat = got.stat;
+    data = decodeJson<ClaimData>(got.data, lowest);
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.NO_NODE)) return 'reclaimed'; // gone meanwhile: free again
+    throw err;
+  }
+  const now = performance.now();
+  const seen = h.observed.get(b);
+  if (!seen || seen.claimName !== lowest || seen.version !== stat.version) {
+    h.observed.set(b, { claimName: lowest, version: stat.version, since: now });
+    return 'held';
+  }
+  const staleMs = now - seen.since;
+  if (staleMs < h.options.staleAfterMs) return 'held';
+  const detail = `no progress for ${Math.round(staleMs)} ms (claim version ${stat.version}, status ${data.status})`;
+  try {
+    await reclaimClaimIfUnchanged(s, h.paths, b, lowest, stat.version, data.attempt, {
+      type: 'reclaimed',
+      batch: b,
+      processorId: h.processorId,
+      otherProcessorId: owner.processorId,
+      claimSeq: owner.seq,
+      detail,
+    });
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NO_NODE)) return 'held';
+    throw err;
+  }
+  h.observed.delete(b);
+  h.emit('reclaimed', { batch: b, fromProcessorId: owner.processorId, claimSeq: owner.seq, staleMs });
+  return 'reclaimed';
+}
+
+/**
+ * Creates our claim. If the reply is lost, the claim may exist anyway: it is
+ * found by its self-identifying name and withdrawn (this try counts as lost).
+ */
+async function createClaimFindingLost(s: ZkSession, p: JobPaths, b: number, nonce: string, data: ClaimData): Promise<string | undefined> {
+  try {
+    return await createClaim(s, p, b, nonce, data);
+  } catch (err) {
+    if (!isAmbiguous(err) || err instanceof SessionLostError) throw err;
+    const children = await s.getChildren(p.batch(b));
+    for (const name of children.filter(isClaimName)) {
+      const c = parseClaimName(name);
+      if (c.processorId === data.processorId && c.nonce === nonce) await withdrawClaim(s, p, b, name);
+    }
+    return undefined;
+  }
+}
+
+/** Claim names ordered by sequence: the first is the owner. */
+export function sortClaims(children: string[]): string[] {
+  return children.filter(isClaimName).sort((a, b) => parseClaimName(a).seq - parseClaimName(b).seq);
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export { decodeDone, encodeJson };

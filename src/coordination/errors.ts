@@ -1,0 +1,113 @@
+/**
+ * Every error the coordination layer throws: a class with a stable `code` and a
+ * message that names the thing and what to do about it.
+ */
+import zookeeper from 'node-zookeeper-client';
+
+export class CoordinationError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The ensemble did not accept a connection within the connect timeout. */
+export class ZkUnreachableError extends CoordinationError {
+  constructor(connectString: string, timeoutMs: number) {
+    super(
+      'ZK_UNREACHABLE',
+      `ZooKeeper at ${connectString} unreachable after ${formatMs(timeoutMs)}; is the server running (scripts/zookeeper.ts start)?`,
+    );
+  }
+}
+
+/** A request got no reply in time; its outcome is unknown (it may still be applied). */
+export class ZkRequestTimeoutError extends CoordinationError {
+  constructor(op: string, path: string, timeoutMs: number) {
+    super('ZK_REQUEST_TIMEOUT', `ZooKeeper ${op} ${path} got no reply within ${formatMs(timeoutMs)}; outcome unknown`);
+  }
+}
+
+/**
+ * The session (and every ephemeral node it owned: registrations, claims) must
+ * be assumed gone. Work in hand must stop; a new session must be started.
+ */
+export class SessionLostError extends CoordinationError {
+  constructor(reason: string) {
+    super('ZK_SESSION_LOST', `ZooKeeper session lost: ${reason}; claims held by it are void`);
+  }
+}
+
+/** A ZooKeeper error reply (NO_NODE, NODE_EXISTS, BAD_VERSION, NO_AUTH...). */
+export class ZkOperationError extends CoordinationError {
+  constructor(
+    readonly zkCode: number,
+    readonly zkName: string,
+    readonly op: string,
+    readonly path: string,
+  ) {
+    super(`ZK_${zkName}`, `ZooKeeper ${op} ${path} failed: ${zkName}${hint(zkCode)}`);
+  }
+}
+
+/** A job already exists under this id with a different spec. */
+export class JobSpecMismatchError extends CoordinationError {
+  constructor(jobId: string, field: string, existing: unknown, wanted: unknown) {
+    super(
+      'JOB_SPEC_MISMATCH',
+      `job ${jobId} exists with ${field}=${JSON.stringify(existing)}, this processor wants ${JSON.stringify(wanted)}; use a new job id or the same spec`,
+    );
+  }
+}
+
+/** The plan changed under an extend (another caller extended first), or the batches are malformed. */
+export class PlanConflictError extends CoordinationError {
+  constructor(message: string) {
+    super('PLAN_CONFLICT', message);
+  }
+}
+
+export class JobNotFoundError extends CoordinationError {
+  constructor(jobId: string, path: string) {
+    super('JOB_NOT_FOUND', `job ${jobId} not found at ${path}; plan it first or check the root path`);
+  }
+}
+
+/** A lifecycle method was called in the wrong state (start twice, use after close). */
+export class LifecycleError extends CoordinationError {
+  constructor(message: string) {
+    super('LIFECYCLE', message);
+  }
+}
+
+export function isZkError(err: unknown, zkCode: number): err is ZkOperationError {
+  return err instanceof ZkOperationError && err.zkCode === zkCode;
+}
+
+/** True when a write may or may not have been applied (the reply was lost). */
+export function isAmbiguous(err: unknown): boolean {
+  return (
+    err instanceof ZkRequestTimeoutError ||
+    err instanceof SessionLostError ||
+    isZkError(err, zookeeper.Exception.CONNECTION_LOSS)
+  );
+}
+
+function hint(zkCode: number): string {
+  switch (zkCode) {
+    case zookeeper.Exception.NO_AUTH:
+      return ' (this client lacks the fleet credentials: set SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE)';
+    case zookeeper.Exception.CONNECTION_LOSS:
+      return ' (connection lost; outcome unknown)';
+    default:
+      return '';
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+}

@@ -1,0 +1,40 @@
+/**
+ * Work claiming on ZooKeeper: a job cut into batches of opaque integer key
+ * ranges, shared by a fleet of processors so that no batch is skipped and
+ * none is committed twice. See docs/design.md.
+ */
+export { ZkSession, fleetAcl, zkAuthFromEnv } from './session.js';
+export type { ZkSessionOptions, ZkAuth, RequestCounts, ZkSessionEvents } from './session.js';
+export { Processor } from './processor.js';
+export type { ProcessorOptions, JobToRun, RunSummary } from './processor.js';
+export type { WorkerFn, WorkContext, ProcessorEvents } from './worker.js';
+export { openJob, extendJob } from './planner.js';
+export type { BatchPlanner, OpenJobResult } from './planner.js';
+export { listJobs, readJobStatus, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
+export type { JobListing } from './reader.js';
+export { JobPaths } from './paths.js';
+export { ClaimLostError, ReleasedError } from './attempt.js';
+export {
+  CoordinationError,
+  ZkUnreachableError,
+  ZkRequestTimeoutError,
+  SessionLostError,
+  ZkOperationError,
+  JobSpecMismatchError,
+  PlanConflictError,
+  JobNotFoundError,
+  LifecycleError,
+} from './errors.js';
+export type {
+  JobSpec,
+  Batch,
+  Claim,
+  ClaimData,
+  DoneMarker,
+  QuarantineRecord,
+  CoordinationEventRecord,
+  CoordinationEventType,
+  PlanInfo,
+  JobStatus,
+  LiveProcessor,
+} from './types.js';

@@ -1,0 +1,113 @@
+/**
+ * Every znode path of the protocol is built here, and only here.
+ *
+ *   <root>/jobs/<jobId>                         JobSpec (JSON), immutable
+ *   <root>/jobs/<jobId>/plan                    PlanInfo; version bumped by each append (extend)
+ *   <root>/jobs/<jobId>/planning                EPHEMERAL lock of the processor writing the plan
+ *   <root>/jobs/<jobId>/batches/<b>             Batch range (JSON)
+ *   <root>/jobs/<jobId>/batches/<b>/claim-<pid>-<nonce>-<seq>   EPHEMERAL_SEQUENTIAL claim
+ *   <root>/jobs/<jobId>/batches/<b>/attempt-<k>                 one per started attempt (failed attempts stay)
+ *   <root>/jobs/<jobId>/done/<b>                done marker (header + result), created by the fenced commit
+ *   <root>/jobs/<jobId>/quarantine/<b>          QuarantineRecord
+ *   <root>/jobs/<jobId>/events/ev-<seq>         reclaim / fenced-commit records (PERSISTENT_SEQUENTIAL)
+ *   <root>/jobs/<jobId>/processors/<pid>        EPHEMERAL registration of a live processor
+ *   <root>/jobs/<jobId>/complete                {batchCount} once that many batches are all closed
+ *
+ * <b> is the batch index zero-padded to 10 digits so that names sort as numbers.
+ */
+import { PlanConflictError } from './errors.js';
+
+const PAD = 10;
+const NONCE_LEN = 6;
+const ID_RE = /^[A-Za-z0-9._]+$/;
+const JOB_ID_RE = /^[A-Za-z0-9._-]+$/;
+
+export function batchName(index: number): string {
+  return String(index).padStart(PAD, '0');
+}
+
+export function parseBatchName(name: string): number {
+  return Number.parseInt(name, 10);
+}
+
+export function assertProcessorId(id: string): void {
+  if (!ID_RE.test(id)) throw new PlanConflictError(`processor id ${JSON.stringify(id)} must match ${ID_RE}`);
+}
+
+export function assertJobId(id: string): void {
+  if (!JOB_ID_RE.test(id)) throw new PlanConflictError(`job id ${JSON.stringify(id)} must match ${JOB_ID_RE}`);
+}
+
+export class JobPaths {
+  readonly job: string;
+
+  constructor(
+    readonly root: string,
+    readonly jobId: string,
+  ) {
+    assertJobId(jobId);
+    this.job = `${jobsDir(root)}/${jobId}`;
+  }
+
+  get plan(): string { return `${this.job}/plan`; }
+  get planningLock(): string { return `${this.job}/planning`; }
+  get batches(): string { return `${this.job}/batches`; }
+  get doneDir(): string { return `${this.job}/done`; }
+  get quarantineDir(): string { return `${this.job}/quarantine`; }
+  get eventsDir(): string { return `${this.job}/events`; }
+  get processorsDir(): string { return `${this.job}/processors`; }
+  get complete(): string { return `${this.job}/complete`; }
+  /** Directories created with the job, in creation order. */
+  get dirs(): string[] {
+    return [this.batches, this.doneDir, this.quarantineDir, this.eventsDir, this.processorsDir];
+  }
+
+  batch(b: number): string { return `${this.batches}/${batchName(b)}`; }
+  done(b: number): string { return `${this.doneDir}/${batchName(b)}`; }
+  quarantine(b: number): string { return `${this.quarantineDir}/${batchName(b)}`; }
+  processor(processorId: string): string { return `${this.processorsDir}/${processorId}`; }
+  eventPrefix(): string { return `${this.eventsDir}/ev-`; }
+  attempt(b: number, k: number): string { return `${this.batch(b)}/${attemptName(k)}`; }
+  claim(b: number, name: string): string { return `${this.batch(b)}/${name}`; }
+  /** Prefix of a claim node; ZooKeeper appends the 10-digit sequence. */
+  claimPrefix(b: number, processorId: string, nonce: string): string {
+    return `${this.batch(b)}/claim-${processorId}-${nonce}-`;
+  }
+}
+
+export function jobsDir(root: string): string {
+  return `${root === '/' ? '' : root}/jobs`;
+}
+
+export function attemptName(k: number): string {
+  return `attempt-${String(k).padStart(PAD, '0')}`;
+}
+
+export function isAttemptName(name: string): boolean {
+  return name.startsWith('attempt-');
+}
+
+export function attemptNumber(name: string): number {
+  return Number.parseInt(name.slice('attempt-'.length), 10);
+}
+
+export function isClaimName(name: string): boolean {
+  return name.startsWith('claim-');
+}
+
+/**
+ * Claim names identify their creator (processor id and a per-attempt nonce),
+ * so a create whose reply was lost can be found again (FINDINGS: a re-sent
+ * create can leave a second node owned by our live session).
+ */
+export function parseClaimName(name: string): { processorId: string; nonce: string; seq: number } {
+  const seq = Number.parseInt(name.slice(-PAD), 10);
+  const nonceEnd = name.length - PAD - 1;
+  const nonce = name.slice(nonceEnd - NONCE_LEN, nonceEnd);
+  const processorId = name.slice('claim-'.length, nonceEnd - NONCE_LEN - 1);
+  return { processorId, nonce, seq };
+}
+
+export function newNonce(): string {
+  return Math.random().toString(36).slice(2, 2 + NONCE_LEN).padEnd(NONCE_LEN, '0');
+}

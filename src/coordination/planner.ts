@@ -1,0 +1,184 @@
+/**
+ * Planning and extending a job. Exactly one processor plans a job: the one
+ * whose atomic create of the job node succeeds (it also takes an ephemeral
+ * planning lock). The others wait until the plan is ready. If the planner dies
+ * mid-plan, its lock vanishes with its session and a waiting processor takes
+ * over, continuing from the batches already written.
+ */
+import zookeeper from 'node-zookeeper-client';
+import { isZkError, JobNotFoundError, JobSpecMismatchError, PlanConflictError } from './errors.js';
+import { JobPaths } from './paths.js';
+import { decodeJson, type StoredBatch, type StoredPlan } from './records.js';
+import type { ZkSession } from './session.js';
+import {
+  appendBatchesIfPlanUnchanged,
+  createJobWithPlanningLock,
+  markPlanReadyIfUnchanged,
+  releasePlanningLock,
+  takePlanningLock,
+} from './transactions.js';
+import type { Batch, JobSpec, PlanInfo } from './types.js';
+
+/** Batches per plan transaction: keeps each multi well under ZooKeeper's 1 MB request limit. */
+const APPEND_CHUNK = 1_000;
+
+export type BatchPlanner = () => Batch[] | Promise<Batch[]>;
+
+export interface OpenJobResult {
+  plan: PlanInfo;
+  /** True if this caller wrote (or finished writing) the plan. */
+  planned: boolean;
+}
+
+/**
+ * Opens a job, planning it if it does not exist yet. `planBatches` is called
+ * only by the one processor that plans. Throws JobSpecMismatchError if the job
+ * exists with another spec.
+ */
+export async function openJob(
+  s: ZkSession,
+  root: string,
+  spec: JobSpec,
+  planBatches: BatchPlanner,
+  signal?: AbortSignal,
+): Promise<OpenJobResult> {
+  const p = new JobPaths(root, spec.jobId);
+  await s.mkdirp(p.job.slice(0, p.job.lastIndexOf('/')));
+  if (await createJobWithPlanningLock(s, p, spec)) {
+    await writePlan(s, p, planBatches);
+    return { plan: await readPlan(s, p), planned: true };
+  }
+  await assertSameSpec(s, p, spec);
+  let planned = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    const plan = await readPlan(s, p);
+    if (plan.ready) return { plan, planned };
+    if (await takePlanningLock(s, p)) {
+      await writePlan(s, p, planBatches);
+      planned = true;
+      continue;
+    }
+    await waitForPlanChange(s, p, signal);
+  }
+}
+
+/**
+ * Adds batches to a planned job (new keys arrived). `batches` must be numbered
+ * from the current batch count on. Atomic per 1,000 batches and safe against
+ * a concurrent extend: the plan's version must be unchanged, else
+ * PlanConflictError (re-read the plan and renumber).
+ */
+export async function extendJob(s: ZkSession, root: string, jobId: string, batches: Batch[]): Promise<PlanInfo> {
+  const p = new JobPaths(root, jobId);
+  let plan = await readPlan(s, p);
+  if (!plan.ready) throw new PlanConflictError(`job ${jobId} is still being planned; extend it once its plan is ready`);
+  validateBatches(batches, plan.batchCount);
+  for (let i = 0; i < batches.length; i += APPEND_CHUNK) {
+    const chunk = batches.slice(i, i + APPEND_CHUNK);
+    const next: StoredPlan = { batchCount: plan.batchCount + chunk.length, ready: true };
+    try {
+      const version = await appendBatchesIfPlanUnchanged(s, p, plan.version, chunk, next);
+      plan = { ...next, version };
+    } catch (err) {
+      if (isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
+        const now = await readPlan(s, p);
+        throw new PlanConflictError(
+          `job ${jobId} was extended concurrently: plan now has ${now.batchCount} batches (${i} of ours appended); renumber the rest from ${now.batchCount}`,
+        );
+      }
+      throw err;
+    }
+  }
+  return plan;
+}
+
+export async function readPlan(s: ZkSession, p: JobPaths): Promise<PlanInfo> {
+  try {
+    const { data, stat } = await s.getData(p.plan);
+    return { ...decodeJson<StoredPlan>(data, p.plan), version: stat.version };
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.NO_NODE)) throw new JobNotFoundError(p.jobId, p.plan);
+    throw err;
+  }
+}
+
+export async function readSpec(s: ZkSession, p: JobPaths): Promise<JobSpec> {
+  try {
+    const { data } = await s.getData(p.job);
+    return decodeJson<JobSpec>(data, p.job);
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.NO_NODE)) throw new JobNotFoundError(p.jobId, p.job);
+    throw err;
+  }
+}
+
+async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promise<void> {
+  const existing = await readSpec(s, p);
+  for (const field of ['sourceId', 'modelId', 'batchSize'] as const) {
+    if (existing[field] !== wanted[field]) throw new JobSpecMismatchError(p.jobId, field, existing[field], wanted[field]);
+  }
+  const a = existing.metadata ?? {};
+  const b = wanted.metadata ?? {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (a[key] !== b[key]) throw new JobSpecMismatchError(p.jobId, `metadata.${key}`, a[key], b[key]);
+  }
+}
+
+/** Writes the plan under our planning lock, continuing after batches a dead planner already wrote. */
+async function writePlan(s: ZkSession, p: JobPaths, planBatches: BatchPlanner): Promise<void> {
+  const batches = await planBatches();
+  validateBatches(batches, 0);
+  let plan = await readPlan(s, p);
+  if (plan.batchCount > 0) await assertSamePrefix(s, p, batches, plan.batchCount);
+  for (let i = plan.batchCount; i < batches.length; i += APPEND_CHUNK) {
+    const chunk = batches.slice(i, i + APPEND_CHUNK);
+    const next: StoredPlan = { batchCount: i + chunk.length, ready: false };
+    const version = await appendBatchesIfPlanUnchanged(s, p, plan.version, chunk, next);
+    plan = { ...next, version };
+  }
+  await markPlanReadyIfUnchanged(s, p, plan.version, batches.length);
+  await releasePlanningLock(s, p);
+}
+
+/** A planner taking over must plan the same batches as the one that died, or key ranges could overlap. */
+async function assertSamePrefix(s: ZkSession, p: JobPaths, batches: Batch[], written: number): Promise<void> {
+  const last = written - 1;
+  const { data } = await s.getData(p.batch(last));
+  const stored = decodeJson<StoredBatch>(data, p.batch(last));
+  const mine = batches[last];
+  if (!mine || mine.first !== stored.first || mine.last !== stored.last || mine.count !== stored.count) {
+    throw new PlanConflictError(
+      `job ${p.jobId}: the interrupted plan's batch ${last} is ${JSON.stringify(stored)} but this planner computed ${JSON.stringify(mine)}; the source changed during planning: plan a new job`,
+    );
+  }
+}
+
+function validateBatches(batches: Batch[], firstIndex: number): void {
+  batches.forEach((b, i) => {
+    const ok = b.index === firstIndex + i && Number.isInteger(b.first) && Number.isInteger(b.last) && b.first <= b.last && b.count >= 0;
+    if (!ok) {
+      throw new PlanConflictError(
+        `batch at position ${i} is ${JSON.stringify(b)}: batches must be numbered ${firstIndex}, ${firstIndex + 1}, ... with integer first ≤ last and count ≥ 0`,
+      );
+    }
+  });
+}
+
+/** Waits until the plan or the planning lock changes (one-shot watches), or a session-timeout passes. */
+async function waitForPlanChange(s: ZkSession, p: JobPaths, signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, s.sessionTimeoutMs);
+    signal?.addEventListener('abort', finish, { once: true });
+    s.exists(p.planningLock, finish).then((stat) => stat ?? finish(), finish);
+    s.getData(p.plan, finish).catch(finish);
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * Read-only views of jobs, usable from any machine with a session (and the
+ * fleet credentials when ACLs are on). Reads are pipelined in chunks so that a
+ * 10,000-batch job is read in well under a second.
+ */
+import zookeeper from 'node-zookeeper-client';
+import { sortClaims } from './attempt.js';
+import { isZkError } from './errors.js';
+import { JobPaths, jobsDir, parseBatchName, parseClaimName } from './paths.js';
+import { readPlan, readSpec } from './planner.js';
+import { decodeDone, decodeJson, statCtime, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
+import type { ZkSession } from './session.js';
+import type { CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
+
+const CHUNK = 256;
+
+export interface JobListing {
+  jobId: string;
+  spec: JobSpec;
+  batchCount: number;
+  ready: boolean;
+  complete: boolean;
+}
+
+export async function listJobs(s: ZkSession, root: string): Promise<JobListing[]> {
+  let ids: string[];
+  try {
+    ids = await s.getChildren(jobsDir(root));
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.NO_NODE)) return [];
+    throw err;
+  }
+  const out: JobListing[] = [];
+  for (const jobId of ids.sort()) {
+    const p = new JobPaths(root, jobId);
+    const [spec, plan, complete] = await Promise.all([readSpec(s, p), readPlan(s, p), readCompleteCount(s, p)]);
+    out.push({ jobId, spec, batchCount: plan.batchCount, ready: plan.ready, complete: plan.ready && complete >= plan.batchCount });
+  }
+  return out;
+}
+
+export async function readJobStatus(s: ZkSession, root: string, jobId: string): Promise<JobStatus> {
+  const p = new JobPaths(root, jobId);
+  const [spec, plan, done, quarantined, processorNames, events] = await Promise.all([
+    readSpec(s, p),
+    readPlan(s, p),
+    s.getChildren(p.doneDir),
+    s.getChildren(p.quarantineDir),
+    s.getChildren(p.processorsDir),
+    readEvents(s, root, jobId),
+  ]);
+  const closed = new Set([...done, ...quarantined].map(parseBatchName));
+  const open: number[] = [];
+  for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open.push(b);
+  const holders = new Map<string, number[]>();
+  const owners = await inChunks(open, async (b) => sortClaims(await s.getChildren(p.batch(b)).catch(() => []))[0]);
+  let claimed = 0;
+  owners.forEach((name, i) => {
+    if (!name) return;
+    claimed++;
+    const pid = parseClaimName(name).processorId;
+    holders.set(pid, [...(holders.get(pid) ?? []), open[i]!]);
+  });
+  const processors: LiveProcessor[] = await inChunks(processorNames.sort(), async (id) => {
+    const info = await s
+      .getData(p.processor(id))
+      .then((r) => decodeJson<StoredProcessor>(r.data, p.processor(id)))
+      .catch(() => ({ host: '?', pid: 0, startedAt: 0 }));
+    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [] };
+  });
+  return {
+    spec,
+    batchCount: plan.batchCount,
+    done: done.length,
+    quarantined: quarantined.length,
+    claimed,
+    pending: open.length - claimed,
+    complete: plan.ready && open.length === 0,
+    processors,
+    reclaims: events.filter((e) => e.type === 'reclaimed').length,
+    fencedCommits: events.filter((e) => e.type === 'fenced').length,
+  };
+}
+
+/** Done markers with their result buffers, in batch order. */
+export async function readDoneMarkers(s: ZkSession, root: string, jobId: string): Promise<DoneMarker[]> {
+  const p = new JobPaths(root, jobId);
+  const names = (await s.getChildren(p.doneDir)).sort();
+  return inChunks(names, async (name) => {
+    const batch = parseBatchName(name);
+    const { data, stat } = await s.getData(p.done(batch));
+    const { header, result } = decodeDone(data, p.done(batch));
+    return { batch, ...header, committedAt: statCtime(stat), result };
+  });
+}
+
+export async function readQuarantine(s: ZkSession, root: string, jobId: string): Promise<QuarantineRecord[]> {
+  const p = new JobPaths(root, jobId);
+  const names = (await s.getChildren(p.quarantineDir)).sort();
+  return inChunks(names, async (name) => {
+    const batch = parseBatchName(name);
+    const { data, stat } = await s.getData(p.quarantine(batch));
+    return { batch, ...decodeJson<StoredQuarantine>(data, p.quarantine(batch)), at: statCtime(stat) };
+  });
+}
+
+/** Reclaim and fenced-commit records, oldest first. */
+export async function readEvents(s: ZkSession, root: string, jobId: string): Promise<CoordinationEventRecord[]> {
+  const p = new JobPaths(root, jobId);
+  const names = (await s.getChildren(p.eventsDir)).sort();
+  return inChunks(names, async (name) => {
+    const path = `${p.eventsDir}/${name}`;
+    const { data, stat } = await s.getData(path);
+    return { ...decodeJson<StoredEvent>(data, path), at: statCtime(stat) };
+  });
+}
+
+async function readCompleteCount(s: ZkSession, p: JobPaths): Promise<number> {
+  try {
+    const { data } = await s.getData(p.complete);
+    return decodeJson<{ batchCount: number }>(data, p.complete).batchCount;
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.NO_NODE)) return -1;
+    throw err;
+  }
+}
+
+/** Runs `fn` over `items` with up to CHUNK requests in flight, keeping order. */
+async function inChunks<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(...(await Promise.all(items.slice(i, i + CHUNK).map(fn))));
+  return out;
+}

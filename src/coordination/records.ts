@@ -1,0 +1,92 @@
+/**
+ * How each protocol record is stored in a znode. JSON for the small ones; the
+ * done marker is a length-prefixed JSON header followed by the raw result
+ * bytes, so a result of up to ~900 KB is not inflated by base64.
+ */
+import type { Stat } from 'node-zookeeper-client';
+import { CoordinationError } from './errors.js';
+import type { Batch, ClaimData, CoordinationEventType, JobSpec, PlanInfo } from './types.js';
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+export function decodeJson<T>(data: Buffer, what: string): T {
+  try {
+    return JSON.parse(data.toString('utf8')) as T;
+  } catch (err) {
+    throw new CoordinationError('CORRUPT_RECORD', `${what} holds unreadable data (${data.length} bytes): ${String(err)}`);
+  }
+}
+
+export type StoredPlan = Omit<PlanInfo, 'version'>;
+export type StoredBatch = Omit<Batch, 'index'>;
+
+export interface DoneHeader {
+  processorId: string;
+  claimSeq: number;
+  attempt: number;
+  claimedAt: number;
+}
+
+export function encodeDone(header: DoneHeader, result: Buffer): Buffer {
+  const head = encodeJson(header);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(head.length);
+  return Buffer.concat([len, head, result]);
+}
+
+export function decodeDone(data: Buffer, what: string): { header: DoneHeader; result: Buffer } {
+  if (data.length < 4) throw new CoordinationError('CORRUPT_RECORD', `${what}: done marker too short (${data.length} bytes)`);
+  const len = data.readUInt32BE(0);
+  const header = decodeJson<DoneHeader>(data.subarray(4, 4 + len), what);
+  return { header, result: data.subarray(4 + len) };
+}
+
+export interface StoredAttempt {
+  processorId: string;
+  claimSeq: number;
+  /** Set when the attempt failed: the worker's error, or why it was reclaimed. */
+  error?: string;
+}
+
+export interface StoredQuarantine {
+  attempts: number;
+  lastError: string;
+  processorId: string;
+}
+
+export interface StoredEvent {
+  type: CoordinationEventType;
+  batch: number;
+  processorId: string;
+  otherProcessorId?: string;
+  claimSeq: number;
+  detail: string;
+}
+
+export interface StoredProcessor {
+  host: string;
+  pid: number;
+  startedAt: number;
+}
+
+export type { Batch, ClaimData, JobSpec };
+
+/** ZooKeeper times are 8-byte big-endian milliseconds since the epoch (server clock). */
+export function statMs(value: Buffer): number {
+  return Number(value.readBigInt64BE(0));
+}
+
+export function statCtime(stat: Stat): number {
+  return statMs(stat.ctime);
+}
+
+export function statMtime(stat: Stat): number {
+  return statMs(stat.mtime);
+}
+
+/** The mzxid identifies a data version globally; used with the version to detect "no progress". */
+export function statMzxid(stat: Stat): string {
+  return stat.mzxid.toString('hex');
+}

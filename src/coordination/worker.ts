@@ -1,0 +1,69 @@
+/**
+ * The contract between a processor and the caller's work function, and the
+ * processor's typed events.
+ */
+import type { JobPaths } from './paths.js';
+import type { StoredEvent } from './records.js';
+import type { SessionLostError } from './errors.js';
+import type { Batch } from './types.js';
+
+export interface WorkContext {
+  /** Aborts when the claim can no longer be committed (session lost, claim reclaimed) or on drain timeout/close. */
+  signal: AbortSignal;
+  /** 1-based attempt number of this batch (failed attempts before it: attempt - 1). */
+  attempt: number;
+  /** ZooKeeper sequence of our claim. */
+  claimSeq: number;
+  processorId: string;
+  /**
+   * Reports progress: updates the claim's status (a versioned setData, at most
+   * once per heartbeatIntervalMs; extra calls are coalesced). Call it at least
+   * every staleAfterMs / 2, or the claim is reclaimed as stuck. Rejects if the
+   * claim is lost.
+   */
+  heartbeat(status?: string): Promise<void>;
+}
+
+/** Processes one batch and returns its result (stored in the done marker; keep it under ~900 KB). */
+export type WorkerFn = (batch: Batch, ctx: WorkContext) => Promise<Buffer>;
+
+export interface ProcessorEvents extends Record<string, unknown[]> {
+  claimed: [{ batch: Batch; claimSeq: number; attempt: number }];
+  committed: [{ batch: Batch; claimSeq: number; attempt: number; claimMs: number; workMs: number; commitMs: number }];
+  lostRace: [{ batch: number; claimSeq: number; winnerSeq: number }];
+  fenced: [{ batch: number; claimSeq: number; reason: string }];
+  reclaimed: [{ batch: number; fromProcessorId: string; claimSeq: number; staleMs: number }];
+  failed: [{ batch: number; attempt: number; error: string }];
+  quarantined: [{ batch: number; attempts: number; lastError: string; claimSeq: number }];
+  released: [{ batch: number; claimSeq: number }];
+  sessionStarted: [{ sessionId: string; timeoutMs: number }];
+  sessionLost: [{ error: SessionLostError }];
+  /** A recoverable problem the processor handled (e.g. a ZooKeeper restart); for logs. */
+  warning: [{ message: string; error?: unknown }];
+  complete: [{ jobId: string; batchCount: number }];
+}
+
+export interface ResolvedProcessorOptions {
+  staleAfterMs: number;
+  heartbeatIntervalMs: number;
+  maxAttempts: number;
+  idlePollMs: number;
+}
+
+/** What one attempt needs from its processor (implemented by Processor). */
+export interface AttemptHost {
+  readonly paths: JobPaths;
+  readonly processorId: string;
+  readonly options: ResolvedProcessorOptions;
+  readonly worker: WorkerFn;
+  /** Claims of others we are watching for staleness: batch -> what we saw and when (monotonic ms). */
+  readonly observed: Map<number, { claimName: string; version: number; since: number }>;
+  emit<K extends keyof ProcessorEvents & string>(event: K, ...args: ProcessorEvents[K]): void;
+  /** Registers a callback for drain timeout / close; returns its remover. */
+  onStop(cb: (why: string) => void): () => void;
+  /** Who committed batch b (read through a live session, starting a new one if needed). */
+  readDoneOwner(b: number): Promise<{ processorId: string; claimSeq: number } | undefined>;
+  /** Records an event through any live session; failures are reported as warnings, never thrown. */
+  recordEventSomehow(event: StoredEvent): Promise<void>;
+  countHeartbeat(): void;
+}
