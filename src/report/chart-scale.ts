@@ -18,6 +18,31 @@ export function linear(domainMax: number, rangeStart: number, rangeEnd: number):
   return (x) => round1(rangeStart + ((rangeEnd - rangeStart) * x) / span);
 }
 
+export interface Scale {
+  readonly ticks: readonly number[];
+  readonly toY: (value: number) => number;
+  readonly logarithmic: boolean;
+}
+
+/** A linear y scale from 0 to the first round tick at or above `max`. */
+export function linearScale(max: number, bottom: number, top: number): Scale {
+  const ticks = niceTicks(max);
+  return { ticks, toY: linear(ticks[ticks.length - 1]!, bottom, top), logarithmic: false };
+}
+
+/**
+ * log10(1 + v), ticks at 0, 1, 10, 100...: keeps a bin of 3 visible beside a
+ * bin of 60,000, which is what a spam filter's score histogram looks like.
+ */
+export function logScale(max: number, bottom: number, top: number): Scale {
+  const ticks = [0, 1];
+  while (ticks[ticks.length - 1]! < max) ticks.push(ticks[ticks.length - 1]! * 10);
+  // Over many decades the "1" tick sits on top of the "0" one.
+  if (ticks.length > 5) ticks.splice(1, 1);
+  const y = linear(Math.log10(1 + ticks[ticks.length - 1]!), bottom, top);
+  return { ticks, toY: (v) => y(Math.log10(1 + v)), logarithmic: true };
+}
+
 export function tickLabel(value: number): string {
   if (value >= 1_000_000) return `${trim(value / 1_000_000)}M`;
   if (value >= 10_000) return `${trim(value / 1000)}k`;

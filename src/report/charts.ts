@@ -3,7 +3,7 @@
  * score histogram and throughput over time. Hand-made so the report needs no
  * script, font or CDN; every label goes through the escaping template.
  */
-import { linear, niceTicks, tickLabel } from './chart-scale.js';
+import { linear, linearScale, logScale, niceTicks, tickLabel } from './chart-scale.js';
 import { html, trusted, type SafeHtml } from './html-template.js';
 
 export interface Bar {
@@ -31,11 +31,12 @@ interface Frame {
 
 const TEXT = trusted('font-size="12" fill="#333"');
 const LEGEND_ITEM_WIDTH = 150;
+const LOG_SCALE_RATIO = 50;
 
 export function barChart(title: string, bars: readonly Bar[]): SafeHtml {
   const f = frame(480, 300, 34);
-  const ticks = niceTicks(Math.max(0, ...bars.map((b) => b.value)));
-  const y = linear(ticks[ticks.length - 1]!, f.bottom, f.top);
+  const scale = linearScale(Math.max(0, ...bars.map((b) => b.value)), f.bottom, f.top);
+  const y = scale.toY;
   const slot = (f.right - f.left) / Math.max(1, bars.length);
   const body = bars.map((b, i) => {
     const x = f.left + slot * i + slot * 0.2;
@@ -45,46 +46,51 @@ export function barChart(title: string, bars: readonly Bar[]): SafeHtml {
 <text x="${cx}" y="${y(b.value) - 5}" text-anchor="middle" ${TEXT}>${b.value.toLocaleString('en-US')}</text>
 <text x="${cx}" y="${f.bottom + 18}" text-anchor="middle" ${TEXT}>${b.label}</text>`;
   });
-  return svg(f, title, [yAxis(f, ticks, y), body]);
+  return svg(f, title, [yAxis(f, scale.ticks, y), body]);
 }
 
-/** Equal-width bins over [0, 1], each a stack of the series' values. */
+/**
+ * Equal-width bins over [0, 1], the series side by side in each bin. The y
+ * axis turns logarithmic when the bins differ by more than LOG_SCALE_RATIO, so
+ * the few messages between the two peaks (the interesting ones) stay visible.
+ */
 export function histogramChart(title: string, series: readonly Series[]): SafeHtml {
   const bins = series[0]?.values.length ?? 0;
   const f = frame(560, 300, 52);
-  const totals = Array.from({ length: bins }, (_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
-  const ticks = niceTicks(Math.max(0, ...totals));
-  const y = linear(ticks[ticks.length - 1]!, f.bottom, f.top);
+  const all = series.flatMap((s) => s.values);
+  const max = Math.max(0, ...all);
+  const smallest = Math.min(Infinity, ...all.filter((v) => v > 0));
+  const scale = max / smallest > LOG_SCALE_RATIO ? logScale(max, f.bottom, f.top) : linearScale(max, f.bottom, f.top);
+  const y = scale.toY;
   const x = linear(1, f.left, f.right);
   const binWidth = (f.right - f.left) / Math.max(1, bins);
+  const barWidth = (binWidth - 2) / Math.max(1, series.length);
   const rects: SafeHtml[] = [];
   for (let i = 0; i < bins; i++) {
-    let base = 0;
-    for (const s of series) {
+    const range = `${(i / bins).toFixed(2)}–${((i + 1) / bins).toFixed(2)}`;
+    series.forEach((s, k) => {
       const v = s.values[i] ?? 0;
-      if (v === 0) continue;
-      const from = (i / bins).toFixed(2);
-      const to = ((i + 1) / bins).toFixed(2);
-      rects.push(html`<rect x="${f.left + binWidth * i + 0.5}" y="${y(base + v)}" width="${binWidth - 1}" height="${y(base) - y(base + v)}" fill="${s.color}"><title>${s.name}, score ${from}–${to}: ${v}</title></rect>`);
-      base += v;
-    }
+      if (v === 0) return;
+      rects.push(html`<rect x="${f.left + binWidth * i + 1 + barWidth * k}" y="${y(v)}" width="${barWidth}" height="${f.bottom - y(v)}" fill="${s.color}"><title>${s.name}, score ${range}: ${v}</title></rect>`);
+    });
   }
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((t) =>
     html`<line x1="${x(t)}" x2="${x(t)}" y1="${f.bottom}" y2="${f.bottom + 4}" stroke="#666"/><text x="${x(t)}" y="${f.bottom + 17}" text-anchor="middle" ${TEXT}>${t}</text>`);
-  const axisTitle = html`<text x="${(f.left + f.right) / 2}" y="${f.bottom + 32}" text-anchor="middle" ${TEXT}>spam score</text>`;
-  return svg(f, title, [yAxis(f, ticks, y), rects, xTicks, axisTitle, legend(f, series)]);
+  const axisTitles = html`<text x="${(f.left + f.right) / 2}" y="${f.bottom + 32}" text-anchor="middle" ${TEXT}>spam score</text>
+<text transform="translate(14 ${(f.top + f.bottom) / 2}) rotate(-90)" text-anchor="middle" ${TEXT}>${scale.logarithmic ? 'messages (log scale)' : 'messages'}</text>`;
+  return svg(f, title, [yAxis(f, scale.ticks, y), rects, xTicks, axisTitles, legend(f, series)]);
 }
 
 /** One line per series; value i is plotted at the middle of bucket i. */
 export function lineChart(title: string, series: readonly Series[], bucketSeconds: number, yTitle: string): SafeHtml {
   const buckets = Math.max(0, ...series.map((s) => s.values.length));
-  const legendRows = Math.ceil(series.length / Math.floor(1040 / LEGEND_ITEM_WIDTH));
+  const legendRows = Math.ceil(series.length / legendItemsPerRow(frame(1100, 0, 0)));
   const f = frame(1100, 320 + 18 * legendRows, 52 + 18 * legendRows);
   if (buckets === 0) {
     return svg(f, title, html`<text x="${f.width / 2}" y="${f.height / 2}" text-anchor="middle" ${TEXT}>no batch committed yet</text>`);
   }
-  const ticks = niceTicks(Math.max(0, ...series.flatMap((s) => s.values)));
-  const y = linear(ticks[ticks.length - 1]!, f.bottom, f.top);
+  const scale = linearScale(Math.max(0, ...series.flatMap((s) => s.values)), f.bottom, f.top);
+  const y = scale.toY;
   const span = buckets * bucketSeconds;
   const xTicks = niceTicks(span, 8).filter((t) => t <= span);
   const x = linear(span, f.left, f.right);
@@ -97,7 +103,7 @@ export function lineChart(title: string, series: readonly Series[], bucketSecond
     html`<line x1="${x(t)}" x2="${x(t)}" y1="${f.bottom}" y2="${f.bottom + 4}" stroke="#666"/><text x="${x(t)}" y="${f.bottom + 17}" text-anchor="middle" ${TEXT}>${elapsedLabel(t, span)}</text>`);
   const titles = html`<text x="${(f.left + f.right) / 2}" y="${f.bottom + 32}" text-anchor="middle" ${TEXT}>time since the first claim</text>
 <text transform="translate(14 ${(f.top + f.bottom) / 2}) rotate(-90)" text-anchor="middle" ${TEXT}>${yTitle}</text>`;
-  return svg(f, title, [yAxis(f, ticks, y), lines, xAxis, titles, legend(f, series)]);
+  return svg(f, title, [yAxis(f, scale.ticks, y), lines, xAxis, titles, legend(f, series)]);
 }
 
 function frame(width: number, height: number, bottomMargin: number): Frame {
@@ -118,12 +124,16 @@ function yAxis(f: Frame, ticks: readonly number[], y: (v: number) => number): Sa
 
 /** Under the x-axis title, in rows of fixed-width items. */
 function legend(f: Frame, series: readonly Series[]): SafeHtml[] {
-  const perRow = Math.max(1, Math.floor((f.right - f.left) / LEGEND_ITEM_WIDTH));
+  const perRow = legendItemsPerRow(f);
   return series.map((s, i) => {
     const lx = f.left + (i % perRow) * LEGEND_ITEM_WIDTH;
     const ly = f.bottom + 48 + Math.floor(i / perRow) * 18;
     return html`<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="6" stroke-dasharray="${s.dash ?? 'none'}"/><text x="${lx + 28}" y="${ly}" ${TEXT}>${s.name}</text>`;
   });
+}
+
+function legendItemsPerRow(f: Frame): number {
+  return Math.max(1, Math.floor((f.right - f.left) / LEGEND_ITEM_WIDTH));
 }
 
 function elapsedLabel(seconds: number, span: number): string {

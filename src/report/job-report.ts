@@ -117,9 +117,14 @@ export interface ThroughputSeries {
   readonly messagesPerSecond: readonly number[];
 }
 
-/** Throughput over time: each batch's messages are spread evenly over its claim-to-commit span. */
+/**
+ * Throughput over time: each batch's messages are spread evenly over its
+ * claim-to-commit span. Bucket i covers startMs + i × bucketMs onwards; the last
+ * one stops at endMs, and its rate is over that shorter span.
+ */
 export interface ThroughputTimeline {
   readonly startMs: number;
+  readonly endMs: number;
   readonly bucketMs: number;
   readonly buckets: number;
   readonly series: readonly ThroughputSeries[];

@@ -85,6 +85,7 @@ export function throughputTimeline(
   if (commits.length === 0) {
     return {
       startMs: fallbackStartMs,
+      endMs: fallbackStartMs,
       bucketMs: 1000,
       buckets: 0,
       series: processors.map((processor) => ({ processor, messagesPerSecond: [] })),
@@ -103,11 +104,15 @@ export function throughputTimeline(
     const counts = perProcessor.get(c.processor);
     if (counts) spreadOverBuckets(counts, c, start, bucketMs);
   }
+  // The last bucket usually reaches past the last commit: divide by the part
+  // of it the job covered, or every chart would end in a false drop.
+  const lastBucketMs = end - start - (buckets - 1) * bucketMs || bucketMs;
   const series: ThroughputSeries[] = processors.map((processor) => ({
     processor,
-    messagesPerSecond: perProcessor.get(processor)!.map((n) => round2((n * 1000) / bucketMs)),
+    messagesPerSecond: perProcessor.get(processor)!.map((n, i) =>
+      round2((n * 1000) / (i === buckets - 1 ? lastBucketMs : bucketMs))),
   }));
-  return { startMs: start, bucketMs, buckets, series };
+  return { startMs: start, endMs: end, bucketMs, buckets, series };
 }
 
 function spreadOverBuckets(counts: number[], c: BatchCommit, start: number, bucketMs: number): void {

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, ReportInputError, type MessageOutcome, type ReportInput } from '../../src/report/index.js';
+import {
+  buildReport,
+  ReportInputError,
+  type MessageOutcome,
+  type ReportInput,
+  type ThroughputTimeline,
+} from '../../src/report/index.js';
 import { fixtureInput, shuffled } from './job-fixture.js';
+
+/** Rates × bucket lengths, summed back into message counts. */
+function messagesPerProcessor(t: ThroughputTimeline): Record<string, number> {
+  const lastMs = t.endMs - t.startMs - (t.buckets - 1) * t.bucketMs;
+  const seconds = (i: number) => (i === t.buckets - 1 ? lastMs : t.bucketMs) / 1000;
+  return Object.fromEntries(t.series.map((s) => [s.processor, s.messagesPerSecond.reduce((sum, r, i) => sum + r * seconds(i), 0)]));
+}
 
 describe('buildReport on a job with failures, unsure verdicts, a reclaim, a fenced commit and a quarantined batch', () => {
   const input = fixtureInput();
@@ -62,9 +75,9 @@ describe('buildReport on a job with failures, unsure verdicts, a reclaim, a fenc
   it('spreads each processor\'s committed messages over time without losing any', () => {
     const t = report.throughput;
     expect(t.startMs).toBe(input.commits[0]!.committedAt - 2000);
+    expect(t.endMs).toBe(input.commits[3]!.committedAt);
     expect(t.buckets * t.bucketMs).toBeGreaterThanOrEqual(11_000);
-    const seconds = t.bucketMs / 1000;
-    const sent = Object.fromEntries(t.series.map((s) => [s.processor, s.messagesPerSecond.reduce((sum, r) => sum + r * seconds, 0)]));
+    const sent = messagesPerProcessor(t);
     expect(sent['proc-a']).toBeCloseTo(40, 1);
     expect(sent['proc-b']).toBeCloseTo(30, 1);
     expect(sent['proc-c']).toBe(0);
@@ -204,5 +217,9 @@ describe('buildReport edge cases', () => {
     expect(report.integrity.ok).toBe(true);
     expect(report.verdicts[99_999]!.key).toBe(100_000);
     expect(report.throughput.buckets).toBeLessThanOrEqual(40);
+    // 1000 batches committed every 50 ms, each 200 ms long: the last bucket is partial.
+    expect((report.throughput.endMs - report.throughput.startMs) % report.throughput.bucketMs).not.toBe(0);
+    const sent = messagesPerProcessor(report.throughput);
+    for (const p of ['p0', 'p1', 'p2', 'p3']) expect(sent[p]).toBeCloseTo(25_000, -1);
   });
 });

@@ -59,6 +59,17 @@ describe('report.html', () => {
     expect(page.match(/<polyline /g)).toHaveLength(3);
   });
 
+  it('switches the score histogram to a log scale when one bin dwarfs the others', () => {
+    expect(page).toContain('>messages</text>');
+    expect(page).not.toContain('log scale');
+    const input = fixtureInput();
+    const clearHam = Array.from({ length: 2000 }, (_, i): MessageOutcome =>
+      ({ key: 1000 + i, batch: 9, processor: 'proc-a', verdict: 'ham', score: 0.01, label: 'ham' }));
+    const skewed = renderHtml(buildReport({ ...input, outcomes: [...input.outcomes, ...clearHam] }));
+    expect(skewed).toContain('>messages (log scale)</text>');
+    expect(skewed).toContain('<title>labelled spam, score 0.10–0.15: 1</title>');
+  });
+
   it('has the tables: accuracy, processors, quarantine, failed messages, integrity', () => {
     for (const text of ['92.54%', '1.96%', 'proc-c', 'batch', 'Quarantined batches (1)', 'Failed messages (3)', 'unique-keys']) {
       expect(page).toContain(text);
