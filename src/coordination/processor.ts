@@ -85,6 +85,9 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
   private workerFn: WorkerFn | undefined;
   private readonly stopSignal = new AbortController();
   private summary: RunSummary;
+  /** Batches with a pending children watch (set while idle). */
+  private readonly watching = new Set<number>();
+  private wakeIdle: AbortController | undefined;
 
   constructor(private readonly opts: ProcessorOptions) {
     super();
@@ -279,8 +282,19 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     s.signal.addEventListener('abort', onAbort, { once: true });
     this.stopSignal.signal.addEventListener('abort', onAbort, { once: true });
     // Only the processors waiting on a batch watch it: no herd on a shared node.
-    for (const b of blocked.slice(0, 16)) s.getChildren(this.paths.batch(b), () => wake.abort()).catch(() => wake.abort());
+    // Watches are one-shot and cannot be removed, so each batch is watched once until it fires.
+    for (const b of blocked.slice(0, 16)) {
+      if (this.watching.has(b)) continue;
+      this.watching.add(b);
+      const fired = () => {
+        this.watching.delete(b);
+        this.wakeIdle?.abort();
+      };
+      s.getChildren(this.paths.batch(b), fired).catch(fired);
+    }
+    this.wakeIdle = wake;
     await delay(ms, wake.signal);
+    this.wakeIdle = undefined;
     s.signal.removeEventListener('abort', onAbort);
     this.stopSignal.signal.removeEventListener('abort', onAbort);
   }
@@ -320,6 +334,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     if (!s) return;
     this.session = undefined;
     this.registeredOn = undefined;
+    this.watching.clear(); // watches die with their session
     this.pastCounts.reads += s.counts.reads;
     this.pastCounts.writes += s.counts.writes;
     for (const [op, n] of Object.entries(s.counts.byOp)) this.pastCounts.byOp[op] = (this.pastCounts.byOp[op] ?? 0) + n;

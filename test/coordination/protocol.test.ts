@@ -1,0 +1,251 @@
+/**
+ * The claim protocol against a real standalone ZooKeeper, with processors in
+ * this process: planning, races, fenced commits, stale reclaim, poison
+ * batches, drain, ACLs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import zookeeper from 'node-zookeeper-client';
+import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
+import {
+  extendJob,
+  JobPaths,
+  JobSpecMismatchError,
+  openJob,
+  PlanConflictError,
+  Processor,
+  readDoneMarkers,
+  readEvents,
+  readJobStatus,
+  readQuarantine,
+  ZkOperationError,
+  type JobSpec,
+  type ZkSession,
+} from '../../src/coordination/index.js';
+import { createClaim, takeOwnership, commitBatchIfClaimStands, reclaimClaimIfUnchanged } from '../../src/coordination/transactions.js';
+import { eventually, makeBatches, openSession, range } from './helpers.js';
+
+let zk: ZooKeeperCluster;
+let admin: ZkSession;
+const ROOT = '/proto';
+const spec = (jobId: string, extra: Partial<JobSpec> = {}): JobSpec => ({ jobId, sourceId: 'src', modelId: 'm1', batchSize: 10, ...extra });
+const processorOpts = { sessionTimeoutMs: 2_000, staleAfterMs: 1_500, root: ROOT, idlePollMs: 100 };
+
+beforeAll(async () => {
+  zk = await startZooKeeper({ nodes: 1, tickTimeMs: 500 });
+  admin = await openSession(zk.connectString);
+});
+
+afterAll(async () => {
+  await admin?.close();
+  await zk?.stop();
+});
+
+describe('planning', () => {
+  it('exactly one of several concurrent processors plans a job; the others wait for the plan', async () => {
+    const sessions = await Promise.all(range(4).map(() => openSession(zk.connectString)));
+    let plannerCalls = 0;
+    const results = await Promise.all(
+      sessions.map((s) =>
+        openJob(s, ROOT, spec('plan-once'), async () => {
+          plannerCalls++;
+          await new Promise((r) => setTimeout(r, 200)); // the others must wait, not plan
+          return makeBatches(50);
+        }),
+      ),
+    );
+    await Promise.all(sessions.map((s) => s.close()));
+    expect(plannerCalls).toBe(1);
+    expect(results.filter((r) => r.planned)).toHaveLength(1);
+    for (const r of results) expect(r.plan).toMatchObject({ batchCount: 50, ready: true });
+  });
+
+  it('joining a job with a different spec is a JobSpecMismatchError naming the field', async () => {
+    await openJob(admin, ROOT, spec('mismatch'), () => makeBatches(3));
+    const err = await openJob(admin, ROOT, spec('mismatch', { modelId: 'm2' }), () => makeBatches(3)).catch((e) => e);
+    expect(err).toBeInstanceOf(JobSpecMismatchError);
+    expect(err.message).toContain('modelId');
+  });
+
+  it('10,000 batches are planned, and a job is extended; of two concurrent extends one wins, the other gets PlanConflictError', async () => {
+    const { plan } = await openJob(admin, ROOT, spec('big'), () => makeBatches(10_000));
+    expect(plan.batchCount).toBe(10_000);
+    expect((await admin.getChildren(new JobPaths(ROOT, 'big').batches)).length).toBe(10_000);
+    const other = await openSession(zk.connectString);
+    const outcomes = await Promise.allSettled([
+      extendJob(admin, ROOT, 'big', makeBatches(5, 10_000)),
+      extendJob(other, ROOT, 'big', makeBatches(7, 10_000)),
+    ]);
+    await other.close();
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const lost = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+    expect(won).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(PlanConflictError);
+    const batchCount = (won[0] as PromiseFulfilledResult<{ batchCount: number }>).value.batchCount;
+    expect([10_005, 10_007]).toContain(batchCount);
+    expect((await admin.getChildren(new JobPaths(ROOT, 'big').batches)).length).toBe(batchCount);
+  });
+});
+
+describe('fenced commit (transactions on real ZooKeeper)', () => {
+  it('a commit after our claim was reclaimed fails and writes nothing', async () => {
+    const p = new JobPaths(ROOT, 'fence-unit');
+    await openJob(admin, ROOT, spec('fence-unit'), () => makeBatches(1));
+    const owner = await openSession(zk.connectString);
+    const name = await createClaim(owner, p, 0, 'aaaaaa', { processorId: 'owner', at: 0, status: 'claiming', attempt: 0 });
+    const { version } = await takeOwnership(owner, p, 0, name, { processorId: 'owner', at: 0, status: 'working', attempt: 1 }, { processorId: 'owner', claimSeq: 0 });
+    expect(version).toBeGreaterThanOrEqual(1);
+    await reclaimClaimIfUnchanged(admin, p, 0, name, version, 1, { type: 'reclaimed', batch: 0, processorId: 'admin', claimSeq: 0, detail: 'test' });
+    const err = await commitBatchIfClaimStands(owner, p, 0, name, { processorId: 'owner', claimSeq: 0, attempt: 1, claimedAt: 0 }, Buffer.from('x'), []).catch((e) => e);
+    expect(err).toBeInstanceOf(ZkOperationError);
+    expect(await admin.exists(p.done(0))).toBeUndefined();
+    await owner.close();
+  });
+
+  it('a reclaim that saw an older version fails once the owner heartbeats (compare-and-delete)', async () => {
+    const p = new JobPaths(ROOT, 'fence-cas');
+    await openJob(admin, ROOT, spec('fence-cas'), () => makeBatches(1));
+    const owner = await openSession(zk.connectString);
+    const name = await createClaim(owner, p, 0, 'bbbbbb', { processorId: 'owner', at: 0, status: 'claiming', attempt: 0 });
+    const { version } = await takeOwnership(owner, p, 0, name, { processorId: 'owner', at: 0, status: 'working', attempt: 1 }, { processorId: 'owner', claimSeq: 0 });
+    await owner.setData(p.claim(0, name), Buffer.from('{}'), version); // a heartbeat
+    const err = await reclaimClaimIfUnchanged(admin, p, 0, name, version, 1, { type: 'reclaimed', batch: 0, processorId: 'admin', claimSeq: 0, detail: 'test' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ZkOperationError);
+    expect(await admin.exists(p.claim(0, name))).toBeDefined();
+    await owner.close();
+  });
+
+  it('a commit through an expired (closed) session is rejected', async () => {
+    const p = new JobPaths(ROOT, 'fence-expired');
+    await openJob(admin, ROOT, spec('fence-expired'), () => makeBatches(1));
+    const owner = await openSession(zk.connectString);
+    const name = await createClaim(owner, p, 0, 'cccccc', { processorId: 'owner', at: 0, status: 'claiming', attempt: 0 });
+    await owner.close();
+    expect(await admin.exists(p.claim(0, name))).toBeUndefined(); // ephemeral gone with the session
+    await expect(commitBatchIfClaimStands(owner, p, 0, name, { processorId: 'o', claimSeq: 0, attempt: 1, claimedAt: 0 }, Buffer.alloc(0), [])).rejects.toThrow();
+    expect(await admin.exists(p.done(0))).toBeUndefined();
+  });
+});
+
+describe('processors', () => {
+  it('two processors racing for one batch: exactly one commits it (20 rounds)', async () => {
+    for (const round of range(20)) {
+      const jobId = `race-${round}`;
+      const procs = range(2).map((i) => new Processor({ ...processorOpts, connectString: zk.connectString, processorId: `r${round}p${i}` }));
+      const summaries = await Promise.all(procs.map((p) => p.run({ spec: spec(jobId), plan: () => makeBatches(1) }, async (b) => Buffer.from(`${b.index}`))));
+      expect(summaries.reduce((n, s) => n + s.committed, 0)).toBe(1);
+      const done = await readDoneMarkers(admin, ROOT, jobId);
+      expect(done.map((d) => d.batch)).toEqual([0]);
+    }
+  });
+
+  it('results go into the done markers, with committing processor, claim sequence and ZooKeeper times', async () => {
+    const procs = range(3).map((i) => new Processor({ ...processorOpts, connectString: zk.connectString, processorId: `res${i}` }));
+    const big = Buffer.alloc(900 * 1024, 7);
+    await Promise.all(procs.map((p) => p.run({ spec: spec('results'), plan: () => makeBatches(30) }, async (b) => (b.index === 5 ? big : Buffer.from(`r${b.first}-${b.last}`)))));
+    const done = await readDoneMarkers(admin, ROOT, 'results');
+    expect(done.map((d) => d.batch)).toEqual(range(30));
+    for (const d of done) {
+      if (d.batch === 5) expect(d.result.equals(big)).toBe(true);
+      else expect(d.result.toString()).toBe(`r${d.batch * 10}-${d.batch * 10 + 9}`);
+      expect(d.processorId).toMatch(/^res\d$/);
+      expect(d.committedAt).toBeGreaterThanOrEqual(d.claimedAt);
+    }
+    const status = await readJobStatus(admin, ROOT, 'results');
+    expect(status).toMatchObject({ batchCount: 30, done: 30, pending: 0, claimed: 0, complete: true, processors: [] });
+  });
+
+  it('a poison batch is quarantined after maxAttempts with its last error, and the job still completes', async () => {
+    const procs = range(2).map((i) => new Processor({ ...processorOpts, connectString: zk.connectString, processorId: `poison${i}`, maxAttempts: 2 }));
+    const summaries = await Promise.all(
+      procs.map((p) =>
+        p.run({ spec: spec('poison'), plan: () => makeBatches(10) }, async (b) => {
+          if (b.index === 4) throw new Error('cannot parse batch 4');
+          return Buffer.from('ok');
+        }),
+      ),
+    );
+    expect(summaries.every((s) => s.complete)).toBe(true);
+    expect(summaries.reduce((n, s) => n + s.failed, 0)).toBe(2);
+    const q = await readQuarantine(admin, ROOT, 'poison');
+    expect(q).toEqual([expect.objectContaining({ batch: 4, attempts: 2, lastError: 'Error: cannot parse batch 4' })]);
+    expect((await readDoneMarkers(admin, ROOT, 'poison')).map((d) => d.batch)).toEqual(range(10).filter((b) => b !== 4));
+    expect(await readJobStatus(admin, ROOT, 'poison')).toMatchObject({ done: 9, quarantined: 1, complete: true });
+  });
+
+  it('a processor alive but stuck (no heartbeat) has its claim reclaimed; its late commit is fenced out and recorded', async () => {
+    const stuck = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'stuck' });
+    const helper = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'helper' });
+    let stuckBatch = -1;
+    const stuckRun = stuck.run({ spec: spec('stuck'), plan: () => makeBatches(4) }, async (b) => {
+      if (stuckBatch === -1) {
+        stuckBatch = b.index;
+        // Ignores its signal on purpose and makes no progress for 2 × staleAfter.
+        await new Promise((r) => setTimeout(r, 3_000));
+      }
+      return Buffer.from('stuck-result');
+    });
+    await eventually('the stuck processor has claimed a batch', () => stuckBatch >= 0, 10_000);
+    const helperDone = helper.run({ spec: spec('stuck') }, async () => Buffer.from('helper-result'));
+    const [a, b] = await Promise.all([stuckRun, helperDone]);
+    expect(b.reclaimed).toBeGreaterThanOrEqual(1);
+    expect(a.fenced).toBe(1);
+    const done = await readDoneMarkers(admin, ROOT, 'stuck');
+    expect(done.map((d) => d.batch)).toEqual(range(4));
+    expect(done.find((d) => d.batch === stuckBatch)).toMatchObject({ processorId: 'helper', attempt: 2 });
+    const events = await readEvents(admin, ROOT, 'stuck');
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'reclaimed', batch: stuckBatch, processorId: 'helper', otherProcessorId: 'stuck' }),
+        expect.objectContaining({ type: 'fenced', batch: stuckBatch, processorId: 'stuck' }),
+      ]),
+    );
+    expect(await readJobStatus(admin, ROOT, 'stuck')).toMatchObject({ reclaims: 1, fencedCommits: 1, complete: true });
+  });
+
+  it('close() releases the batch in hand without counting an attempt; another processor finishes the job', async () => {
+    const first = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'leaver' });
+    let started = false;
+    const run = first.run({ spec: spec('drain'), plan: () => makeBatches(3) }, (b, ctx) => {
+      started = true;
+      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+    });
+    await eventually('work started', () => started, 10_000);
+    await first.close();
+    const s1 = await run;
+    expect(s1).toMatchObject({ released: 1, committed: 0, complete: false });
+    const second = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'stayer' });
+    const s2 = await second.run({ spec: spec('drain') }, async (_, ctx) => Buffer.from(`attempt ${ctx.attempt}`));
+    expect(s2).toMatchObject({ committed: 3, complete: true });
+    for (const d of await readDoneMarkers(admin, ROOT, 'drain')) expect(d.attempt).toBe(1);
+  });
+});
+
+describe('ACLs', () => {
+  it('a client without the fleet credentials cannot delete claims or done markers, nor write a done marker', async () => {
+    const auth = { user: 'fleet', password: 'correct horse' };
+    const fleet = await openSession(zk.connectString, auth);
+    const p = new JobPaths('/secured', 'acl');
+    await openJob(fleet, '/secured', spec('acl'), () => makeBatches(2));
+    const proc = new Processor({ ...processorOpts, root: '/secured', auth, connectString: zk.connectString, processorId: 'fleet1' });
+    await proc.run({ spec: spec('acl') }, async (b) => Buffer.from(`${b.index}`));
+    const claim = await createClaim(fleet, p, 1, 'dddddd', { processorId: 'x', at: 0, status: 's', attempt: 0 });
+
+    const stranger = await openSession(zk.connectString);
+    const wrong = await openSession(zk.connectString, { user: 'fleet', password: 'wrong' });
+    for (const outsider of [stranger, wrong]) {
+      for (const attempt of [
+        () => outsider.remove(p.done(0), -1),
+        () => outsider.remove(p.claim(1, claim), -1),
+        () => outsider.create(`${p.doneDir}/0000000099`, Buffer.from('forged'), zookeeper.CreateMode.PERSISTENT),
+        () => outsider.getData(p.done(0)),
+      ]) {
+        const err = await attempt().catch((e) => e);
+        expect(err).toBeInstanceOf(ZkOperationError);
+        expect(err.code).toBe('ZK_NO_AUTH');
+      }
+    }
+    expect(await fleet.exists(p.done(0))).toBeDefined();
+    expect(await fleet.exists(p.claim(1, claim))).toBeDefined();
+    await Promise.all([stranger.close(), wrong.close(), fleet.close()]);
+  });
+});
