@@ -128,12 +128,14 @@ function processorsSection(r: JobReport): SafeHtml {
 }
 
 function eventsSection(r: JobReport): SafeHtml {
-  const reclaims = r.reclaims.map((e) => [timestamp(e.at), count(e.batch), e.fromProcessor, e.byProcessor, e.reason]);
+  const reclaims = r.reclaims.map((e) => [timestamp(e.at), count(e.batch), e.fromProcessor || 'unknown', e.byProcessor, e.reason]);
   const fenced = r.fencedCommits.map((e) => [timestamp(e.at), count(e.batch), e.processor, count(e.claimSeq)]);
-  const quarantined = r.quarantined.map((q) => [count(q.batch), `${q.first}–${q.last}`, count(q.attempts), reason(q.lastError)]);
+  const quarantined = r.quarantined.map((q) => [
+    count(q.batch), `${q.first}–${q.last}`, count(q.attempts), q.processor ?? '', q.at === undefined ? '' : timestamp(q.at), reason(q.lastError),
+  ]);
   return html`<h2>Reclaims (${r.reclaims.length})</h2>${capped(['time', 'batch', 'taken from', 'taken by', 'reason'], reclaims)}
 <h2>Fenced commits (${r.fencedCommits.length})</h2>${capped(['time', 'batch', 'processor', 'claim'], fenced)}
-<h2>Quarantined batches (${r.quarantined.length})</h2>${capped(['batch', 'keys', 'attempts', 'last error'], quarantined)}`;
+<h2>Quarantined batches (${r.quarantined.length})</h2>${capped(['batch', 'keys', 'attempts', 'by', 'at', 'last error'], quarantined)}`;
 }
 
 function failedSection(r: JobReport): SafeHtml {

@@ -5,6 +5,7 @@
  */
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
 import type { AccuracyReport, IntegrityCheck, JobReport } from './job-report.js';
+import type { QuarantinedBatch } from './types.js';
 
 /** Long lists (reclaims, fenced commits, failed messages) show this many lines, then a count. */
 const MAX_LINES = 20;
@@ -16,11 +17,10 @@ export function renderMarkdown(report: JobReport): string {
     report.accuracy ? accuracy(report.accuracy) : '## Accuracy\n\nNo message has a known label.',
     processors(report),
     eventList(`Reclaims`, report.reclaims.map((r) =>
-      `${timestamp(r.at)} batch ${r.batch}: taken from ${md(r.fromProcessor)} by ${md(r.byProcessor)} (${md(r.reason)})`)),
+      `${timestamp(r.at)} batch ${r.batch}: taken from ${md(r.fromProcessor || 'an unknown processor')} by ${md(r.byProcessor)} (${md(r.reason)})`)),
     eventList(`Fenced commits`, report.fencedCommits.map((f) =>
       `${timestamp(f.at)} batch ${f.batch}: commit by ${md(f.processor)} with claim ${f.claimSeq} rejected`)),
-    eventList(`Quarantined batches`, report.quarantined.map((q) =>
-      `batch ${q.batch} (keys ${q.first}–${q.last}), ${q.attempts} attempts: ${md(q.lastError)}`), Infinity),
+    eventList(`Quarantined batches`, report.quarantined.map(quarantineLine), Infinity),
     eventList(`Failed messages`, report.failed.map((f) =>
       `key ${f.key} (batch ${f.batch}, ${md(f.processor)}): ${md(f.reason)}`)),
     integrity(report.integrity.checks),
@@ -92,6 +92,12 @@ function processors(r: JobReport): string {
     '',
     table(['processor', 'batches', 'messages', 'active', 'msgs/s', 'claims lost', 'reclaimed', 'fenced', 'max stall'], rows, 'lr'),
   ].join('\n');
+}
+
+function quarantineLine(q: QuarantinedBatch): string {
+  const by = q.processor === undefined ? '' : ` by ${md(q.processor)}`;
+  const at = q.at === undefined ? '' : ` at ${timestamp(q.at)}`;
+  return `batch ${q.batch} (keys ${q.first}–${q.last}), ${q.attempts} attempts, quarantined${by}${at}: ${md(q.lastError)}`;
 }
 
 function eventList(title: string, lines: readonly string[], max = MAX_LINES): string {

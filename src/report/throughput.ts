@@ -52,7 +52,7 @@ export function summarizeProcessors(
     t.busyMs += c.durationMs;
   }
   for (const r of input.reclaims) {
-    tally(r.fromProcessor).lostClaims++;
+    if (r.fromProcessor !== '') tally(r.fromProcessor).lostClaims++;
     tally(r.byProcessor).reclaimed++;
   }
   for (const f of input.fencedCommits) tally(f.processor).fencedCommits++;

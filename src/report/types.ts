@@ -48,7 +48,7 @@ export interface BatchCommit {
 
 export interface ReclaimEvent {
   readonly batch: number;
-  /** The processor whose claim was taken away. */
+  /** The processor whose claim was taken away; '' when the record does not say. */
   readonly fromProcessor: string;
   readonly byProcessor: string;
   readonly reason: 'stale' | 'session-expired' | string;
@@ -70,6 +70,9 @@ export interface QuarantinedBatch {
   readonly lastError: string;
   /** Messages in the batch, when the plan knows them (UID ranges can be sparse). */
   readonly messages?: number;
+  /** The processor that quarantined it, and when (ZooKeeper ctime of the record). */
+  readonly processor?: string;
+  readonly at?: number;
 }
 
 export interface ReportInput {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildReport,
+  renderMarkdown,
   ReportInputError,
   type MessageOutcome,
   type ReportInput,
@@ -182,6 +183,14 @@ describe('buildReport edge cases', () => {
     expect(report.throughput.buckets).toBe(0);
     expect(report.processors).toEqual([]);
     expect(report.maxEventLoopStallMs).toBeNull();
+  });
+
+  it('accepts a reclaim whose previous owner is not known, without inventing a processor', () => {
+    const input = fixtureInput();
+    const report = buildReport({ ...input, reclaims: [{ ...input.reclaims[0]!, fromProcessor: '' }] });
+    expect(report.processors.map((p) => p.processor)).toEqual(['proc-a', 'proc-b', 'proc-c']);
+    expect(report.processors[2]!.lostClaims).toBe(0);
+    expect(renderMarkdown(report)).toContain('batch 3: taken from an unknown processor by proc-b (stale)');
   });
 
   it('rejects a score that is not a probability, naming the message', () => {

@@ -79,7 +79,9 @@ export function fixtureInput(): ReportInput {
     ],
     reclaims: [{ batch: 3, fromProcessor: 'proc-c', byProcessor: 'proc-b', reason: 'stale', at: T0 + 9000 }],
     fencedCommits: [{ batch: 3, processor: 'proc-c', claimSeq: 3, at: T0 + 11500 }],
-    quarantined: [{ batch: 6, first: 61, last: 70, attempts: 3, lastError: QUARANTINE_ERROR, messages: 10 }],
+    quarantined: [
+      { batch: 6, first: 61, last: 70, attempts: 3, lastError: QUARANTINE_ERROR, messages: 10, processor: 'proc-a', at: T0 + 8000 },
+    ],
     eventLoopStallMs: { 'proc-a': 14, 'proc-b': 22, 'proc-c': 4100 },
   };
 }

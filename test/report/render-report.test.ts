@@ -104,8 +104,8 @@ describe('report.md', () => {
       quarantined,
     }));
     expect(text).toContain('## Quarantined batches (2)');
-    expect(text).toContain('- batch 6 (keys 61–70), 3 attempts: classifier crashed 3 times: RangeError \\<img src=x onerror=alert(1)\\>');
-    expect(text).toContain('- batch 7 (keys 71–80), 3 attempts: IMAP fetch timed out after 30 s');
+    expect(text).toContain('- batch 6 (keys 61–70), 3 attempts, quarantined by proc-a at 2026-11-22 00:00:08Z: classifier crashed 3 times: RangeError \\<img src=x onerror=alert(1)\\>');
+    expect(text).toContain('- batch 7 (keys 71–80), 3 attempts, quarantined: IMAP fetch timed out after 30 s');
     expect(text).not.toContain(QUARANTINE_ERROR);
   });
 
