@@ -47,9 +47,9 @@ export function summarizeProcessors(
     const t = tally(c.processor);
     t.batches++;
     t.committedMessages += c.messages;
-    t.firstStart = Math.min(t.firstStart, c.committedAt - c.durationMs);
+    t.firstStart = Math.min(t.firstStart, claimedAt(c));
     t.lastCommit = Math.max(t.lastCommit, c.committedAt);
-    t.busyMs += c.durationMs;
+    t.busyMs += durationOf(c);
   }
   for (const r of input.reclaims) {
     if (r.fromProcessor !== '') tally(r.fromProcessor).lostClaims++;
@@ -94,7 +94,7 @@ export function throughputTimeline(
   let start = Infinity;
   let end = -Infinity;
   for (const c of commits) {
-    start = Math.min(start, c.committedAt - c.durationMs);
+    start = Math.min(start, claimedAt(c));
     end = Math.max(end, c.committedAt);
   }
   const bucketMs = niceBucketMs((end - start) / TARGET_BUCKETS);
@@ -117,16 +117,30 @@ export function throughputTimeline(
 
 function spreadOverBuckets(counts: number[], c: BatchCommit, start: number, bucketMs: number): void {
   const last = counts.length - 1;
-  const from = c.committedAt - c.durationMs - start;
+  const from = claimedAt(c) - start;
   const to = c.committedAt - start;
-  if (c.durationMs <= 0) {
+  const duration = durationOf(c);
+  if (duration === 0) {
     counts[Math.min(last, Math.floor(to / bucketMs))]! += c.messages;
     return;
   }
   for (let i = Math.floor(from / bucketMs); i <= Math.min(last, Math.floor(to / bucketMs)); i++) {
     const overlap = Math.min(to, (i + 1) * bucketMs) - Math.max(from, i * bucketMs);
-    if (overlap > 0) counts[i]! += (c.messages * overlap) / c.durationMs;
+    if (overlap > 0) counts[i]! += (c.messages * overlap) / duration;
   }
+}
+
+/**
+ * Claim and commit times are ctimes stamped by whichever ZooKeeper server
+ * handled each write; in an ensemble their clocks can disagree by a few ms, so
+ * a fast batch can show a negative duration. It counts as zero.
+ */
+function durationOf(c: BatchCommit): number {
+  return Math.max(0, c.durationMs);
+}
+
+function claimedAt(c: BatchCommit): number {
+  return c.committedAt - durationOf(c);
 }
 
 /** The smallest 1, 2 or 5 × 10^k ms that is at least `ms` (and at least MIN_BUCKET_MS). */

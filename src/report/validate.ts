@@ -50,12 +50,12 @@ export function assertValidCommit(c: BatchCommit, index: number): void {
   if (typeof c.processor !== 'string' || c.processor === '') {
     throw new ReportInputError(`${where}: processor id is missing`);
   }
-  for (const field of ['messages', 'attempts', 'claimSeq', 'durationMs'] as const) {
+  for (const field of ['messages', 'attempts', 'claimSeq'] as const) {
     if (!(Number.isFinite(c[field]) && c[field] >= 0)) {
       throw new ReportInputError(`${where}: ${field} ${String(c[field])} must be a non-negative number`);
     }
   }
-  if (!Number.isFinite(c.committedAt)) {
-    throw new ReportInputError(`${where}: committedAt ${String(c.committedAt)} is not a time`);
+  for (const field of ['committedAt', 'durationMs'] as const) {
+    if (!Number.isFinite(c[field])) throw new ReportInputError(`${where}: ${field} ${String(c[field])} is not a number`);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildReport,
+  renderHtml,
   renderMarkdown,
   ReportInputError,
   type MessageOutcome,
@@ -183,6 +184,17 @@ describe('buildReport edge cases', () => {
     expect(report.throughput.buckets).toBe(0);
     expect(report.processors).toEqual([]);
     expect(report.maxEventLoopStallMs).toBeNull();
+    expect(renderHtml(report)).toContain('no batch committed yet');
+    expect(renderMarkdown(report)).toContain('| 0 | 0 | 0 | 0 | 0 |');
+  });
+
+  it('counts a negative claim-to-commit time (ensemble clocks disagree) as zero', () => {
+    const input = fixtureInput();
+    const commits = input.commits.map((c) => (c.batch === 0 ? { ...c, durationMs: -3 } : c));
+    const report = buildReport({ ...input, commits });
+    // Batch 0 now starts at its commit (2 s), like batch 2: proc-a was active from 2 s to 8 s.
+    expect(report.processors[0]).toMatchObject({ busyMs: 6000, activeMs: 6000 });
+    expect(messagesPerProcessor(report.throughput)['proc-a']).toBeCloseTo(40, 1);
   });
 
   it('accepts a reclaim whose previous owner is not known, without inventing a processor', () => {
