@@ -26,6 +26,7 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 8px 16px; min-width: 110px; }
 .card b { display: block; font-size: 22px; } .card span { color: #555; font-size: 13px; }
 .charts { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
+svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -37,6 +38,8 @@ td.reason { max-width: 640px; overflow-wrap: anywhere; }
 export function renderHtml(report: JobReport): string {
   const j = report.job;
   const failedChecks = report.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+  // A failed integrity check is the one thing a reader must not miss: its
+  // table then comes first instead of last.
   const banner = report.integrity.ok
     ? html`<p class="banner ok">Integrity: all checks pass.</p>`
     : html`<p class="banner bad">Integrity: FAILED (${failedChecks.join(', ')}).</p>`;
@@ -47,6 +50,7 @@ export function renderHtml(report: JobReport): string {
 <h1>spamzk report: job ${j.jobId}</h1>
 <p class="meta">Source ${j.source} · model ${j.modelId} · ${count(j.batches)} batches of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${j.complete ? 'complete' : 'in progress'}</p>
 ${banner}
+${report.integrity.ok ? '' : integritySection(report)}
 ${totalsCards(report)}
 ${charts(report)}
 ${accuracySection(report.accuracy)}
@@ -54,7 +58,7 @@ ${processorsSection(report)}
 ${eventsSection(report)}
 ${failedSection(report)}
 ${commitsSection(report)}
-${integritySection(report)}
+${report.integrity.ok ? integritySection(report) : ''}
 <p class="meta">Per-message verdicts (${count(report.verdicts.length)}) are in report.json.</p>
 </body></html>
 `;
