@@ -70,6 +70,16 @@ describe('report.html', () => {
     expect(skewed).toContain('<title>labelled spam, score 0.10–0.15: 1</title>');
   });
 
+  it('puts the integrity table first when a check failed, last when all passed', () => {
+    expect(page.indexOf('<h2>Integrity</h2>')).toBeGreaterThan(page.indexOf('<h2>Charts</h2>'));
+    const input = fixtureInput();
+    const dup: MessageOutcome = { key: 1, batch: 0, processor: 'proc-a', verdict: 'ham', score: 0.01 };
+    const broken = renderHtml(buildReport({ ...input, outcomes: [...input.outcomes, dup] }));
+    expect(broken).toContain('Integrity: FAILED (unique-keys, outcomes-match-commits, matches-source).');
+    expect(broken.indexOf('<h2>Integrity</h2>')).toBeLessThan(broken.indexOf('<h2>Charts</h2>'));
+    expect(broken.match(/<h2>Integrity<\/h2>/g)).toHaveLength(1);
+  });
+
   it('has the tables: accuracy, processors, quarantine, failed messages, integrity', () => {
     for (const text of ['92.54%', '1.96%', 'proc-c', 'batch', 'Quarantined batches (1)', 'Failed messages (3)', 'unique-keys']) {
       expect(page).toContain(text);
