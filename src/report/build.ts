@@ -47,7 +47,7 @@ export function buildReport(input: ReportInput): JobReport {
   const stalls = Object.values(input.eventLoopStallMs ?? {});
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    job: { ...input.job },
+    job: { ...input.job, source: withoutPassword(input.job.source) },
     totals: totals satisfies ReportTotals,
     batches: integrity.batchSummary(input),
     accuracy: confusion.finish(),
@@ -74,4 +74,13 @@ function verdictEntry(o: MessageOutcome): VerdictEntry {
   if (o.verdict === 'failed') return { key, verdict, score: null, batch, processor, ...label, reason: o.reason };
   const note = o.note === undefined ? {} : { note: o.note };
   return { key, verdict, score: o.score, batch, processor, ...label, ...note };
+}
+
+/**
+ * Passwords never come from URLs in spamzk (they come from the environment or
+ * a file), but a report is mailed around: if a caller passed a source URL with
+ * one anyway, it stops here.
+ */
+function withoutPassword(source: string): string {
+  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^@/\s]*@/i, '$1:***@');
 }

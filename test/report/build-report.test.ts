@@ -205,6 +205,13 @@ describe('buildReport edge cases', () => {
     expect(renderMarkdown(report)).toContain('batch 3: taken from an unknown processor by proc-b (stale)');
   });
 
+  it('never copies a password from a source URL into the report', () => {
+    const input = fixtureInput();
+    const report = buildReport({ ...input, job: { ...input.job, source: 'imaps://alice:s3cr3t@mail.example.org:993/INBOX' } });
+    expect(report.job.source).toBe('imaps://alice:***@mail.example.org:993/INBOX');
+    expect(JSON.stringify(report) + renderMarkdown(report) + renderHtml(report)).not.toContain('s3cr3t');
+  });
+
   it('rejects a score that is not a probability, naming the message', () => {
     const input = fixtureInput();
     const bad: MessageOutcome = { key: 99, batch: 7, processor: 'proc-a', verdict: 'spam', score: Number.NaN };
