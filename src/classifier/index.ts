@@ -7,7 +7,7 @@
  */
 export type { Verdict, VerdictLabel } from './types.js';
 export { ClassifierError, type ClassifierErrorCode } from './errors.js';
-export { DEFAULT_MODEL_PATH, MODELS_DIR } from './paths.js';
+export { DEFAULT_MODEL_PATH, MODELS_DIR, PACKAGE_ROOT } from './paths.js';
 export {
   DEFAULT_MODEL_OPTIONS,
   SpamModel,

@@ -19,16 +19,11 @@ export interface ScoringOptions {
   readonly hamCutoff: number;
 }
 
-export interface Counts {
-  readonly spam: number;
-  readonly ham: number;
-}
-
-/** Robinson's f(w): the spam probability of a token seen in `c.spam` spam and `c.ham` ham messages. */
-export function tokenProbability(c: Counts, nSpam: number, nHam: number, o: ScoringOptions): number {
-  const spamRatio = nSpam > 0 ? c.spam / nSpam : 0;
-  const hamRatio = nHam > 0 ? c.ham / nHam : 0;
-  const n = c.spam + c.ham;
+/** Robinson's f(w): the spam probability of a token seen in `spam` spam and `ham` ham messages. */
+export function tokenProbability(spam: number, ham: number, nSpam: number, nHam: number, o: ScoringOptions): number {
+  const spamRatio = nSpam > 0 ? spam / nSpam : 0;
+  const hamRatio = nHam > 0 ? ham / nHam : 0;
+  const n = spam + ham;
   const p = spamRatio + hamRatio > 0 ? spamRatio / (spamRatio + hamRatio) : o.robX;
   return (o.robS * o.robX + n * p) / (o.robS + n);
 }

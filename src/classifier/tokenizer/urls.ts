@@ -44,8 +44,9 @@ export function urlTokens(raw: string, out: Set<string>): void {
   let n = 0;
   for (const piece of path.split(/[/?#&=._\-+%]+/)) {
     if (piece.length < 3 || piece.length > 20) continue;
+    if (n >= MAX_PATH_TOKENS) break;
     out.add(`url:path:${piece.toLowerCase()}`);
-    if (++n >= MAX_PATH_TOKENS) break;
+    n++;
   }
 }
 

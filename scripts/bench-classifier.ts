@@ -1,0 +1,154 @@
+/**
+ * Side-by-side benchmark: bogofilter (Debian package) and spamzk's classifier
+ * trained on the same TRAIN split and scored on the same TEST files, in one
+ * run, one core each. Prints both rows, the msgs/s ratio, our training time,
+ * resident memory with the model loaded, and the model file size.
+ *
+ *   npx tsx scripts/bench-classifier.ts
+ *
+ * Both tools read the same envelope-stripped .eml files from a temp folder;
+ * bogofilter scores them in one process (-B), we classify them in this one,
+ * file reads included for both. Nothing here asserts: it prints figures.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { listCorpus, readCorpusMessage, type CorpusMessage } from '../src/corpus/index.js';
+import { DEFAULT_MODEL_PATH, PACKAGE_ROOT, evaluate, SpamModel, trainModel, type EvalFigures, type Scored } from '../src/classifier/index.js';
+import { readLabelledInput } from '../src/cli/commands/train.js';
+
+interface Row extends EvalFigures {
+  readonly tool: string;
+  readonly trainSeconds: number;
+  readonly msgsPerSec: number;
+}
+
+function ensureBogofilter(): void {
+  if (spawnSync('sh', ['-c', 'command -v bogofilter'], { stdio: 'ignore' }).status === 0) return;
+  console.log('bogofilter missing: apt-get install -y bogofilter');
+  execFileSync('apt-get', ['install', '-y', 'bogofilter'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function writeTestFiles(dir: string, test: CorpusMessage[]): Array<{ file: string; truth: 'spam' | 'ham' }> {
+  return test.map((m) => {
+    const file = join(dir, `${m.md5}.${m.label}.eml`);
+    writeFileSync(file, readCorpusMessage(m));
+    return { file, truth: m.label };
+  });
+}
+
+/** mboxrd: an envelope line per message, body lines starting with "From " quoted. */
+function writeMbox(file: string, messages: CorpusMessage[]): void {
+  const parts = messages.map((m) => {
+    const body = readCorpusMessage(m).toString('latin1').replace(/^(>*From )/gm, '>$1');
+    return `From bench@localhost Thu Jan  1 00:00:00 2004\n${body}${body.endsWith('\n') ? '' : '\n'}\n`;
+  });
+  writeFileSync(file, parts.join(''), 'latin1');
+}
+
+function benchBogofilter(dir: string, train: CorpusMessage[], files: Array<{ file: string; truth: 'spam' | 'ham' }>): Row {
+  const db = join(dir, 'bogofilter-db');
+  execFileSync('mkdir', ['-p', db]);
+  writeMbox(join(dir, 'spam.mbox'), train.filter((m) => m.label === 'spam'));
+  writeMbox(join(dir, 'ham.mbox'), train.filter((m) => m.label === 'ham'));
+  let t = performance.now();
+  execFileSync('bogofilter', ['-d', db, '-M', '-s', '-I', join(dir, 'spam.mbox')]);
+  execFileSync('bogofilter', ['-d', db, '-M', '-n', '-I', join(dir, 'ham.mbox')]);
+  const trainSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  // bogofilter's exit status is the verdict of the last message (0 spam, 1 ham, 2 unsure); 3 is an error.
+  const run = spawnSync('bogofilter', ['-d', db, '-T', '-B', ...files.map((f) => f.file)], { maxBuffer: 64 << 20 });
+  if (run.status === null || run.status > 2) throw new Error(`bogofilter -T -B failed (status ${run.status}): ${run.stderr.toString().slice(0, 500)}`);
+  const out = run.stdout.toString();
+  const seconds = (performance.now() - t) / 1000;
+  const byFile = new Map<string, { label: string; score: number }>();
+  for (const line of out.trim().split('\n')) {
+    const [file, code, score] = line.split(/\s+/);
+    byFile.set(file!, { label: code!, score: Number(score) });
+  }
+  const scored: Scored[] = files.map((f) => {
+    const r = byFile.get(f.file)!;
+    const label = r.label === 'S' ? 'spam' : r.label === 'H' ? 'ham' : 'unsure';
+    return { truth: f.truth, label, score: r.score };
+  });
+  return { tool: 'bogofilter (defaults)', trainSeconds, msgsPerSec: files.length / seconds, ...evaluate(scored) };
+}
+
+function benchOurs(files: Array<{ file: string; truth: 'spam' | 'ham' }>): { row: Row; model: SpamModel } {
+  // The same input and provenance as `spamzk train`, so the model's id can be compared with the shipped one.
+  const input = readLabelledInput('train', [], []);
+  let t = performance.now();
+  const model = trainModel(input.messages, input.from);
+  const trainSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  const scored: Scored[] = files.map((f) => {
+    const v = model.classify(readFileSync(f.file));
+    return { truth: f.truth, label: v.label, score: v.score };
+  });
+  const seconds = (performance.now() - t) / 1000;
+  return { row: { tool: 'spamzk', trainSeconds, msgsPerSec: files.length / seconds, ...evaluate(scored) }, model };
+}
+
+/**
+ * Resident memory as the CLI and the pipeline run: a plain node process (not
+ * tsx, whose compiler alone costs ~40 MiB) importing the built classifier,
+ * loading the shipped model and classifying the TEST files.
+ */
+function probeMemory(list: string): { rssMiB: number; modelId: string } {
+  const built = join(PACKAGE_ROOT, 'dist', 'src', 'classifier', 'index.js');
+  if (!existsSync(built)) throw new Error(`${built} missing: run \`npm run build\` first`);
+  const script = [
+    `import { SpamModel } from ${JSON.stringify(pathToFileURL(built).href)};`,
+    `import { readFileSync } from 'node:fs';`,
+    `const model = SpamModel.load();`,
+    `for (const f of readFileSync(${JSON.stringify(list)}, 'utf8').trim().split('\\n')) model.classify(readFileSync(f));`,
+    `process.stdout.write(JSON.stringify({ rssMiB: process.memoryUsage().rss / 2 ** 20, modelId: model.id }));`,
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script]).toString();
+  return JSON.parse(out) as { rssMiB: number; modelId: string };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function printRows(rows: Row[]): void {
+  const header = ['tool', 'train s', 'msgs/s', 'accuracy', 'FPR', 'recall', 'precision', 'F1', 'ROC AUC', 'FP', 'FN', 'unsure ham/spam'];
+  const cells = rows.map((r) => [
+    r.tool, r.trainSeconds.toFixed(2), r.msgsPerSec.toFixed(0), pct(r.accuracy), pct(r.fpr), pct(r.recall), pct(r.precision),
+    r.f1.toFixed(4), r.auc.toFixed(5), String(r.falsePositives), String(r.falseNegatives), `${r.unsure.ham}/${r.unsure.spam}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const c of cells) console.log(line(c));
+}
+
+function main(): void {
+  ensureBogofilter();
+  const dir = mkdtempSync(join(tmpdir(), 'spamzk-bench-'));
+  try {
+    const train = listCorpus('train');
+    const files = writeTestFiles(dir, listCorpus('test'));
+    console.log(`TRAIN ${train.length} messages, TEST ${files.length} (${files.filter((f) => f.truth === 'ham').length} ham); temp ${dir}`);
+    const bogo = benchBogofilter(dir, train, files);
+    const ours = benchOurs(files);
+    printRows([bogo, ours.row]);
+    console.log(`msgs/s ratio spamzk / bogofilter: ${(ours.row.msgsPerSec / bogo.msgsPerSec).toFixed(2)}`);
+    console.log(`spamzk training on TRAIN: ${ours.row.trainSeconds.toFixed(2)} s (decode + tokenize + count, files already in memory)`);
+
+    const list = join(dir, 'files.txt');
+    writeFileSync(list, files.map((f) => f.file).join('\n'));
+    const { rssMiB, modelId } = probeMemory(list);
+    console.log(`spamzk resident memory, plain node + built classifier, shipped model loaded and TEST classified: ${rssMiB.toFixed(1)} MiB`);
+    console.log(`shipped model ${DEFAULT_MODEL_PATH}: ${(statSync(DEFAULT_MODEL_PATH).size / 2 ** 20).toFixed(2)} MiB, id ${modelId}`);
+    console.log(`model trained in this run has the shipped id: ${ours.model.id === modelId ? 'yes' : `no (${ours.model.id}): retrain with \`spamzk train\``}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
