@@ -1,31 +1,22 @@
 /**
- * One try at one batch: look, claim, own, work, commit. The protocol's happy
- * path costs 3 writes (claim create, take ownership, fenced commit) plus one
- * per heartbeat; see docs/design.md for why each step is there.
+ * One try at one batch: look, claim, work, commit. The happy path costs one
+ * round of pipelined reads and 2 writes (the claim multi and the fenced
+ * commit) plus one per heartbeat; see docs/design.md for why each step is there.
  */
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import { CoordinationError, isAmbiguous, isZkError, SessionLostError } from './errors.js';
-import {
-  attemptNumber,
-  isAttemptName,
-  isClaimName,
-  newNonce,
-  parseClaimName,
-  type JobPaths,
-} from './paths.js';
-import { decodeDone, decodeJson, encodeJson, type StoredAttempt, type StoredBatch } from './records.js';
+import { attemptName, attemptNumber, isAttemptName, isClaimName, newNonce, parseClaimName, type JobPaths } from './paths.js';
+import { decodeDone, decodeJson, encodeJson, statCtime, type StoredAttempt, type StoredBatch } from './records.js';
 import type { ZkSession } from './session.js';
 import {
+  claimBatchAttempt,
   commitBatchIfClaimStands,
-  createClaim,
   heartbeatClaim,
-  quarantineBatchIfClaimStands,
+  quarantineBatchIfOpen,
   reclaimClaimIfUnchanged,
-  recordEvent,
   recordFailedAttempt,
   releaseClaimUncounted,
-  takeOwnership,
   withdrawClaim,
 } from './transactions.js';
 import type { Batch, ClaimData } from './types.js';
@@ -59,51 +50,53 @@ export class ReleasedError extends CoordinationError {
 
 interface Owned {
   batch: Batch;
+  /** Version of the batch node when we claimed it: the commit requires it unchanged. */
+  batchVersion: number;
   claimName: string;
   seq: number;
   attempt: number;
   version: number;
-  claimedAt: number;
+  /** ZooKeeper ctime of our claim, read in the background while the worker runs. */
+  claimedAt: Promise<number>;
   attemptNodes: string[];
 }
 
 export async function tryBatch(h: AttemptHost, s: ZkSession, b: number): Promise<AttemptOutcome> {
   const p = h.paths;
-  const [children, done] = await Promise.all([s.getChildren(p.batch(b)), s.exists(p.done(b))]);
-  if (done) return 'closed';
+  // Children first: a request of a session is answered after all earlier ones,
+  // so if the children already show a commit (claim gone), the batch data does too.
+  const [children, node] = await Promise.all([s.getChildren(p.batch(b)), s.getData(p.batch(b))]);
+  const stored = decodeJson<StoredBatch>(node.data, p.batch(b));
+  if (stored.state) return 'closed';
   const claims = sortClaims(children);
   if (claims.length > 0) return inspectHeldBatch(h, s, b, claims[0]!);
 
-  const t0 = performance.now();
-  const data: ClaimData = { processorId: h.processorId, at: Date.now(), status: 'claiming', attempt: 0 };
-  const nonce = newNonce();
-  const claimName = await createClaimFindingLost(s, p, b, nonce, data);
-  if (!claimName) return 'lost-race';
-  const after = await s.getChildren(p.batch(b));
-  const lowest = sortClaims(after)[0];
-  if (lowest !== claimName) {
-    await withdrawClaim(s, p, b, claimName);
-    h.emit('lostRace', { batch: b, claimSeq: parseClaimName(claimName).seq, winnerSeq: lowest ? parseClaimName(lowest).seq : -1 });
-    return 'lost-race';
-  }
-  // Read after our claim exists: any commit that could have preceded it is visible now.
-  const [doneNow, quarantined, batchNode] = await Promise.all([s.exists(p.done(b)), s.exists(p.quarantine(b)), s.getData(p.batch(b))]);
-  if (doneNow || quarantined) {
-    await withdrawClaim(s, p, b, claimName);
-    return 'closed';
-  }
-  const range = decodeJson<StoredBatch>(batchNode.data, p.batch(b));
-  const batch: Batch = { index: b, ...range };
-  const attempts = after.filter(isAttemptName);
-  const failedSoFar = attempts.length;
-  const seq = parseClaimName(claimName).seq;
-  if (failedSoFar >= h.options.maxAttempts) return quarantine(h, s, batch, claimName, seq, attempts);
+  const batch: Batch = { index: b, first: stored.first, last: stored.last, count: stored.count };
+  const batchVersion = node.stat.version;
+  const attempts = children.filter(isAttemptName);
+  if (attempts.length >= h.options.maxAttempts) return quarantine(h, s, batch, batchVersion, undefined, attempts);
 
+  const t0 = performance.now();
   const attempt = Math.max(0, ...attempts.map(attemptNumber)) + 1;
-  const owning: ClaimData = { ...data, at: Date.now(), status: 'working', attempt };
-  const record: StoredAttempt = { processorId: h.processorId, claimSeq: seq };
-  const { version, claimedAt } = await takeOwnership(s, p, b, claimName, owning, record);
-  const owned: Owned = { batch, claimName, seq, attempt, version, claimedAt, attemptNodes: [...attempts, `attempt-${String(attempt).padStart(10, '0')}`] };
+  const data: ClaimData = { processorId: h.processorId, at: Date.now(), status: 'claimed', attempt };
+  const nonce = newNonce();
+  let claimName: string;
+  try {
+    claimName = await claimBatchAttempt(s, p, b, batchVersion, nonce, data, { processorId: h.processorId });
+  } catch (err) {
+    if (isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
+      h.emit('lostRace', { batch: b, attempt });
+      return 'lost-race';
+    }
+    if (isAmbiguous(err) && s.alive) return withdrawAmbiguousClaim(s, p, b, h.processorId, nonce, attempt, err);
+    throw err;
+  }
+  const seq = parseClaimName(claimName).seq;
+  const claimedAt = s.exists(p.claim(b, claimName)).then(
+    (stat) => (stat ? statCtime(stat) : Date.now()),
+    () => Date.now(),
+  );
+  const owned: Owned = { batch, batchVersion, claimName, seq, attempt, version: 0, claimedAt, attemptNodes: [...attempts, attemptName(attempt)] };
   const claimMs = performance.now() - t0;
   h.emit('claimed', { batch, claimSeq: seq, attempt });
   return work(h, s, owned, claimMs);
@@ -157,13 +150,13 @@ async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Pr
 
 async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t: { claimMs: number; workMs: number }): Promise<AttemptOutcome> {
   const b = o.batch.index;
-  const header = { processorId: h.processorId, claimSeq: o.seq, attempt: o.attempt, claimedAt: o.claimedAt };
+  const header = { processorId: h.processorId, claimSeq: o.seq, attempt: o.attempt, claimedAt: await o.claimedAt };
   const t0 = performance.now();
   try {
-    await commitBatchIfClaimStands(s, h.paths, b, o.claimName, header, result, o.attemptNodes);
+    await commitBatchIfClaimStands(s, h.paths, o.batch, o.batchVersion, o.claimName, header, result, o.attemptNodes);
   } catch (err) {
-    if (isZkError(err, zookeeper.Exception.NO_NODE) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
-      return fenced(h, s, o, 'our claim no longer stands (reclaimed or expired)');
+    if (isZkError(err, zookeeper.Exception.NO_NODE) || isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
+      return fenced(h, s, o, 'our claim no longer stands (reclaimed or expired) or the batch was closed meanwhile');
     }
     if (!isAmbiguous(err)) throw err;
     // The reply was lost: the done marker tells whether our commit was applied.
@@ -197,7 +190,7 @@ async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promi
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   h.emit('failed', { batch: o.batch.index, attempt: o.attempt, error: message });
   if (o.attempt >= h.options.maxAttempts) {
-    return quarantine(h, s, o.batch, o.claimName, o.seq, o.attemptNodes, message);
+    return quarantine(h, s, o.batch, o.batchVersion, o, o.attemptNodes, message);
   }
   await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
   return 'failed';
@@ -207,15 +200,24 @@ async function quarantine(
   h: AttemptHost,
   s: ZkSession,
   batch: Batch,
-  claimName: string,
-  seq: number,
+  batchVersion: number,
+  owned: Owned | undefined,
   attempts: string[],
   lastError?: string,
 ): Promise<AttemptOutcome> {
   const reason = lastError ?? (await lastAttemptError(s, h.paths, batch.index, attempts));
   const count = attempts.length;
-  await quarantineBatchIfClaimStands(s, h.paths, batch.index, claimName, { attempts: count, lastError: reason, processorId: h.processorId }, attempts);
-  h.emit('quarantined', { batch: batch.index, attempts: count, lastError: reason, claimSeq: seq });
+  const record = { attempts: count, lastError: reason, processorId: h.processorId };
+  try {
+    await quarantineBatchIfOpen(s, h.paths, batch, batchVersion, owned?.claimName, record, attempts);
+  } catch (err) {
+    // Someone else closed or claimed it first: nothing to do here.
+    if (isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS) || isZkError(err, zookeeper.Exception.NO_NODE)) {
+      return owned ? fenced(h, s, owned, 'batch closed or claim lost before quarantine') : 'lost-race';
+    }
+    throw err;
+  }
+  h.emit('quarantined', { batch: batch.index, attempts: count, lastError: reason });
   return 'quarantined';
 }
 
@@ -236,7 +238,7 @@ async function inspectHeldBatch(h: AttemptHost, s: ZkSession, b: number, lowest:
   const owner = parseClaimName(lowest);
   if (owner.processorId === h.processorId) {
     // Ours, but we are not working on b: left over from a session we gave up.
-    await withdrawClaim(s, h.paths, b, lowest);
+    await withdrawClaim(s, h.paths, b, lowest, undefined);
     return 'reclaimed';
   }
   let stat;
@@ -277,21 +279,25 @@ async function inspectHeldBatch(h: AttemptHost, s: ZkSession, b: number, lowest:
 }
 
 /**
- * Creates our claim. If the reply is lost, the claim may exist anyway: it is
- * found by its self-identifying name and withdrawn (this try counts as lost).
+ * The claim's reply was lost, so the claim may exist anyway (FINDINGS: a
+ * re-sent create can even leave two). Ours are found by their self-identifying
+ * names and withdrawn with their attempt node: this try did not happen.
  */
-async function createClaimFindingLost(s: ZkSession, p: JobPaths, b: number, nonce: string, data: ClaimData): Promise<string | undefined> {
-  try {
-    return await createClaim(s, p, b, nonce, data);
-  } catch (err) {
-    if (!isAmbiguous(err) || err instanceof SessionLostError) throw err;
-    const children = await s.getChildren(p.batch(b));
-    for (const name of children.filter(isClaimName)) {
-      const c = parseClaimName(name);
-      if (c.processorId === data.processorId && c.nonce === nonce) await withdrawClaim(s, p, b, name);
-    }
-    return undefined;
+async function withdrawAmbiguousClaim(
+  s: ZkSession,
+  p: JobPaths,
+  b: number,
+  processorId: string,
+  nonce: string,
+  attempt: number,
+  cause: unknown,
+): Promise<AttemptOutcome> {
+  const children = await s.getChildren(p.batch(b));
+  for (const name of children.filter(isClaimName)) {
+    const c = parseClaimName(name);
+    if (c.nonce === nonce && c.processorId === processorId) await withdrawClaim(s, p, b, name, attempt);
   }
+  throw cause;
 }
 
 /** Claim names ordered by sequence: the first is the owner. */

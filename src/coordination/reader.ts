@@ -8,9 +8,9 @@ import { sortClaims } from './attempt.js';
 import { isZkError } from './errors.js';
 import { JobPaths, jobsDir, parseBatchName, parseClaimName } from './paths.js';
 import { readPlan, readSpec } from './planner.js';
-import { decodeDone, decodeJson, statCtime, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
+import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
 import type { ZkSession } from './session.js';
-import type { CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
+import type { Batch, CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
 
 const CHUNK = 256;
 
@@ -80,6 +80,17 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
     reclaims: events.filter((e) => e.type === 'reclaimed').length,
     fencedCommits: events.filter((e) => e.type === 'fenced').length,
   };
+}
+
+/** The planned batches (key ranges), in index order. */
+export async function readBatches(s: ZkSession, root: string, jobId: string): Promise<Batch[]> {
+  const p = new JobPaths(root, jobId);
+  const plan = await readPlan(s, p);
+  const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
+  return inChunks(indexes, async (b) => {
+    const { data } = await s.getData(p.batch(b));
+    return { index: b, ...decodeJson<StoredBatch>(data, p.batch(b)) };
+  });
 }
 
 /** Done markers with their result buffers, in batch order. */

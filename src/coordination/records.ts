@@ -20,7 +20,8 @@ export function decodeJson<T>(data: Buffer, what: string): T {
 }
 
 export type StoredPlan = Omit<PlanInfo, 'version'>;
-export type StoredBatch = Omit<Batch, 'index'>;
+/** A batch node: its key range and, once closed, how (the close bumps the node's version). */
+export type StoredBatch = Omit<Batch, 'index'> & { state?: 'done' | 'quarantined' };
 
 export interface DoneHeader {
   processorId: string;
@@ -45,7 +46,7 @@ export function decodeDone(data: Buffer, what: string): { header: DoneHeader; re
 
 export interface StoredAttempt {
   processorId: string;
-  claimSeq: number;
+  claimSeq?: number;
   /** Set when the attempt failed: the worker's error, or why it was reclaimed. */
   error?: string;
 }

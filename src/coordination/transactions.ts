@@ -3,16 +3,17 @@
  * what ZooKeeper guarantees when it succeeds; nothing else in the library
  * writes to ZooKeeper.
  *
- * The node-zookeeper-client bug (version 0 inside a transaction is sent as -1)
- * is handled as follows:
- *  - the owner's fences check its claim with version -1 on purpose: a claim
- *    name is unique (sequential) and only its owner writes it, so the node's
- *    existence proves it was neither reclaimed nor expired;
- *  - a claim's version only matters to a reclaimer's compare-and-delete; an
- *    owned claim has version ≥ 1 (takeOwnership writes it), and a version-0
- *    claim is reclaimed with a plain delete, where 0 means 0;
- *  - the plan node is created and rewritten in the same multi, so its version
- *    is ≥ 1 before anyone can compare against it.
+ * Two versions fence everything (see docs/design.md):
+ *  - the batch node's version: bumped only when the batch is closed (done or
+ *    quarantined). Claim, commit and quarantine are conditional on it, so
+ *    nothing is claimed or committed on a view older than the batch's closing;
+ *  - the claim node: unique (sequential) and written only by its owner, so its
+ *    existence proves it was neither reclaimed nor expired. Its version only
+ *    serves the reclaimer's compare-and-delete (a plain delete, never in a multi).
+ *
+ * node-zookeeper-client sends version 0 inside a transaction as -1 ("any"):
+ * batch nodes are therefore created and rewritten in the same planning multi,
+ * so their version is >= 1 before anyone compares against it.
  */
 import zookeeper from 'node-zookeeper-client';
 import { CoordinationError, isZkError } from './errors.js';
@@ -75,8 +76,9 @@ export async function releasePlanningLock(s: ZkSession, p: JobPaths): Promise<vo
 
 /**
  * Appends batch nodes and raises the plan's batchCount in one multi that
- * holds only if the plan is still at `planVersion` (≥ 1): two concurrent
- * extenders can never both number batches from the same count.
+ * holds only if the plan is still at `planVersion` (>= 1): two concurrent
+ * extenders can never both number batches from the same count. Each batch
+ * node is written twice so that its version starts at 1.
  */
 export async function appendBatchesIfPlanUnchanged(
   s: ZkSession,
@@ -89,8 +91,9 @@ export async function appendBatchesIfPlanUnchanged(
   const results = await s.multi(`append ${batches.length} batches to ${p.jobId}`, (tx) => {
     tx.setData(p.plan, encodeJson(plan), planVersion);
     for (const b of batches) {
-      const stored: StoredBatch = { first: b.first, last: b.last, count: b.count };
-      tx.create(p.batch(b.index), encodeJson(stored), s.acl, CreateMode.PERSISTENT);
+      const stored = encodeJson({ first: b.first, last: b.last, count: b.count } satisfies StoredBatch);
+      tx.create(p.batch(b.index), stored, s.acl, CreateMode.PERSISTENT);
+      tx.setData(p.batch(b.index), stored, ANY); // version 0 -> 1 (see header)
     }
   });
   return results[0]?.stat?.version ?? planVersion + 1;
@@ -102,44 +105,48 @@ export async function markPlanReadyIfUnchanged(s: ZkSession, p: JobPaths, planVe
   await s.setData(p.plan, encodeJson(plan), planVersion);
 }
 
-/** Creates a claim: EPHEMERAL_SEQUENTIAL, named after its processor and a nonce. Returns its node name. */
-export async function createClaim(
+/**
+ * Claims a batch for attempt number `data.attempt`: creates our claim
+ * (EPHEMERAL_SEQUENTIAL, named after its processor and a nonce) and the
+ * attempt node, only if the batch is still open as we saw it (batch version)
+ * and nobody started that attempt (the attempt node is created once). A lost
+ * race fails the whole multi: the loser leaves nothing behind.
+ * Returns the claim's node name.
+ */
+export async function claimBatchAttempt(
   s: ZkSession,
   p: JobPaths,
   batch: number,
+  batchVersion: number,
   nonce: string,
   data: ClaimData,
+  record: StoredAttempt,
 ): Promise<string> {
-  const path = await s.create(p.claimPrefix(batch, data.processorId, nonce), encodeJson(data), CreateMode.EPHEMERAL_SEQUENTIAL);
+  const results = await s.multi(`claim batch ${batch}`, (tx) => {
+    tx.check(p.batch(batch), batchVersion);
+    tx.create(p.claimPrefix(batch, data.processorId, nonce), encodeJson(data), s.acl, CreateMode.EPHEMERAL_SEQUENTIAL);
+    tx.create(p.attempt(batch, data.attempt), encodeJson(record), s.acl, CreateMode.PERSISTENT);
+  });
+  const path = results[1]?.path ?? '';
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** Withdraws a claim that lost the race (or that we no longer want); a missing claim is fine. */
-export async function withdrawClaim(s: ZkSession, p: JobPaths, batch: number, claimName: string): Promise<void> {
+/** Removes a claim of ours (with its attempt node, uncounted, when given); missing nodes are fine. */
+export async function withdrawClaim(s: ZkSession, p: JobPaths, batch: number, claimName: string, attempt?: number): Promise<void> {
+  if (attempt !== undefined) {
+    try {
+      await s.multi(`withdraw claim on batch ${batch}`, (tx) => {
+        tx.remove(p.claim(batch, claimName), ANY);
+        tx.remove(p.attempt(batch, attempt), ANY);
+      });
+      return;
+    } catch (err) {
+      if (!isZkError(err, Exception.NO_NODE)) throw err;
+    }
+  }
   await s.remove(p.claim(batch, claimName), ANY).catch((err) => {
     if (!isZkError(err, Exception.NO_NODE)) throw err;
   });
-}
-
-/**
- * Starts attempt `attempt` as owner: our claim still exists and no one else
- * started that attempt number (the attempt node is created once). Returns the
- * claim's new version (≥ 1) and ZooKeeper's ctime of the claim.
- */
-export async function takeOwnership(
-  s: ZkSession,
-  p: JobPaths,
-  batch: number,
-  claimName: string,
-  data: ClaimData,
-  attempt: StoredAttempt,
-): Promise<{ version: number; claimedAt: number }> {
-  const results = await s.multi(`take ownership of batch ${batch}`, (tx) => {
-    tx.setData(p.claim(batch, claimName), encodeJson(data), ANY);
-    tx.create(p.attempt(batch, data.attempt), encodeJson(attempt), s.acl, CreateMode.PERSISTENT);
-  });
-  const stat = results[0]?.stat;
-  return { version: stat?.version ?? 1, claimedAt: stat ? Number(stat.ctime.readBigInt64BE(0)) : Date.now() };
 }
 
 /** Progress heartbeat: a compare-and-set on the claim, so a reclaim that saw the old version fails. */
@@ -157,23 +164,27 @@ export async function heartbeatClaim(
 
 /**
  * The fenced commit: the done marker is created only if our claim still
- * stands, and only once (the marker is a persistent create). The claim and
- * the batch's attempt nodes are removed in the same transaction.
+ * stands and the batch is still open as it was when we claimed it, and only
+ * once (a persistent create). The batch is marked done, and the claim and the
+ * batch's attempt nodes are removed, in the same transaction.
  */
 export async function commitBatchIfClaimStands(
   s: ZkSession,
   p: JobPaths,
-  batch: number,
+  batch: Batch,
+  batchVersion: number,
   claimName: string,
   header: DoneHeader,
   result: Buffer,
   attemptNodes: string[],
 ): Promise<MultiResult[]> {
-  return s.multi(`commit batch ${batch}`, (tx) => {
-    tx.check(p.claim(batch, claimName), ANY);
-    tx.create(p.done(batch), encodeDone(header, result), s.acl, CreateMode.PERSISTENT);
-    tx.remove(p.claim(batch, claimName), ANY);
-    for (const a of attemptNodes) tx.remove(`${p.batch(batch)}/${a}`, ANY);
+  const b = batch.index;
+  return s.multi(`commit batch ${b}`, (tx) => {
+    tx.check(p.claim(b, claimName), ANY);
+    tx.setData(p.batch(b), encodeJson(closedBatch(batch, 'done')), batchVersion);
+    tx.create(p.done(b), encodeDone(header, result), s.acl, CreateMode.PERSISTENT);
+    tx.remove(p.claim(b, claimName), ANY);
+    for (const a of attemptNodes) tx.remove(`${p.batch(b)}/${a}`, ANY);
   });
 }
 
@@ -202,27 +213,33 @@ export async function recordFailedAttempt(
   });
 }
 
-/** Moves a poison batch to quarantine, once, and only while our claim stands; it is then closed. */
-export async function quarantineBatchIfClaimStands(
+/**
+ * Moves a poison batch to quarantine, once: only if the batch is still open as
+ * we saw it and, when `claimName` is given, only while our claim stands.
+ */
+export async function quarantineBatchIfOpen(
   s: ZkSession,
   p: JobPaths,
-  batch: number,
-  claimName: string,
+  batch: Batch,
+  batchVersion: number,
+  claimName: string | undefined,
   record: StoredQuarantine,
   attemptNodes: string[],
 ): Promise<void> {
-  await s.multi(`quarantine batch ${batch}`, (tx) => {
-    tx.check(p.claim(batch, claimName), ANY);
-    tx.create(p.quarantine(batch), encodeJson(record), s.acl, CreateMode.PERSISTENT);
-    tx.remove(p.claim(batch, claimName), ANY);
-    for (const a of attemptNodes) tx.remove(`${p.batch(batch)}/${a}`, ANY);
+  const b = batch.index;
+  await s.multi(`quarantine batch ${b}`, (tx) => {
+    if (claimName) tx.check(p.claim(b, claimName), ANY);
+    tx.setData(p.batch(b), encodeJson(closedBatch(batch, 'quarantined')), batchVersion);
+    tx.create(p.quarantine(b), encodeJson(record), s.acl, CreateMode.PERSISTENT);
+    if (claimName) tx.remove(p.claim(b, claimName), ANY);
+    for (const a of attemptNodes) tx.remove(`${p.batch(b)}/${a}`, ANY);
   });
 }
 
 /**
- * Reclaims a stale claim: deletes it only if its version is still the one we
- * watched go stale (any heartbeat in between makes this fail), and records
- * the event (and the reason on the attempt) in the same transaction.
+ * Reclaims a stale claim: a plain compare-and-delete at the version we watched
+ * go stale (any heartbeat in between makes it fail; outside a multi, version 0
+ * means 0). Then the reason is noted on the attempt and the event recorded.
  */
 export async function reclaimClaimIfUnchanged(
   s: ZkSession,
@@ -233,21 +250,18 @@ export async function reclaimClaimIfUnchanged(
   attempt: number,
   event: StoredEvent,
 ): Promise<void> {
-  const claimPath = p.claim(batch, claimName);
-  if (observedVersion < 1) {
-    // Version 0 would be sent as "any" inside a multi: use a plain delete.
-    await s.remove(claimPath, observedVersion);
-    await recordEvent(s, p, event);
-    return;
-  }
-  await s.multi(`reclaim batch ${batch}`, (tx) => {
-    tx.remove(claimPath, observedVersion);
-    if (attempt > 0) {
-      const failed: StoredAttempt = { processorId: event.otherProcessorId ?? '', claimSeq: event.claimSeq, error: event.detail };
+  await s.remove(p.claim(batch, claimName), observedVersion);
+  const failed: StoredAttempt = { processorId: event.otherProcessorId ?? '', claimSeq: event.claimSeq, error: `reclaimed by ${event.processorId}: ${event.detail}` };
+  await s
+    .multi(`record reclaim of batch ${batch}`, (tx) => {
       tx.setData(p.attempt(batch, attempt), encodeJson(failed), ANY);
-    }
-    tx.create(p.eventPrefix(), encodeJson(event), s.acl, CreateMode.PERSISTENT_SEQUENTIAL);
-  });
+      tx.create(p.eventPrefix(), encodeJson(event), s.acl, CreateMode.PERSISTENT_SEQUENTIAL);
+    })
+    .catch(async (err) => {
+      // The attempt node may be gone (the batch was closed meanwhile): keep the event anyway.
+      if (!isZkError(err, Exception.NO_NODE)) throw err;
+      await recordEvent(s, p, event);
+    });
 }
 
 /** Appends a small persistent event record (reclaims, fenced commits). */
@@ -281,6 +295,10 @@ export async function markJobComplete(s: ZkSession, p: JobPaths, batchCount: num
     if (!isZkError(err, Exception.NODE_EXISTS)) throw err;
     await s.setData(p.complete, data, ANY);
   }
+}
+
+function closedBatch(batch: Batch, state: 'done' | 'quarantined'): StoredBatch {
+  return { first: batch.first, last: batch.last, count: batch.count, state };
 }
 
 export { batchName };

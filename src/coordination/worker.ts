@@ -30,11 +30,12 @@ export type WorkerFn = (batch: Batch, ctx: WorkContext) => Promise<Buffer>;
 export interface ProcessorEvents extends Record<string, unknown[]> {
   claimed: [{ batch: Batch; claimSeq: number; attempt: number }];
   committed: [{ batch: Batch; claimSeq: number; attempt: number; claimMs: number; workMs: number; commitMs: number }];
-  lostRace: [{ batch: number; claimSeq: number; winnerSeq: number }];
+  /** Our claim multi failed: another processor claimed (or closed) the batch first. Nothing was written. */
+  lostRace: [{ batch: number; attempt: number }];
   fenced: [{ batch: number; claimSeq: number; reason: string }];
   reclaimed: [{ batch: number; fromProcessorId: string; claimSeq: number; staleMs: number }];
   failed: [{ batch: number; attempt: number; error: string }];
-  quarantined: [{ batch: number; attempts: number; lastError: string; claimSeq: number }];
+  quarantined: [{ batch: number; attempts: number; lastError: string }];
   released: [{ batch: number; claimSeq: number }];
   sessionStarted: [{ sessionId: string; timeoutMs: number }];
   sessionLost: [{ error: SessionLostError }];

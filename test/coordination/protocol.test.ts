@@ -21,7 +21,7 @@ import {
   type JobSpec,
   type ZkSession,
 } from '../../src/coordination/index.js';
-import { createClaim, takeOwnership, commitBatchIfClaimStands, reclaimClaimIfUnchanged } from '../../src/coordination/transactions.js';
+import { claimBatchAttempt, commitBatchIfClaimStands, reclaimClaimIfUnchanged } from '../../src/coordination/transactions.js';
 import { eventually, makeBatches, openSession, range } from './helpers.js';
 
 let zk: ZooKeeperCluster;
@@ -87,42 +87,71 @@ describe('planning', () => {
 });
 
 describe('fenced commit (transactions on real ZooKeeper)', () => {
+  const claimData = (attempt: number) => ({ processorId: 'owner', at: 0, status: 'claimed', attempt });
+  const header = { processorId: 'owner', claimSeq: 0, attempt: 1, claimedAt: 0 };
+  const event = { type: 'reclaimed' as const, batch: 0, processorId: 'admin', claimSeq: 0, detail: 'test' };
+
+  async function claimed(jobId: string, owner: ZkSession) {
+    const p = new JobPaths(ROOT, jobId);
+    await openJob(admin, ROOT, spec(jobId), () => makeBatches(1));
+    const { stat } = await owner.getData(p.batch(0));
+    expect(stat.version).toBe(1); // never 0: a 0 inside a multi would mean "any version"
+    const name = await claimBatchAttempt(owner, p, 0, stat.version, 'aaaaaa', claimData(1), { processorId: 'owner' });
+    return { p, name, batchVersion: stat.version, batch: makeBatches(1)[0]! };
+  }
+
+  it('two claims on the same view of a batch: exactly one succeeds, the loser leaves nothing behind', async () => {
+    const a = await openSession(zk.connectString);
+    const b = await openSession(zk.connectString);
+    const p = new JobPaths(ROOT, 'claim-unit');
+    await openJob(admin, ROOT, spec('claim-unit'), () => makeBatches(1));
+    const { stat } = await admin.getData(p.batch(0));
+    const results = await Promise.allSettled([a, b].map((s, i) => claimBatchAttempt(s, p, 0, stat.version, `nonce${i}`, claimData(1), { processorId: 'x' })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const children = await admin.getChildren(p.batch(0));
+    expect(children.filter((c) => c.startsWith('claim-'))).toHaveLength(1);
+    expect(children.filter((c) => c.startsWith('attempt-'))).toEqual(['attempt-0000000001']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('a commit after our claim was reclaimed fails and writes nothing', async () => {
-    const p = new JobPaths(ROOT, 'fence-unit');
-    await openJob(admin, ROOT, spec('fence-unit'), () => makeBatches(1));
     const owner = await openSession(zk.connectString);
-    const name = await createClaim(owner, p, 0, 'aaaaaa', { processorId: 'owner', at: 0, status: 'claiming', attempt: 0 });
-    const { version } = await takeOwnership(owner, p, 0, name, { processorId: 'owner', at: 0, status: 'working', attempt: 1 }, { processorId: 'owner', claimSeq: 0 });
-    expect(version).toBeGreaterThanOrEqual(1);
-    await reclaimClaimIfUnchanged(admin, p, 0, name, version, 1, { type: 'reclaimed', batch: 0, processorId: 'admin', claimSeq: 0, detail: 'test' });
-    const err = await commitBatchIfClaimStands(owner, p, 0, name, { processorId: 'owner', claimSeq: 0, attempt: 1, claimedAt: 0 }, Buffer.from('x'), []).catch((e) => e);
+    const { p, name, batchVersion, batch } = await claimed('fence-unit', owner);
+    await reclaimClaimIfUnchanged(admin, p, 0, name, 0, 1, event);
+    const err = await commitBatchIfClaimStands(owner, p, batch, batchVersion, name, header, Buffer.from('x'), []).catch((e) => e);
     expect(err).toBeInstanceOf(ZkOperationError);
     expect(await admin.exists(p.done(0))).toBeUndefined();
     await owner.close();
   });
 
   it('a reclaim that saw an older version fails once the owner heartbeats (compare-and-delete)', async () => {
-    const p = new JobPaths(ROOT, 'fence-cas');
-    await openJob(admin, ROOT, spec('fence-cas'), () => makeBatches(1));
     const owner = await openSession(zk.connectString);
-    const name = await createClaim(owner, p, 0, 'bbbbbb', { processorId: 'owner', at: 0, status: 'claiming', attempt: 0 });
-    const { version } = await takeOwnership(owner, p, 0, name, { processorId: 'owner', at: 0, status: 'working', attempt: 1 }, { processorId: 'owner', claimSeq: 0 });
-    await owner.setData(p.claim(0, name), Buffer.from('{}'), version); // a heartbeat
-    const err = await reclaimClaimIfUnchanged(admin, p, 0, name, version, 1, { type: 'reclaimed', batch: 0, processorId: 'admin', claimSeq: 0, detail: 'test' }).catch((e) => e);
+    const { p, name } = await claimed('fence-cas', owner);
+    await owner.setData(p.claim(0, name), Buffer.from('{}'), 0); // a heartbeat
+    const err = await reclaimClaimIfUnchanged(admin, p, 0, name, 0, 1, event).catch((e) => e);
     expect(err).toBeInstanceOf(ZkOperationError);
     expect(await admin.exists(p.claim(0, name))).toBeDefined();
     await owner.close();
   });
 
   it('a commit through an expired (closed) session is rejected', async () => {
-    const p = new JobPaths(ROOT, 'fence-expired');
-    await openJob(admin, ROOT, spec('fence-expired'), () => makeBatches(1));
     const owner = await openSession(zk.connectString);
-    const name = await createClaim(owner, p, 0, 'cccccc', { processorId: 'owner', at: 0, status: 'claiming', attempt: 0 });
+    const { p, name, batchVersion, batch } = await claimed('fence-expired', owner);
     await owner.close();
     expect(await admin.exists(p.claim(0, name))).toBeUndefined(); // ephemeral gone with the session
-    await expect(commitBatchIfClaimStands(owner, p, 0, name, { processorId: 'o', claimSeq: 0, attempt: 1, claimedAt: 0 }, Buffer.alloc(0), [])).rejects.toThrow();
+    await expect(commitBatchIfClaimStands(owner, p, batch, batchVersion, name, header, Buffer.alloc(0), [])).rejects.toThrow();
     expect(await admin.exists(p.done(0))).toBeUndefined();
+  });
+
+  it('a claim made on a view older than the batch\'s commit is rejected (batch version fence)', async () => {
+    const owner = await openSession(zk.connectString);
+    const { p, name, batchVersion, batch } = await claimed('fence-closed', owner);
+    await commitBatchIfClaimStands(owner, p, batch, batchVersion, name, header, Buffer.from('ok'), ['attempt-0000000001']);
+    const late = await claimBatchAttempt(admin, p, 0, batchVersion, 'late00', claimData(1), { processorId: 'late' }).catch((e) => e);
+    expect(late).toBeInstanceOf(ZkOperationError);
+    expect(late.code).toBe('ZK_BAD_VERSION');
+    expect(await admin.getChildren(p.batch(0))).toEqual([]);
+    await owner.close();
   });
 });
 
@@ -228,14 +257,16 @@ describe('ACLs', () => {
     await openJob(fleet, '/secured', spec('acl'), () => makeBatches(2));
     const proc = new Processor({ ...processorOpts, root: '/secured', auth, connectString: zk.connectString, processorId: 'fleet1' });
     await proc.run({ spec: spec('acl') }, async (b) => Buffer.from(`${b.index}`));
-    const claim = await createClaim(fleet, p, 1, 'dddddd', { processorId: 'x', at: 0, status: 's', attempt: 0 });
+    await openJob(fleet, '/secured', spec('acl-held'), () => makeBatches(1));
+    const held = new JobPaths('/secured', 'acl-held');
+    const claim = await claimBatchAttempt(fleet, held, 0, 1, 'dddddd', { processorId: 'x', at: 0, status: 's', attempt: 1 }, { processorId: 'x' });
 
     const stranger = await openSession(zk.connectString);
     const wrong = await openSession(zk.connectString, { user: 'fleet', password: 'wrong' });
     for (const outsider of [stranger, wrong]) {
       for (const attempt of [
         () => outsider.remove(p.done(0), -1),
-        () => outsider.remove(p.claim(1, claim), -1),
+        () => outsider.remove(held.claim(0, claim), -1),
         () => outsider.create(`${p.doneDir}/0000000099`, Buffer.from('forged'), zookeeper.CreateMode.PERSISTENT),
         () => outsider.getData(p.done(0)),
       ]) {
@@ -245,7 +276,7 @@ describe('ACLs', () => {
       }
     }
     expect(await fleet.exists(p.done(0))).toBeDefined();
-    expect(await fleet.exists(p.claim(1, claim))).toBeDefined();
+    expect(await fleet.exists(held.claim(0, claim))).toBeDefined();
     await Promise.all([stranger.close(), wrong.close(), fleet.close()]);
   });
 });
