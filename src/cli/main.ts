@@ -10,6 +10,10 @@ import { EXIT } from './exit-codes.js';
 import { registerClassify } from './commands/classify.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrain } from './commands/train.js';
+import { registerProcessor } from './commands/processor.js';
+import { registerReplay } from './commands/replay.js';
+import { registerReport } from './commands/report.js';
+import { registerStatus } from './commands/status.js';
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +28,10 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .exitOverride()
     .showHelpAfterError();
+  registerReplay(program);
+  registerStatus(program);
+  registerReport(program);
+  registerProcessor(program);
   registerTrain(program);
   registerEval(program);
   registerClassify(program);

@@ -1,0 +1,34 @@
+/**
+ * How the job commands turn an error into a message on stderr and an exit
+ * code (the table is in the README). Typed errors carry a `code`; the class
+ * of problem decides the exit code, the error's own message says what to fix.
+ */
+import { ConfigError } from './config.js';
+import { EXIT } from './exit-codes.js';
+
+/** Something outside could not be reached or read: ZooKeeper, the IMAP server, a file. */
+const UNAVAILABLE_CODES = new Set([
+  'MODEL_NOT_FOUND',
+  'MODEL_UNREADABLE',
+  'MODEL_CORRUPT',
+  'MODEL_VERSION',
+  'SOURCE_BAD_LOCATION',
+  'FIXTURE_BAD_FORMAT',
+  'SERVER_START_FAILED',
+  'JOB_NOT_FOUND',
+]);
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof ConfigError) return EXIT.usage;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('IMAP_') || code.startsWith('ZK_'))) {
+    return EXIT.unavailable;
+  }
+  return EXIT.failure;
+}
+
+export function reportError(err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`spamzk: ${message}\n`);
+  return exitCodeFor(err);
+}

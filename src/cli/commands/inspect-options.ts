@@ -1,0 +1,48 @@
+/**
+ * What `status` and `report` share: a connection to the fleet's ensemble
+ * (they read a job from any machine) and the choice of job.
+ */
+import type { Command } from 'commander';
+import { listJobs, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
+import { ConfigError } from '../config.js';
+
+export interface InspectFlags {
+  zk?: string;
+  zkRoot?: string;
+  job?: string;
+  json?: boolean;
+}
+
+export function addInspectOptions(cmd: Command): Command {
+  return cmd
+    .option('--zk <connect>', 'the fleet\'s ZooKeeper ensemble [SPAMZK_ZK]')
+    .option('--zk-root <path>', 'root znode of the fleet [SPAMZK_ZK_ROOT] (default /spamzk)')
+    .option('--job <id>', 'job id (default: the only job, or the list of jobs)')
+    .option('--json', 'machine-readable output');
+}
+
+export interface Inspection {
+  session: ZkSession;
+  root: string;
+}
+
+/** Opens a session on the fleet's ensemble, runs `use`, closes it. */
+export async function inspect<T>(flags: InspectFlags, use: (i: Inspection) => Promise<T>): Promise<T> {
+  const connectString = flags.zk ?? process.env.SPAMZK_ZK;
+  if (!connectString) throw new ConfigError('name the fleet\'s ZooKeeper with --zk HOST:PORT[,HOST:PORT...] or SPAMZK_ZK');
+  const root = flags.zkRoot ?? process.env.SPAMZK_ZK_ROOT ?? '/spamzk';
+  const session = new ZkSession({ connectString, auth: await zkAuthFromEnv() });
+  await session.start();
+  try {
+    return await use({ session, root });
+  } finally {
+    await session.close();
+  }
+}
+
+/** The job named by --job, or the only job there is. */
+export async function chooseJob(i: Inspection, job: string | undefined): Promise<string | undefined> {
+  if (job) return job;
+  const jobs = await listJobs(i.session, i.root);
+  return jobs.length === 1 ? jobs[0]!.jobId : undefined;
+}

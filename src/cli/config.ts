@@ -1,0 +1,176 @@
+/**
+ * Run configuration from three places, strongest first: command-line flags,
+ * SPAMZK_* environment variables, a JSON config file (--config or
+ * SPAMZK_CONFIG). Everything is validated before any work starts; a bad value
+ * stops the command with a message naming the setting, where it came from,
+ * and what would be valid.
+ *
+ * Secrets are never settings here: the IMAP password comes from
+ * SPAMZK_IMAP_PASSWORD or a password file (src/sources), the fleet's ZooKeeper
+ * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (src/coordination).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+
+export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface RunConfig {
+  /** ZooKeeper connect string; undefined = start a local one for this run. */
+  zk: string | undefined;
+  /** Root znode under which jobs live. */
+  zkRoot: string;
+  processors: number;
+  batchSize: number;
+  model: string | undefined;
+  sessionTimeoutMs: number;
+  staleAfterMs: number;
+  maxAttempts: number;
+  /** Cadence: re-list the source every this many ms; undefined = one pass. */
+  everyMs: number | undefined;
+  reportDir: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  progress: boolean;
+  /** IMAP only. */
+  imapPasswordFile: string | undefined;
+  caFile: string | undefined;
+  insecure: boolean;
+  writeBack: 'off' | 'keywords' | 'move';
+}
+
+type Kind = 'string' | 'int' | 'duration' | 'bool';
+
+interface Setting {
+  key: keyof RunConfig;
+  kind: Kind;
+  env: string;
+  /** Commander's name for the flag, when it differs from the key. */
+  flag?: string;
+  /** Allowed values, for enumerations. */
+  oneOf?: readonly string[];
+  min?: number;
+  max?: number;
+  fallback: unknown;
+}
+
+const SETTINGS: readonly Setting[] = [
+  { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', fallback: undefined },
+  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', fallback: '/spamzk' },
+  { key: 'processors', kind: 'int', env: 'SPAMZK_PROCESSORS', min: 1, max: 64, fallback: 2 },
+  { key: 'batchSize', kind: 'int', env: 'SPAMZK_BATCH_SIZE', min: 1, max: 10_000, fallback: 100 },
+  { key: 'model', kind: 'string', env: 'SPAMZK_MODEL', fallback: undefined },
+  { key: 'sessionTimeoutMs', flag: 'sessionTimeout', kind: 'duration', env: 'SPAMZK_SESSION_TIMEOUT', min: 2_000, max: 60_000, fallback: 10_000 },
+  { key: 'staleAfterMs', flag: 'staleAfter', kind: 'duration', env: 'SPAMZK_STALE_AFTER', min: 1_000, max: 3_600_000, fallback: 60_000 },
+  { key: 'maxAttempts', kind: 'int', env: 'SPAMZK_MAX_ATTEMPTS', min: 1, max: 100, fallback: 3 },
+  { key: 'everyMs', flag: 'every', kind: 'duration', env: 'SPAMZK_EVERY', min: 1_000, max: 86_400_000, fallback: undefined },
+  { key: 'reportDir', kind: 'string', env: 'SPAMZK_REPORT_DIR', fallback: undefined },
+  {
+    key: 'logLevel',
+    kind: 'string',
+    env: 'SPAMZK_LOG_LEVEL',
+    oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    fallback: 'info',
+  },
+  { key: 'progress', kind: 'bool', env: 'SPAMZK_PROGRESS', fallback: true },
+  { key: 'imapPasswordFile', kind: 'string', env: 'SPAMZK_IMAP_PASSWORD_FILE', fallback: undefined },
+  { key: 'caFile', kind: 'string', env: 'SPAMZK_CA_FILE', fallback: undefined },
+  { key: 'insecure', kind: 'bool', env: 'SPAMZK_INSECURE', fallback: false },
+  { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: ['off', 'keywords', 'move'], fallback: 'off' },
+];
+
+/** Flag values as commander hands them over (camelCase names, strings or booleans). */
+export type FlagValues = Record<string, unknown>;
+
+export function resolveRunConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): RunConfig {
+  const file = readConfigFile(flags, env);
+  const config: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const [raw, origin] = pick(setting, flags, env, file);
+    config[setting.key] = raw === undefined ? setting.fallback : parseSetting(setting, raw, origin);
+  }
+  return config as unknown as RunConfig;
+}
+
+function readConfigFile(flags: FlagValues, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const path = (flags.config as string | undefined) ?? env.SPAMZK_CONFIG;
+  if (path === undefined) return {};
+  if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set(SETTINGS.map((s) => s.key as string));
+  for (const name of Object.keys(parsed)) {
+    if (!known.has(name)) {
+      throw new ConfigError(`config file ${path}: unknown setting "${name}" (known: ${[...known].join(', ')})`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function pick(
+  setting: Setting,
+  flags: FlagValues,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, unknown>,
+): [unknown, string] {
+  const flag = setting.flag ?? setting.key;
+  if (flags[flag] !== undefined) return [flags[flag], `--${kebab(flag)}`];
+  if (env[setting.env] !== undefined && env[setting.env] !== '') return [env[setting.env], setting.env];
+  if (file[setting.key] !== undefined) return [file[setting.key], `config file setting "${setting.key}"`];
+  return [undefined, ''];
+}
+
+function parseSetting(setting: Setting, raw: unknown, origin: string): unknown {
+  switch (setting.kind) {
+    case 'string': {
+      const value = String(raw);
+      if (setting.oneOf && !setting.oneOf.includes(value)) {
+        throw new ConfigError(`${origin}: "${value}" is not one of ${setting.oneOf.join(', ')}`);
+      }
+      return value;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (/^(1|true|yes|on)$/i.test(String(raw))) return true;
+      if (/^(0|false|no|off)$/i.test(String(raw))) return false;
+      throw new ConfigError(`${origin}: "${String(raw)}" is not a boolean (true/false)`);
+    case 'int':
+      return inRange(setting, origin, parseInteger(String(raw), origin));
+    case 'duration':
+      return inRange(setting, origin, parseDuration(String(raw), origin));
+  }
+}
+
+function parseInteger(text: string, origin: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${origin}: "${text}" is not a whole number`);
+  return Number(text);
+}
+
+/** "500ms", "10s", "5m", "1h", or a bare number of milliseconds. */
+export function parseDuration(text: string, origin = 'duration'): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!match) throw new ConfigError(`${origin}: "${text}" is not a duration (like 500ms, 10s, 5m, 1h)`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function inRange(setting: Setting, origin: string, value: number): number {
+  if ((setting.min !== undefined && value < setting.min) || (setting.max !== undefined && value > setting.max)) {
+    throw new ConfigError(`${origin}: ${value} is outside ${setting.min}..${setting.max}`);
+  }
+  return value;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * The flags shared by `replay`, `run` and `processor`. Each also has a
+ * SPAMZK_* environment variable and a config-file setting (src/cli/config.ts);
+ * flags win, then the environment, then the file, then the defaults.
+ */
+import type { Command } from 'commander';
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--zk <connect>', 'ZooKeeper ensemble, e.g. 10.0.0.1:2181,10.0.0.2:2181 [SPAMZK_ZK]; default: start a local one for this run')
+    .option('--zk-root <path>', 'root znode of the fleet [SPAMZK_ZK_ROOT] (default /spamzk)')
+    .option('-p, --processors <n>', 'processor processes on this machine [SPAMZK_PROCESSORS] (default 2)')
+    .option('--batch-size <n>', 'messages per batch [SPAMZK_BATCH_SIZE] (default 100)')
+    .option('-m, --model <file>', 'model file [SPAMZK_MODEL] (default: the shipped model)')
+    .option('--session-timeout <duration>', 'ZooKeeper session timeout [SPAMZK_SESSION_TIMEOUT] (default 10s)')
+    .option('--stale-after <duration>', 'reclaim a live claim without progress for this long [SPAMZK_STALE_AFTER] (default 60s)')
+    .option('--max-attempts <n>', 'attempts before a batch is quarantined [SPAMZK_MAX_ATTEMPTS] (default 3)')
+    .option('--every <duration>', 'cadence: look for new mail this often and process it [SPAMZK_EVERY]')
+    .option('--passes <n>', 'with --every: stop after this many passes (default: until interrupted)')
+    .option('--report-dir <dir>', 'where report.json/.md/.html go [SPAMZK_REPORT_DIR] (default reports/<job>)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [SPAMZK_LOG_LEVEL] (default info)')
+    .option('--no-progress', 'no progress bar even on a terminal [SPAMZK_PROGRESS=false]')
+    .option('-c, --config <file>', 'JSON config file with any of these settings [SPAMZK_CONFIG]')
+    .option('--json', 'print report.json instead of report.md on stdout');
+}
+
+/** Only the flags a user actually gave (commander fills in --no-progress's default). */
+export function givenFlags(cmd: Command): Record<string, unknown> {
+  const flags: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(cmd.opts())) {
+    if (cmd.getOptionValueSource(name) === 'cli') flags[name] = value;
+  }
+  return flags;
+}

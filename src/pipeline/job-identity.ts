@@ -1,0 +1,20 @@
+/**
+ * A job is one mailbox at one UIDVALIDITY, classified by one model, cut into
+ * batches of one size. Its id is derived from exactly those, so the same
+ * command started on several machines joins the same job without talking
+ * first, and a changed model or mailbox numbering is a different job.
+ */
+import { createHash } from 'node:crypto';
+
+export interface JobIdentity {
+  readonly sourceId: string;
+  readonly modelId: string;
+  readonly batchSize: number;
+}
+
+export function jobIdFor(identity: JobIdentity): string {
+  const digest = createHash('sha256')
+    .update(`${identity.sourceId}\n${identity.modelId}\n${identity.batchSize}`)
+    .digest('hex');
+  return `job-${digest.slice(0, 16)}`;
+}

@@ -1,0 +1,123 @@
+/**
+ * One processor of the fleet: it joins the job (planning it if it is first),
+ * then claims batches, fetches and classifies them, and commits the verdicts
+ * inside the done marker, until the job is complete. `spamzk replay` and
+ * `spamzk run` start N of these as child processes; each is also what a
+ * machine of a fleet runs.
+ */
+import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
+import { zkAuthFromEnv } from '../coordination/index.js';
+import { SpamModel } from '../classifier/index.js';
+import { openSource, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import type { Logger } from '../cli/logger.js';
+import type { RunConfig } from '../cli/config.js';
+import { encodeBatchResult, type BatchResult } from './batch-result.js';
+import { classifyBatch } from './classify-batch.js';
+import { jobIdFor } from './job-identity.js';
+import { planBatches } from './plan.js';
+import { sourceOptionsFrom } from './source-options.js';
+import { StallMonitor } from './stall-monitor.js';
+import type { JobSpec } from '../coordination/index.js';
+
+export interface ProcessorRunInput {
+  readonly config: RunConfig;
+  readonly sourceLocation: string;
+  readonly connectString: string;
+  readonly log: Logger;
+  /** Aborting it drains: the batch in hand is finished (or released), then run() resolves. */
+  readonly drainSignal?: AbortSignal;
+}
+
+export interface ProcessorRunSummary extends RunSummary {
+  readonly longestStallMs: number;
+}
+
+/** The job a source and a model make: the same on every machine. */
+export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number): JobSpec {
+  return {
+    jobId: jobIdFor({ sourceId, modelId, batchSize }),
+    sourceId,
+    modelId,
+    batchSize,
+    metadata: { uidValidity: String(uidValidity) },
+  };
+}
+
+export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorRunSummary> {
+  const { config, log } = input;
+  const model = SpamModel.load(config.model);
+  const source = openSource(input.sourceLocation, sourceOptionsFrom(config, log));
+  const identity = await source.open();
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, config.batchSize);
+  const stalls = new StallMonitor();
+  const processor = new Processor({
+    connectString: input.connectString,
+    root: config.zkRoot,
+    auth: await zkAuthFromEnv(),
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    staleAfterMs: config.staleAfterMs,
+    maxAttempts: config.maxAttempts,
+  });
+  logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
+  const onDrain = (): void => void processor.drain(config.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
+  input.drainSignal?.addEventListener('abort', onDrain, { once: true });
+
+  stalls.start();
+  try {
+    const summary = await processor.run(
+      { spec, plan: async () => planBatches(await source.listKeys(), config.batchSize) },
+      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config }),
+    );
+    return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
+  } finally {
+    input.drainSignal?.removeEventListener('abort', onDrain);
+    stalls.close();
+    await source.close();
+  }
+}
+
+interface BatchDeps {
+  source: MailSource;
+  model: SpamModel;
+  stalls: StallMonitor;
+  config: RunConfig;
+}
+
+async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
+  const result = await classifyBatch(batch, {
+    source: deps.source,
+    classifier: deps.model,
+    processor: ctx.processorId,
+    signal: ctx.signal,
+    // A rejected heartbeat means the claim is gone; ctx.signal aborts this
+    // batch on the same event, so the rejection itself carries no news.
+    onProgress: (done) => void ctx.heartbeat(`classifying ${done}/${batch.count}`).catch(() => undefined),
+    stallMs: () => deps.stalls.takeWindowMaxMs(),
+  });
+  if (deps.config.writeBack !== 'off') await writeBack(deps.source, result);
+  ctx.signal.throwIfAborted();
+  return encodeBatchResult(result);
+}
+
+/**
+ * Keywords are idempotent, so a batch that is retried after a crash sets them
+ * again harmlessly. A move is not: a retried batch finds moved messages gone
+ * and records them as vanished (documented in docs/design.md).
+ */
+async function writeBack(source: MailSource, result: BatchResult): Promise<void> {
+  const verdicts = result.messages.flatMap((m) =>
+    m.verdict === 'spam' || m.verdict === 'ham' ? [{ key: m.key, label: m.verdict }] : [],
+  );
+  if (verdicts.length > 0) await writeBackVerdicts(source, verdicts);
+}
+
+function logProcessorEvents(processor: Processor, log: Logger): void {
+  processor.on('sessionStarted', (e) => log.info(e, 'ZooKeeper session started'));
+  processor.on('sessionLost', (e) => log.warn({ err: e.error.message }, 'ZooKeeper session lost: batch in hand aborted'));
+  processor.on('committed', (e) => log.debug({ batch: e.batch.index, attempt: e.attempt, workMs: e.workMs }, 'batch committed'));
+  processor.on('fenced', (e) => log.warn(e, 'commit fenced out: another processor owns the batch'));
+  processor.on('reclaimed', (e) => log.warn(e, 'reclaimed a stale claim'));
+  processor.on('failed', (e) => log.warn(e, 'batch attempt failed'));
+  processor.on('quarantined', (e) => log.error(e, 'batch quarantined'));
+  processor.on('warning', (e) => log.warn({ err: e.error instanceof Error ? e.error.message : e.error }, e.message));
+}
