@@ -139,7 +139,7 @@ function walkEntity(w: Walk, headers: HeaderField[], start: number, end: number,
 function addText(w: Walk, headers: HeaderField[], start: number, end: number, charset: string | undefined, html: boolean): void {
   const room = w.limits.maxTextChars - w.textChars;
   if (room <= 0) {
-    if (!w.mail.notes.includes('text cap reached')) w.mail.notes.push('text cap reached');
+    noteTextCap(w);
     return;
   }
   const encoding = headerValue(headers, 'content-transfer-encoding');
@@ -149,7 +149,11 @@ function addText(w: Walk, headers: HeaderField[], start: number, end: number, ch
   if (decoded.problem !== undefined) w.mail.notes.push(decoded.problem);
   const { text, known } = decodeBytes(decoded.bytes, charset);
   if (!known) w.mail.notes.push(`unknown charset "${(charset ?? '').slice(0, 40)}": read as windows-1252`);
-  let body = text.length > room ? text.slice(0, room) : text;
+  let body = text;
+  if (text.length > room || rawEnd < end) {
+    body = text.slice(0, room);
+    noteTextCap(w);
+  }
   if (html) {
     const h = htmlToText(body);
     for (const url of h.urls) if (w.mail.urls.length < 200) w.mail.urls.push(url);
@@ -158,6 +162,11 @@ function addText(w: Walk, headers: HeaderField[], start: number, end: number, ch
   }
   w.textChars += body.length;
   w.mail.texts.push({ text: body, html });
+}
+
+function noteTextCap(w: Walk): void {
+  const note = `text cap: only the first ${w.limits.maxTextChars} characters of text read`;
+  if (!w.mail.notes.includes(note)) w.mail.notes.push(note);
 }
 
 function attachmentName(headers: HeaderField[], ctypeName: string | undefined): string {

@@ -12,7 +12,9 @@ import { decodeHeaderValue, headerValue, type HeaderField } from '../mime/header
 import { addWordTokens, type WordOptions } from './body.js';
 import { addDomainTokens } from './urls.js';
 
-const ADDRESS = /<?([^\s<>@",;]+)@([a-z0-9.-]+\.[a-z]{2,})>?/gi;
+const ADDRESS = /<?([^\s<>@",;]+)@([a-z0-9.-]+\.[a-z]{2,})>?/i;
+// A separate global twin: matchAll() copies lastIndex, so sharing one regex with exec() would skip matches.
+const ADDRESSES = new RegExp(ADDRESS.source, 'gi');
 
 export function addHeaderTokens(headers: readonly HeaderField[], opts: WordOptions, out: Set<string>, cap: number): void {
   const subject = headerValue(headers, 'subject');
@@ -32,7 +34,7 @@ export function addHeaderTokens(headers: readonly HeaderField[], opts: WordOptio
       continue;
     }
     // The count, not the addresses: a corpus's recipients say who collected it.
-    const count = [...value.matchAll(ADDRESS)].length;
+    const count = [...value.matchAll(ADDRESSES)].length;
     out.add(`${name}:count:${count >= 10 ? '10+' : count}`);
     if (/undisclosed/i.test(value)) out.add(`${name}:undisclosed`);
   }
@@ -64,7 +66,6 @@ function addSubjectTokens(subject: string, opts: WordOptions, out: Set<string>, 
 }
 
 function addAddressTokens(prefix: string, value: string, opts: WordOptions, out: Set<string>, cap: number): void {
-  ADDRESS.lastIndex = 0;
   const first = ADDRESS.exec(value);
   if (first === null) {
     out.add(`${prefix}:noaddress`);

@@ -1,0 +1,101 @@
+/**
+ * The classifier commands, run in-process on a commander program with just
+ * them registered (main.ts reads its version from dist/, which a test of src/
+ * must not depend on).
+ * stdout must stay machine-readable: --json prints exactly one JSON object per
+ * line and nothing else (FINDINGS: some libraries print banners on import).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { Command, CommanderError } from 'commander';
+import { registerClassify } from '../../src/cli/commands/classify.js';
+import { registerEval } from '../../src/cli/commands/eval.js';
+import { registerTrain } from '../../src/cli/commands/train.js';
+import { listCorpus, readCorpusMessage } from '../../src/corpus/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'spamzk-cli-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  const program = new Command('spamzk').exitOverride();
+  registerTrain(program);
+  registerEval(program);
+  registerClassify(program);
+  let code: number;
+  try {
+    await program.parseAsync(['node', 'spamzk', ...args]);
+    code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    code = 2; // what main() maps commander's usage errors to
+  }
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+  return { code, out, err };
+}
+
+describe('spamzk classifier commands', () => {
+  it('eval --json prints one JSON object with the figures', async () => {
+    const { code, out } = await run('eval', '--json');
+    expect(code).toBe(0);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    const r = JSON.parse(out) as Record<string, number>;
+    for (const key of ['messages', 'accuracy', 'fpr', 'recall', 'precision', 'f1', 'auc', 'msgsPerSec']) expect(typeof r[key]).toBe('number');
+    expect(r.messages).toBe(1241);
+  });
+
+  it('classify prints a verdict per file, --explain the clues, --json one object per line', async () => {
+    const [ham, spam] = [listCorpus('test').find((m) => m.label === 'ham')!, listCorpus('test').find((m) => m.label === 'spam')!];
+    const hamFile = join(dir, 'ham.eml');
+    const spamFile = join(dir, 'spam.eml');
+    writeFileSync(hamFile, readCorpusMessage(ham));
+    writeFileSync(spamFile, readCorpusMessage(spam));
+    const plain = await run('classify', hamFile, spamFile);
+    expect(plain.out).toMatch(new RegExp(`^${hamFile}\\tham\\t0\\.\\d{6}\\n${spamFile}\\tspam\\t[01]\\.\\d{6}\\n$`));
+    const json = await run('classify', '--json', spamFile);
+    expect(JSON.parse(json.out)).toMatchObject({ file: spamFile, label: 'spam' });
+    const explained = await run('classify', '--explain', '--top', '3', spamFile);
+    expect(explained.out.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('train --ham/--spam writes a model that eval and classify can use', async () => {
+    const hamDir = join(dir, 'ham');
+    const spamDir = join(dir, 'spam');
+    mkdirSync(hamDir);
+    mkdirSync(spamDir);
+    const train = listCorpus('train');
+    train.filter((m) => m.label === 'ham').slice(0, 40).forEach((m, i) => writeFileSync(join(hamDir, `${i}.eml`), readCorpusMessage(m)));
+    train.filter((m) => m.label === 'spam').slice(0, 40).forEach((m, i) => writeFileSync(join(spamDir, `${i}.eml`), readCorpusMessage(m)));
+    const out = join(dir, 'small.json');
+    const trained = await run('train', '--ham', hamDir, '--spam', spamDir, '--out', out, '--json');
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.out)).toMatchObject({ model: out, spam: 40, ham: 40 });
+    const evaluated = await run('eval', '--model', out, '--ham', hamDir, '--spam', spamDir, '--json');
+    expect(JSON.parse(evaluated.out)).toMatchObject({ messages: 80 });
+  });
+
+  it('names a missing model or file on stderr with exit code 3, and bad flags with 2', async () => {
+    const missing = await run('classify', '--model', join(dir, 'nope.json'), join(dir, 'x.eml'));
+    expect(missing.out).toBe('');
+    expect(missing.err).toMatch(/no model file at .*nope\.json/);
+    expect(missing.code).toBe(3);
+    const noFile = await run('classify', join(dir, 'does-not-exist.eml'));
+    expect(noFile.err).toMatch(/cannot read .*does-not-exist\.eml/);
+    expect(noFile.code).toBe(3);
+    const bad = await run('classify', '--top', 'many', join(dir, 'x.eml'));
+    expect(bad.code).toBe(2);
+    const half = await run('train', '--ham', dir, '--out', join(dir, 'never.json'));
+    expect(half.err).toMatch(/give both --ham and --spam/);
+    expect(half.code).toBe(2);
+  });
+});
