@@ -1,0 +1,60 @@
+/** Runs the real `spamzk` CLI (compiled, as users run it) against real servers. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { FixtureSource } from '../../src/sources/index.js';
+
+export const BIN = fileURLToPath(new URL('../../bin/spamzk.js', import.meta.url));
+export const TEST_SPLIT = fileURLToPath(new URL('../../fixtures/generated/spamassassin-test', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> & { pid: number } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, SPAMZK_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const done = new Promise<CliResult>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  return Object.assign(done, { pid: child.pid! });
+}
+
+export interface ReportVerdict {
+  key: number;
+  verdict: string;
+  score: number | null;
+  batch: number;
+  processor: string;
+  label?: string;
+  reason?: string;
+}
+
+export interface ParsedReport {
+  job: { jobId: string; source: string };
+  totals: { messages: number; spam: number; ham: number; unsure: number; failed: number };
+  verdicts: ReportVerdict[];
+  commits: { batch: number; processor: string; claimSeq: number }[];
+  integrity: { ok: boolean; checks: { name: string; status: string; detail?: string }[] };
+}
+
+export function parseReport(stdout: string): ParsedReport {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ParsedReport;
+}
+
+/** The raw messages of a fixture, in key order (what an IMAP load of it should hold). */
+export async function fixtureMessages(path: string): Promise<{ key: number; raw: Buffer; label?: string }[]> {
+  const source = new FixtureSource(path);
+  await source.open();
+  try {
+    const keys = await source.listKeys();
+    return [...(await source.fetchRange({ first: keys[0]!, last: keys[keys.length - 1]! }))];
+  } finally {
+    await source.close();
+  }
+}
