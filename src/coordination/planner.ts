@@ -32,29 +32,33 @@ export interface OpenJobResult {
 
 /**
  * Opens a job, planning it if it does not exist yet. `planBatches` is called
- * only by the one processor that plans. Throws JobSpecMismatchError if the job
- * exists with another spec.
+ * only by the one processor that plans; without it the job must exist and this
+ * only waits for its plan. Throws JobSpecMismatchError if the job exists with
+ * another spec, JobNotFoundError if it does not exist and there is no planner.
  */
 export async function openJob(
   s: ZkSession,
   root: string,
   spec: JobSpec,
-  planBatches: BatchPlanner,
+  planBatches: BatchPlanner | undefined,
   signal?: AbortSignal,
 ): Promise<OpenJobResult> {
   const p = new JobPaths(root, spec.jobId);
-  await s.mkdirp(p.job.slice(0, p.job.lastIndexOf('/')));
-  if (await createJobWithPlanningLock(s, p, spec)) {
-    await writePlan(s, p, planBatches);
-    return { plan: await readPlan(s, p), planned: true };
+  if (planBatches) {
+    await s.mkdirp(p.job.slice(0, p.job.lastIndexOf('/')));
+    if (await createJobWithPlanningLock(s, p, spec)) {
+      await writePlan(s, p, planBatches);
+      return { plan: await readPlan(s, p), planned: true };
+    }
   }
+  // Without a planner, the job must exist (JobNotFoundError otherwise) and we only wait for its plan.
   await assertSameSpec(s, p, spec);
   let planned = false;
   for (;;) {
     signal?.throwIfAborted();
     const plan = await readPlan(s, p);
     if (plan.ready) return { plan, planned };
-    if (await takePlanningLock(s, p)) {
+    if (planBatches && (await takePlanningLock(s, p))) {
       await writePlan(s, p, planBatches);
       planned = true;
       continue;

@@ -9,10 +9,11 @@
  * and releases it. Nothing keeps the process alive after run() settles.
  */
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import { tryBatch, type AttemptOutcome } from './attempt.js';
 import { delay } from './delay.js';
-import { isAmbiguous, isZkError, LifecycleError, SessionLostError, ZkUnreachableError } from './errors.js';
+import { CoordinationError, isAmbiguous, isZkError, LifecycleError, SessionLostError, ZkUnreachableError } from './errors.js';
 import { visitOrder } from './ordering.js';
 import { assertProcessorId, JobPaths, parseBatchName } from './paths.js';
 import { openJob, readPlan, type BatchPlanner } from './planner.js';
@@ -88,6 +89,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
   /** Batches with a pending children watch (set while idle). */
   private readonly watching = new Set<number>();
   private wakeIdle: AbortController | undefined;
+  private readonly ourSessionIds = new Set<string>();
 
   constructor(private readonly opts: ProcessorOptions) {
     super();
@@ -207,10 +209,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
           await this.open(s, job);
           opened = true;
         }
-        if (this.registeredOn !== s) {
-          await registerProcessor(s, this.paths, this.processorId, { host: hostname(), pid: process.pid, startedAt: Date.now() });
-          this.registeredOn = s;
-        }
+        if (this.registeredOn !== s) await this.register(s);
         const round = await this.round(s);
         if (round.complete) {
           this.summary.complete = true;
@@ -228,12 +227,32 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
   }
 
   private async open(s: ZkSession, job: JobToRun): Promise<void> {
-    if (job.plan) {
-      await openJob(s, this.paths.root, job.spec, job.plan, this.stopSignal.signal);
-      return;
+    await openJob(s, this.paths.root, job.spec, job.plan, this.stopSignal.signal);
+  }
+
+  /**
+   * Registers in the live-processors group. A node left by one of our own
+   * earlier sessions is replaced; one held by another live session means the
+   * processor id is not unique (or a crashed namesake's session has not expired
+   * yet): wait up to one session timeout for it to go, then fail.
+   */
+  private async register(s: ZkSession): Promise<void> {
+    const info = { host: hostname(), pid: process.pid, startedAt: Date.now() };
+    const giveUpAt = performance.now() + s.sessionTimeoutMs + 2_000;
+    while (!(await registerProcessor(s, this.paths, this.processorId, info))) {
+      const stat = await s.exists(this.paths.processor(this.processorId));
+      if (stat && this.ourSessionIds.has(stat.ephemeralOwner.toString('hex'))) {
+        await deregisterProcessor(s, this.paths, this.processorId);
+      } else if (performance.now() > giveUpAt) {
+        throw new CoordinationError(
+          'DUPLICATE_PROCESSOR_ID',
+          `processor id ${this.processorId} is registered by another live session (${this.paths.processor(this.processorId)}); processor ids must be unique`,
+        );
+      } else {
+        await delay(200, this.stopSignal.signal);
+      }
     }
-    await readPlan(s, this.paths); // throws JobNotFoundError naming the path
-    await openJob(s, this.paths.root, job.spec, () => [], this.stopSignal.signal);
+    this.registeredOn = s;
   }
 
   /** One pass: refresh which batches are open, then try ours (or, when none are left, others'). */
@@ -322,6 +341,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
         continue;
       }
       this.everConnected = true;
+      this.ourSessionIds.add(s.sessionId);
       s.on('lost', (error) => this.emit('sessionLost', { error }));
       this.session = s;
       this.emit('sessionStarted', { sessionId: s.sessionId, timeoutMs: s.sessionTimeoutMs });

@@ -269,14 +269,14 @@ export async function recordEvent(s: ZkSession, p: JobPaths, event: StoredEvent)
   await s.create(p.eventPrefix(), encodeJson(event), CreateMode.PERSISTENT_SEQUENTIAL);
 }
 
-/** Registers a live processor (EPHEMERAL). A leftover node of our own previous session is replaced. */
-export async function registerProcessor(s: ZkSession, p: JobPaths, processorId: string, info: StoredProcessor): Promise<void> {
+/** Registers a live processor (EPHEMERAL). False if the id is already registered (by any session). */
+export async function registerProcessor(s: ZkSession, p: JobPaths, processorId: string, info: StoredProcessor): Promise<boolean> {
   try {
     await s.create(p.processor(processorId), encodeJson(info), CreateMode.EPHEMERAL);
+    return true;
   } catch (err) {
-    if (!isZkError(err, Exception.NODE_EXISTS)) throw err;
-    await s.remove(p.processor(processorId), ANY).catch(() => undefined);
-    await s.create(p.processor(processorId), encodeJson(info), CreateMode.EPHEMERAL);
+    if (isZkError(err, Exception.NODE_EXISTS)) return false;
+    throw err;
   }
 }
 
@@ -286,14 +286,22 @@ export async function deregisterProcessor(s: ZkSession, p: JobPaths, processorId
   });
 }
 
-/** Marks the job complete for its first `batchCount` batches (idempotent; a later extend makes it incomplete again). */
+/**
+ * Marks the job complete for its first `batchCount` batches. Only ever raises
+ * the count (a processor with an older plan cannot lower it); a later extend
+ * makes the job incomplete again until the new batches are closed.
+ */
 export async function markJobComplete(s: ZkSession, p: JobPaths, batchCount: number): Promise<void> {
   const data = encodeJson({ batchCount });
   try {
     await s.create(p.complete, data, CreateMode.PERSISTENT);
   } catch (err) {
     if (!isZkError(err, Exception.NODE_EXISTS)) throw err;
-    await s.setData(p.complete, data, ANY);
+    const { data: old, stat } = await s.getData(p.complete);
+    if ((JSON.parse(old.toString()) as { batchCount: number }).batchCount >= batchCount) return;
+    await s.setData(p.complete, data, stat.version).catch((e) => {
+      if (!isZkError(e, Exception.BAD_VERSION)) throw e; // raised concurrently by another processor
+    });
   }
 }
 

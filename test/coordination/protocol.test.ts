@@ -249,6 +249,25 @@ describe('processors', () => {
   });
 });
 
+describe('cadence', () => {
+  it('an extended job is incomplete until its new batches are done; a processor without a planner joins and finishes them', async () => {
+    const first = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'cad1' });
+    expect(await first.run({ spec: spec('cadence'), plan: () => makeBatches(5) }, async () => Buffer.from('a'))).toMatchObject({ committed: 5, complete: true });
+    await extendJob(admin, ROOT, 'cadence', makeBatches(3, 5));
+    expect(await readJobStatus(admin, ROOT, 'cadence')).toMatchObject({ batchCount: 8, done: 5, pending: 3, complete: false });
+    const second = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'cad2' });
+    expect(await second.run({ spec: spec('cadence') }, async () => Buffer.from('b'))).toMatchObject({ committed: 3, complete: true });
+    const done = await readDoneMarkers(admin, ROOT, 'cadence');
+    expect(done.map((d) => d.result.toString())).toEqual(['a', 'a', 'a', 'a', 'a', 'b', 'b', 'b']);
+  });
+
+  it('a processor without a planner cannot create a job: JobNotFoundError', async () => {
+    const p = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'orphan' });
+    await expect(p.run({ spec: spec('no-such-job') }, async () => Buffer.alloc(0))).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(await admin.exists(new JobPaths(ROOT, 'no-such-job').job)).toBeUndefined();
+  });
+});
+
 describe('ACLs', () => {
   it('a client without the fleet credentials cannot delete claims or done markers, nor write a done marker', async () => {
     const auth = { user: 'fleet', password: 'correct horse' };
