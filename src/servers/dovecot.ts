@@ -7,7 +7,7 @@
  * cannot choose UIDs).
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { freePorts, isAlive, ServerStartError, spawnServer, stopPid, stopServer, waitUntil, type SpawnedServer } from './process.js';
@@ -48,6 +48,8 @@ export interface DovecotServer {
 export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer> {
   const dir = resolve(opts.dir);
   for (const sub of ['run', 'state', 'home']) mkdirSync(join(dir, sub), { recursive: true });
+  // The auth process (user dovecot) and the mail processes (uid 5000) must traverse it; mkdtemp gives 0700.
+  chmodSync(dir, 0o711);
   const [imapPort, imapsPort] = (await freePorts(2)) as [number, number];
   const caFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');

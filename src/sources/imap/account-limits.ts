@@ -7,6 +7,10 @@
  * - `requests`: a bottleneck that spaces IMAP commands `minTime` apart.
  * The first source of an account sets its limits; the entry is dropped when
  * the last one closes.
+ *
+ * Idle connections hold slots. So that one source's idle connections cannot
+ * starve another source of the same account (a deadlock when both wait), a
+ * source that finds no free slot asks the others to close their idle ones.
  */
 import Bottleneck from 'bottleneck';
 
@@ -15,6 +19,10 @@ export interface AccountLimits {
   acquireConnectionSlot(): Promise<() => void>;
   /** Waits until the request rate allows one more command. */
   awaitRequestTurn(): Promise<void>;
+  /** True while some source of this account waits for a connection slot. */
+  slotWanted(): boolean;
+  /** `closeIdle` is called when another source of the account needs a slot. */
+  onSlotWanted(closeIdle: () => void): void;
   readonly maxConnections: number;
   release(): void;
 }
@@ -24,6 +32,7 @@ interface Entry {
   requests: Bottleneck | undefined;
   maxConnections: number;
   refs: number;
+  idleClosers: Set<() => void>;
 }
 
 const accounts = new Map<string, Entry>();
@@ -36,26 +45,41 @@ export function accountLimits(account: string, maxConnections: number, requestsP
       requests: requestsPerSecond > 0 && Number.isFinite(requestsPerSecond) ? new Bottleneck({ minTime: 1000 / requestsPerSecond }) : undefined,
       maxConnections,
       refs: 0,
+      idleClosers: new Set(),
     };
     accounts.set(account, entry);
   }
   entry.refs++;
   const e = entry;
   let released = false;
+  let myCloser: (() => void) | undefined;
   return {
     maxConnections: e.maxConnections,
     acquireConnectionSlot: () =>
       new Promise<() => void>((resolve, reject) => {
+        const counts = e.connections.counts();
+        if (counts.EXECUTING + counts.RUNNING >= e.maxConnections) {
+          for (const closeIdle of e.idleClosers) if (closeIdle !== myCloser) closeIdle();
+        }
         e.connections
           .schedule(() => new Promise<void>((free) => resolve(once(free))))
           .catch(reject);
       }),
+    slotWanted: () => {
+      const counts = e.connections.counts();
+      return counts.RECEIVED + counts.QUEUED > 0;
+    },
+    onSlotWanted: (closeIdle) => {
+      myCloser = closeIdle;
+      e.idleClosers.add(closeIdle);
+    },
     awaitRequestTurn: async () => {
       if (e.requests) await e.requests.schedule(() => Promise.resolve());
     },
     release: () => {
       if (released) return;
       released = true;
+      if (myCloser) e.idleClosers.delete(myCloser);
       if (--e.refs === 0 && accounts.get(account) === e) accounts.delete(account);
     },
   };

@@ -17,6 +17,8 @@ export class ConnectionPool {
   constructor(
     private readonly limit: number,
     private readonly connect: Connect,
+    /** True when another source of the account waits for a slot: then a released connection is closed, not kept. */
+    private readonly slotWanted: () => boolean = () => false,
   ) {}
 
   /** An idle live connection, a new one if under the limit, or the next one released. */
@@ -43,7 +45,7 @@ export class ConnectionPool {
   }
 
   give(conn: ImapConnection): void {
-    if (conn.broken) return this.discard(conn);
+    if (conn.broken || (this.#waiters.length === 0 && this.slotWanted())) return this.discard(conn);
     this.#idle.push(conn);
     this.#wakeOne();
   }
@@ -55,9 +57,14 @@ export class ConnectionPool {
     this.#wakeOne();
   }
 
+  /** Closes the idle connections (their slots go back to the account). */
+  closeIdle(): void {
+    for (const conn of this.#idle.splice(0)) this.discard(conn);
+  }
+
   /** Logs out every idle connection; call once no operation is in flight. */
   async closeAll(): Promise<void> {
-    for (const conn of this.#idle.splice(0)) this.discard(conn);
+    this.closeIdle();
     await Promise.allSettled([...this.#closing]);
   }
 

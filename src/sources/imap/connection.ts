@@ -9,8 +9,10 @@ import {
   ImapConnectionError,
   ImapMailboxError,
   ImapTlsError,
+  SourceAbortedError,
   SourceError,
   UidValidityChangedError,
+  WriteBackError,
 } from '../errors.js';
 import { imapUrlOf, type ImapAddress } from './options.js';
 
@@ -145,8 +147,16 @@ export function describeConnectError(err: unknown, address: ImapAddress): Source
   return new ImapConnectionError(`cannot connect to IMAP server ${where} (${code ?? e.message})`, { cause: err });
 }
 
+/** Errors that a fresh connection cannot cure: retrying them would only hide them. */
 export function isFinal(err: unknown): boolean {
-  return err instanceof ImapAuthError || err instanceof ImapTlsError || err instanceof UidValidityChangedError || err instanceof ImapMailboxError;
+  return (
+    err instanceof ImapAuthError ||
+    err instanceof ImapTlsError ||
+    err instanceof UidValidityChangedError ||
+    err instanceof ImapMailboxError ||
+    err instanceof WriteBackError ||
+    err instanceof SourceAbortedError
+  );
 }
 
 function isImapNo(err: unknown): boolean {

@@ -7,7 +7,7 @@
  * ends the job with UidValidityChangedError rather than mixing numberings.
  */
 import type { KeyRange, MailSource, MessageKey, RawMessage, SourceIdentity } from '../types.js';
-import { ImapConnectionError, SourceAbortedError, SourceStateError, UidValidityChangedError } from '../errors.js';
+import { ImapConnectionError, SourceAbortedError, SourceStateError, UidValidityChangedError, WriteBackError } from '../errors.js';
 import { accountLimits, type AccountLimits } from './account-limits.js';
 import { ConnectionPool } from './connection-pool.js';
 import { isFinal, openConnection, type ImapConnection } from './connection.js';
@@ -54,7 +54,10 @@ export class ImapSource implements MailSource {
     const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), MAX_CONNECTIONS_PER_ACCOUNT);
     const account = `${this.address.user}@${this.address.host}:${this.address.port}`;
     this.#limits = accountLimits(account, max, this.#options.requestsPerSecond ?? 10);
-    this.#pool = new ConnectionPool(Math.min(max, this.#limits.maxConnections), (n) => this.#connect(n));
+    const limits = this.#limits;
+    const pool = new ConnectionPool(Math.min(max, limits.maxConnections), (n) => this.#connect(n), () => limits.slotWanted());
+    limits.onSlotWanted(() => pool.closeIdle());
+    this.#pool = pool;
     try {
       const uidValidity = await this.#run(async (conn) => conn.uidValidity);
       this.#identity = { kind: 'imap', id: `${imapUrlOf(this.address)};UIDVALIDITY=${uidValidity}`, uidValidity };
@@ -116,6 +119,11 @@ export class ImapSource implements MailSource {
   /** Sets $Junk/$NotJunk or moves spam to the Junk mailbox; needs the writeBack option. */
   writeBack(verdicts: readonly WriteBackVerdict[]): Promise<WriteBackResult> {
     const mode = this.#options.writeBack ?? 'off';
+    if (mode === 'off') {
+      return Promise.reject(
+        new WriteBackError(`write-back is off for ${imapUrlOf(this.address)}: open the source with writeBack 'keywords' or 'move' to change the mailbox`),
+      );
+    }
     return this.#track(() =>
       this.#run(async (conn) => {
         await this.#requestTurn(conn, mode === 'move' ? 'move' : 'store');

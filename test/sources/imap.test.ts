@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imapSessionPids, loadMailbox, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import {
+  ImapAuthError,
+  ImapMailboxError,
+  ImapSource,
+  ImapTlsError,
+  openSource,
+  Secret,
+  SourceStateError,
+  toCanonicalLineEnds,
+  UidValidityChangedError,
+  writeBackVerdicts,
+  WriteBackError,
+} from '../../src/sources/index.js';
+import { bareClient, message, PASSWORD, plainSource, startTestDovecot, USER } from './harness.js';
+
+let server: DovecotServer;
+// UIDs with gaps: 5, 6, 7, then every 7th up to ~700.
+const UIDS = [5, 6, 7, ...Array.from({ length: 100 }, (_, i) => 20 + i * 7)];
+const BODY = (uid: number): Buffer => message(uid, 'x'.repeat(2000) + '\n');
+
+beforeAll(async () => {
+  server = await startTestDovecot();
+});
+afterAll(async () => {
+  await stopDovecot(server);
+});
+
+function loadInbox(uidValidity = 4242, flags?: (uid: number) => string): void {
+  loadMailbox(server, { user: USER, uidValidity, messages: UIDS.map((uid) => ({ uid, raw: BODY(uid), flags: flags?.(uid) })) });
+}
+
+describe('IMAP source against a real Dovecot', () => {
+  it('lists UIDs with gaps (ESEARCH) and fetches UID ranges with gaps, bytes as the server sends them', async () => {
+    loadInbox();
+    const source = plainSource(server);
+    const identity = await source.open();
+    expect(identity).toEqual({ kind: 'imap', id: `imap://${USER}@127.0.0.1:${server.imapPort}/INBOX;UIDVALIDITY=4242`, uidValidity: 4242 });
+    expect(await source.listKeys()).toEqual(UIDS);
+    expect(await source.listKeysAfter(650)).toEqual(UIDS.filter((u) => u > 650));
+    expect(await source.listKeysAfter(10_000)).toEqual([]);
+    const got = await source.fetchRange({ first: 6, last: 40 });
+    expect(got.map((m) => m.key)).toEqual([6, 7, 20, 27, 34]);
+    expect(got[0]!.raw.equals(toCanonicalLineEnds(BODY(6)))).toBe(true);
+    expect(await source.fetchRange({ first: 8, last: 19 })).toEqual([]);
+    await source.close();
+  });
+
+  it('reading never changes \\Seen (BODY.PEEK), checked from a second client', async () => {
+    loadInbox(4242, (uid) => (uid === 6 ? 'S' : ''));
+    const source = plainSource(server);
+    await source.open();
+    const all = await source.fetchRange({ first: 1, last: 10_000 });
+    expect(all.length).toBe(UIDS.length);
+    await source.close();
+    const client = await bareClient(server);
+    await client.mailboxOpen('INBOX', { readOnly: true });
+    const seen: number[] = [];
+    for await (const m of client.fetch('1:*', { uid: true, flags: true }, { uid: true })) if (m.flags?.has('\\Seen')) seen.push(m.uid);
+    await client.logout();
+    expect(seen).toEqual([6]);
+  });
+
+  it('a connection killed mid-fetch is replaced and the range resumes: no message lost or repeated', async () => {
+    // 100 KB messages (10 MB in all), so the kill lands while most of the range is still on the server's side.
+    const big = (uid: number): Buffer => message(uid, `${uid} `.repeat(100_000 / String(uid).length) + '\n');
+    loadMailbox(server, { user: USER, uidValidity: 4242, messages: UIDS.map((uid) => ({ uid, raw: big(uid) })) });
+    let killedAfter = 0;
+    const reconnects: string[] = [];
+    const source = plainSource(server, {
+      observer: {
+        onFetched: ({ key }) => {
+          if (killedAfter === 0 && key >= 100) {
+            killedAfter = key;
+            for (const pid of imapSessionPids(server)) process.kill(pid, 'SIGKILL');
+          }
+        },
+        onReconnect: ({ error }) => reconnects.push(error.message),
+      },
+    });
+    await source.open();
+    const got = await source.fetchRange({ first: 1, last: 10_000 });
+    await source.close();
+    expect(killedAfter).toBeGreaterThan(0);
+    expect(reconnects.length).toBeGreaterThanOrEqual(1);
+    expect(got.map((m) => m.key)).toEqual(UIDS);
+    for (const m of got) expect(m.raw.equals(toCanonicalLineEnds(big(m.key)))).toBe(true);
+  });
+
+  it('a UIDVALIDITY change under a running job stops it with UidValidityChangedError', async () => {
+    loadInbox(1000);
+    const source = plainSource(server);
+    await source.open();
+    expect((await source.fetchRange({ first: 1, last: 7 })).length).toBe(3);
+    loadInbox(2000); // the mailbox is recreated: same UIDs, new numbering
+    const error = await source.fetchRange({ first: 20, last: 100 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UidValidityChangedError);
+    expect(error).toMatchObject({ code: 'IMAP_UIDVALIDITY_CHANGED', expected: 1000, actual: 2000 });
+    await expect(source.listKeys()).rejects.toBeInstanceOf(UidValidityChangedError);
+    await source.close();
+  });
+
+  it('a missing mailbox gives ImapMailboxError', async () => {
+    const source = plainSource(server, {}, 'NoSuchFolder');
+    await expect(source.open()).rejects.toBeInstanceOf(ImapMailboxError);
+  });
+
+  it('a self-signed certificate is refused unless trusted (imaps and STARTTLS), and insecure warns', async () => {
+    loadInbox();
+    const env = { SPAMZK_IMAP_PASSWORD: PASSWORD };
+    const imaps = `imaps://${USER}@127.0.0.1:${server.imapsPort}/INBOX`;
+    const starttls = `imap://${USER}@localhost:${server.imapPort}/INBOX`;
+    for (const url of [imaps, starttls]) {
+      const untrusted = openSource(url, { env });
+      await expect(untrusted.open()).rejects.toBeInstanceOf(ImapTlsError);
+      const trusted = openSource(url, { env, caFile: server.caFile });
+      expect((await trusted.open()).uidValidity).toBe(4242);
+      expect((await trusted.listKeys()).length).toBe(UIDS.length);
+      await trusted.close();
+    }
+    const warnings: string[] = [];
+    const insecure = openSource(imaps, { env, insecure: true, warn: (m) => warnings.push(m) });
+    await insecure.open();
+    await insecure.close();
+    expect(warnings.join('\n')).toMatch(/certificate checks are OFF/);
+  });
+
+  it('the request rate and the connection cap per account are honoured, across two sources of one account', async () => {
+    loadInbox();
+    const starts: number[] = [];
+    const connections = new Set<string>();
+    let maxSessions = 0;
+    const observer = {
+      onRequest: ({ at, connection }: { at: number; connection: number }) => {
+        starts.push(at);
+        connections.add(`${connection}`);
+        maxSessions = Math.max(maxSessions, imapSessionPids(server).length);
+      },
+    };
+    const a = plainSource(server, { requestsPerSecond: 8, maxConnections: 2, observer });
+    const b = plainSource(server, { requestsPerSecond: 8, maxConnections: 2, observer });
+    await Promise.all([a.open(), b.open()]);
+    const ranges = Array.from({ length: 8 }, (_, i) => ({ first: 1 + i * 90, last: 90 + i * 90 }));
+    const results = await Promise.all(ranges.map((r, i) => (i % 2 ? a : b).fetchRange(r)));
+    expect(results.flat().map((m) => m.key).sort((x, y) => x - y)).toEqual(UIDS);
+    await Promise.all([a.close(), b.close()]);
+    starts.sort((x, y) => x - y);
+    // 8 commands/s means bottleneck's minTime of 125 ms between two command starts (a few ms of timer slack).
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(120);
+    expect(starts.length).toBe(8);
+    expect(maxSessions).toBeLessThanOrEqual(2);
+    expect(maxSessions).toBeGreaterThanOrEqual(1);
+  });
+
+  it('close() drains the fetches in flight, then refuses new work and leaves no socket or timer behind', async () => {
+    loadInbox();
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    const source = plainSource(server, { maxConnections: 3 });
+    await source.open();
+    const inFlight = [source.fetchRange({ first: 1, last: 300 }), source.fetchRange({ first: 301, last: 10_000 })];
+    await source.close();
+    const [first, second] = await Promise.all(inFlight);
+    expect([...first!, ...second!].map((m) => m.key)).toEqual(UIDS);
+    await expect(source.fetchRange({ first: 1, last: 10 })).rejects.toBeInstanceOf(SourceStateError);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length).toBeLessThanOrEqual(before);
+    expect(imapSessionPids(server)).toEqual([]);
+  });
+
+  it('an aborted fetch rejects', async () => {
+    loadInbox();
+    const source = plainSource(server);
+    await source.open();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(source.fetchRange({ first: 1, last: 100 }, controller.signal)).rejects.toMatchObject({ code: 'SOURCE_ABORTED' });
+    await source.close();
+  });
+});
+
+describe('write-back (off by default)', () => {
+  it('is refused when not asked for', async () => {
+    loadInbox();
+    const source = plainSource(server);
+    await source.open();
+    await expect(writeBackVerdicts(source, [{ key: 5, label: 'spam' }])).rejects.toBeInstanceOf(WriteBackError);
+    await source.close();
+  });
+
+  it("'keywords' sets $Junk / $NotJunk and leaves \\Seen alone", async () => {
+    loadInbox(4242, (uid) => (uid === 7 ? 'S' : ''));
+    const source = plainSource(server, { writeBack: 'keywords' });
+    await source.open();
+    const result = await writeBackVerdicts(source, [
+      { key: 5, label: 'spam' },
+      { key: 6, label: 'ham' },
+      { key: 7, label: 'spam' },
+    ]);
+    expect(result).toEqual({ mode: 'keywords', marked: 3, moved: 0 });
+    await writeBackVerdicts(source, [{ key: 7, label: 'ham' }]); // a corrected verdict replaces the keyword
+    await source.close();
+    const client = await bareClient(server);
+    await client.mailboxOpen('INBOX', { readOnly: true });
+    const flags = new Map<number, string[]>();
+    for await (const m of client.fetch('5:7', { uid: true, flags: true }, { uid: true })) flags.set(m.uid, [...(m.flags ?? [])].sort());
+    await client.logout();
+    expect(flags.get(5)).toEqual(['$Junk']);
+    expect(flags.get(6)).toEqual(['$NotJunk']);
+    expect(flags.get(7)).toEqual(['$NotJunk', '\\Seen']);
+  });
+
+  it("'move' moves spam to the \\Junk mailbox and keeps ham", async () => {
+    loadInbox();
+    loadMailbox(server, { user: USER, mailbox: 'Junk', uidValidity: 99, messages: [] });
+    const source = plainSource(server, { writeBack: 'move' });
+    await source.open();
+    const result = await writeBackVerdicts(source, [
+      { key: 20, label: 'spam' },
+      { key: 27, label: 'spam' },
+      { key: 34, label: 'ham' },
+    ]);
+    expect(result).toEqual({ mode: 'move', marked: 0, moved: 2, junkMailbox: 'Junk' });
+    const left = await source.listKeys();
+    await source.close();
+    expect(left).not.toContain(20);
+    expect(left).toContain(34);
+    const junk = plainSource(server, {}, 'Junk');
+    await junk.open();
+    const moved = await junk.fetchRange({ first: 1, last: 100 });
+    await junk.close();
+    expect(moved.map((m) => m.raw.toString())).toEqual([20, 27].map((u) => toCanonicalLineEnds(BODY(u)).toString()));
+  });
+});
+
+describe('authentication', () => {
+  // Last: Dovecot delays the next logins from an address after a failed one (auth penalty).
+  it('a wrong password gives ImapAuthError naming the user, never the password', async () => {
+    const source = new ImapSource({
+      url: `imap://${USER}@127.0.0.1:${server.imapPort}/INBOX`, password: new Secret('wrong-password-123'), allowPlaintext: true,
+    });
+    const error = (await source.open().then(() => undefined, (e: unknown) => e)) as ImapAuthError;
+    expect(error).toBeInstanceOf(ImapAuthError);
+    expect(error.code).toBe('IMAP_AUTH_FAILED');
+    expect(error.message).toContain(`"${USER}"`);
+    expect(error.message).toContain('SPAMZK_IMAP_PASSWORD');
+    expect(error.message).not.toContain('wrong-password-123');
+    await expect(source.listKeys()).rejects.toBeInstanceOf(SourceStateError);
+  });
+});
