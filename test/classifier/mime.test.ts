@@ -108,3 +108,11 @@ describe('decodeMail', () => {
     expect(m.texts[0]!.text).toContain('qaplaé');
   });
 });
+
+describe('mbox envelope line', () => {
+  it('is skipped, so the headers after it are still headers', () => {
+    const m = decodeMail(mail('From someone@example.com  Mon Jun 24 17:53:15 2002\nSubject: hi\n\nbody\n'));
+    expect(m.headers).toEqual([{ name: 'subject', value: 'hi' }]);
+    expect(m.texts[0]!.text.trim()).toBe('body');
+  });
+});

@@ -84,12 +84,23 @@ export function decodeMail(raw: Buffer, limits: DecodeLimits = DEFAULT_DECODE_LI
   const src = bytes.toString('latin1');
   if (src.includes('\0')) mail.notes.push('NUL bytes in message');
   const walk: Walk = { src, limits, mail, textChars: 0, parts: 0, depthNoted: false };
-  const top = splitEntity(src, 0, src.length);
+  const top = splitEntity(src, envelopeLength(src), src.length);
   mail.headers.push(...top.headers);
   if (top.headers.length === 0) mail.notes.push('no headers');
   else if (top.bodyStart >= src.length) mail.notes.push('no body');
   walkEntity(walk, top.headers, top.bodyStart, src.length, 0);
   return mail;
+}
+
+/**
+ * A file saved from an mbox often starts with its "From sender date" envelope
+ * line (RFC 4155), which is not a header: without skipping it, the whole
+ * header block would be read as body text.
+ */
+function envelopeLength(src: string): number {
+  if (!src.startsWith('From ')) return 0;
+  const eol = src.indexOf('\n');
+  return eol < 0 ? src.length : eol + 1;
 }
 
 function walkEntity(w: Walk, headers: HeaderField[], start: number, end: number, depth: number): void {
