@@ -17,7 +17,7 @@ import { loadPassword, type PasswordSource } from './secret.js';
 export type { KeyRange, Label, MailSource, MessageKey, RawMessage, SourceIdentity } from './types.js';
 export * from './errors.js';
 export { Secret, loadPassword, DEFAULT_PASSWORD_ENV, type PasswordSource } from './secret.js';
-export { toCanonicalLineEnds } from './raw-message.js';
+export { canonicalRaw } from './raw-message.js';
 export { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-source.js';
 export { splitMbox } from './fixture/mbox.js';
 export { ImapSource } from './imap/imap-source.js';

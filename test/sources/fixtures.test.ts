@@ -14,7 +14,7 @@ import {
   SourceLocationError,
   SourceStateError,
   splitMbox,
-  toCanonicalLineEnds,
+  canonicalRaw,
   writeBackVerdicts,
   WriteBackError,
   type MailSource,
@@ -99,6 +99,7 @@ describe('Maildir and .eml folders', () => {
     expect(keys).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(messages[0]!.raw.length).toBe(0);
     expect(messages[2]!.raw.includes(Buffer.from([0xc3, 0x28]))).toBe(true);
+    expect(messages[2]!.raw.includes(Buffer.from([0x80, 0x01, 0x02]))).toBe(true);
     expect(messages[3]!.raw.toString('latin1')).toBe('From: y@example.com\rSubject: old Mac line ends\r\rbody with bare CR only\rend\r\n');
     expect(messages[4]!.raw.toString().endsWith('no line end')).toBe(true);
   });
@@ -134,12 +135,13 @@ describe('Maildir and .eml folders', () => {
   });
 });
 
-describe('raw bytes are canonical CRLF', () => {
-  it('bare LF becomes CRLF; CRLF and bare CR stay; an unchanged buffer is returned as is', () => {
-    expect(toCanonicalLineEnds(Buffer.from('a\nb\r\nc\rd\n\n')).toString()).toBe('a\r\nb\r\nc\rd\r\n\r\n');
+describe('raw bytes are in the form IMAP delivers', () => {
+  it('bare LF becomes CRLF, NUL becomes 0x80; CRLF and bare CR stay; an unchanged buffer is returned as is', () => {
+    expect([...canonicalRaw(Buffer.from([0x61, 0x00, 0x0a, 0x00]))]).toEqual([0x61, 0x80, 0x0d, 0x0a, 0x80]);
+    expect(canonicalRaw(Buffer.from('a\nb\r\nc\rd\n\n')).toString()).toBe('a\r\nb\r\nc\rd\r\n\r\n');
     const already = Buffer.from('a\r\nb');
-    expect(toCanonicalLineEnds(already)).toBe(already);
-    expect(toCanonicalLineEnds(Buffer.from('\n')).toString()).toBe('\r\n');
+    expect(canonicalRaw(already)).toBe(already);
+    expect(canonicalRaw(Buffer.from('\n')).toString()).toBe('\r\n');
   });
 });
 

@@ -8,7 +8,7 @@ import {
   openSource,
   Secret,
   SourceStateError,
-  toCanonicalLineEnds,
+  canonicalRaw,
   UidValidityChangedError,
   writeBackVerdicts,
   WriteBackError,
@@ -42,7 +42,7 @@ describe('IMAP source against a real Dovecot', () => {
     expect(await source.listKeysAfter(10_000)).toEqual([]);
     const got = await source.fetchRange({ first: 6, last: 40 });
     expect(got.map((m) => m.key)).toEqual([6, 7, 20, 27, 34]);
-    expect(got[0]!.raw.equals(toCanonicalLineEnds(BODY(6)))).toBe(true);
+    expect(got[0]!.raw.equals(canonicalRaw(BODY(6)))).toBe(true);
     expect(await source.fetchRange({ first: 8, last: 19 })).toEqual([]);
     await source.close();
   });
@@ -85,7 +85,7 @@ describe('IMAP source against a real Dovecot', () => {
     expect(killedAfter).toBeGreaterThan(0);
     expect(reconnects.length).toBeGreaterThanOrEqual(1);
     expect(got.map((m) => m.key)).toEqual(UIDS);
-    for (const m of got) expect(m.raw.equals(toCanonicalLineEnds(big(m.key)))).toBe(true);
+    for (const m of got) expect(m.raw.equals(canonicalRaw(big(m.key)))).toBe(true);
   });
 
   it('a UIDVALIDITY change under a running job stops it with UidValidityChangedError', async () => {
@@ -229,7 +229,7 @@ describe('write-back (off by default)', () => {
     await junk.open();
     const moved = await junk.fetchRange({ first: 1, last: 100 });
     await junk.close();
-    expect(moved.map((m) => m.raw.toString())).toEqual([20, 27].map((u) => toCanonicalLineEnds(BODY(u)).toString()));
+    expect(moved.map((m) => m.raw.toString())).toEqual([20, 27].map((u) => canonicalRaw(BODY(u)).toString()));
   });
 });
 
