@@ -3,7 +3,7 @@
  * SpamAssassin TEST split (1241 messages) and the shipped model.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
@@ -54,6 +54,22 @@ describe('spamzk end to end', () => {
     expect(new Set(replayed.commits.map((c) => c.processor)).size).toBeGreaterThan(1);
     // Labels travel with the verdicts, so accuracy is known from ZooKeeper alone.
     expect(replayed.verdicts.every((v) => v.label === 'spam' || v.label === 'ham')).toBe(true);
+  });
+
+  it('status and report read the finished job back from ZooKeeper alone, from another process', async () => {
+    const status = await runCli(['status', '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const s = JSON.parse(status.stdout) as { complete: boolean; batchCount: number; done: number; pending: number; throughput: { messages: number } };
+    expect(s).toMatchObject({ complete: true, batchCount: 13, done: 13, pending: 0 });
+    expect(s.throughput.messages).toBe(messages.length);
+
+    const out = mkdtempSync(join(tmpdir(), 'report-'));
+    const report = await runCli(['report', '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--out', out]);
+    expect(report.code, report.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ParsedReport;
+    expect(json.verdicts).toEqual(replayed.verdicts);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Integrity: all checks pass');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
   });
 
   it('classifies the same mailbox over IMAPS (verified TLS) with the same verdicts as the replay', async () => {
