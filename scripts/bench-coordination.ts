@@ -174,4 +174,7 @@ console.log(`\nCost per batch vs job size (standalone, 4 processors)\n`);
 printTable(scaling);
 console.log('');
 for (const line of planning) console.log(line);
-console.log('\nclaim = claim create + ownership (incl. reads); overhead = claim + worker (1 heartbeat) + commit; writes/batch include planning, registration and idle polling.');
+console.log('\nclaim = the claim multi (check batch version + create claim + create attempt node); hb = one heartbeat (versioned setData);');
+console.log('commit = the fenced commit multi; overhead = claim + worker (the heartbeat) + commit, per batch;');
+console.log('req/batch and writes/batch = every request the processors sent (planning, registration, look-ups, idle polling) / batches;');
+console.log('lost races = claim multis that failed because another processor claimed first, % of claims.');

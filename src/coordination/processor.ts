@@ -138,6 +138,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
   async drain(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.state === 'running') this.state = 'draining';
     if (!this.running) return this.shutdown();
+    this.wakeIdle?.abort();
     const timer = Number.isFinite(timeoutMs) ? setTimeout(() => this.fireStop('drain timed out'), timeoutMs) : undefined;
     await this.running.catch(() => undefined);
     clearTimeout(timer);
