@@ -28,7 +28,8 @@ let zk: ZooKeeperCluster;
 let admin: ZkSession;
 const ROOT = '/proto';
 const spec = (jobId: string, extra: Partial<JobSpec> = {}): JobSpec => ({ jobId, sourceId: 'src', modelId: 'm1', batchSize: 10, ...extra });
-const processorOpts = { sessionTimeoutMs: 2_000, staleAfterMs: 1_500, root: ROOT, idlePollMs: 100 };
+// Sessions outlive scheduling hiccups of a loaded machine; staleness is what these tests exercise.
+const processorOpts = { sessionTimeoutMs: 4_000, staleAfterMs: 1_500, root: ROOT, idlePollMs: 100 };
 
 beforeAll(async () => {
   zk = await startZooKeeper({ nodes: 1, tickTimeMs: 500 });
@@ -208,8 +209,8 @@ describe('processors', () => {
     const stuckRun = stuck.run({ spec: spec('stuck'), plan: () => makeBatches(4) }, async (b) => {
       if (stuckBatch === -1) {
         stuckBatch = b.index;
-        // Ignores its signal on purpose and makes no progress for 2 × staleAfter.
-        await new Promise((r) => setTimeout(r, 3_000));
+        // Ignores its signal on purpose and makes no progress for 3 × staleAfter.
+        await new Promise((r) => setTimeout(r, 4_500));
       }
       return Buffer.from('stuck-result');
     });
