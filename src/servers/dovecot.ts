@@ -7,9 +7,9 @@
  * cannot choose UIDs).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePorts, isAlive, ServerStartError, spawnServer, stopPid, stopServer, waitUntil, type SpawnedServer } from './process.js';
 
 /** Dovecot runs the mail processes as this uid/gid (first_valid_uid). */
@@ -50,6 +50,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
   for (const sub of ['run', 'state', 'home']) mkdirSync(join(dir, sub), { recursive: true });
   // The auth process (user dovecot) and the mail processes (uid 5000) must traverse it; mkdtemp gives 0700.
   chmodSync(dir, 0o711);
+  assertTraversable(dirname(dir));
   const [imapPort, imapsPort] = (await freePorts(2)) as [number, number];
   const caFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
@@ -186,6 +187,16 @@ export function imapSessionPids(server: Pick<DovecotServer, 'pid'>): number[] {
     }
   }
   return out;
+}
+
+/** Dovecot's unprivileged processes must reach files under `dir`: every parent needs o+x. */
+function assertTraversable(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new ServerStartError(`Dovecot's processes cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}): chmod o+x it or choose another folder`);
+    }
+    if (dirname(d) === d) return;
+  }
 }
 
 function systemUser(name: string): { uid: number; gid: number } | undefined {
