@@ -6,7 +6,10 @@
  * Received, Message-ID, X-Spam-* and list headers are left out on purpose: in
  * fixture corpora ham and spam come from different servers and years, so they
  * separate the classes for reasons that do not hold in a new inbox (the
- * SpamBayes lesson, FINDINGS.md).
+ * SpamBayes lesson, FINDINGS.md). Content-Transfer-Encoding is left out too:
+ * quoted-printable was 305 spam / 10 ham in TRAIN, a trait of 2002 mailers
+ * that today's legitimate newsletters share, and dropping it changed nothing
+ * on TEST.
  */
 import { decodeHeaderValue, headerValue, type HeaderField } from '../mime/headers.js';
 import { addWordTokens, type WordOptions } from './body.js';
@@ -47,8 +50,6 @@ export function addHeaderTokens(headers: readonly HeaderField[], opts: WordOptio
     const value = headerValue(headers, name);
     if (value !== undefined) out.add(`${name}:${value.toLowerCase().slice(0, 20)}`);
   }
-  const cte = headerValue(headers, 'content-transfer-encoding');
-  if (cte !== undefined) out.add(`cte:${cte.toLowerCase().slice(0, 20)}`);
   if (headerValue(headers, 'mime-version') === undefined) out.add('mime-version:none');
 }
 
