@@ -125,7 +125,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
 
   /** Works on the job until it is complete (or drain()/close()). Resolves with what this processor did. */
   run(job: JobToRun, worker: WorkerFn): Promise<RunSummary> {
-    if (this.state !== 'latent') throw new LifecycleError(`Processor.run() called in state ${this.state}; a processor runs one job`);
+    if (this.state !== 'latent') return Promise.reject(new LifecycleError(`Processor.run() called in state ${this.state}; a processor runs one job`));
     this.state = 'running';
     this.workerFn = worker;
     this.jobPaths = new JobPaths(this.opts.root ?? '/spamzk', job.spec.jobId);
@@ -218,6 +218,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
         }
         if (!round.progressed) await this.idleWait(s, round.blocked);
       } catch (err) {
+        if (this.state !== 'running') break; // drain()/close() interrupted a wait
         if (!this.isSessionTrouble(err)) throw err;
         this.emit('warning', { message: `session trouble, starting a new session: ${(err as Error).message}`, error: err });
         this.dropSession();

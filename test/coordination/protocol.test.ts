@@ -232,6 +232,23 @@ describe('processors', () => {
     expect(await readJobStatus(admin, ROOT, 'stuck')).toMatchObject({ reclaims: 1, fencedCommits: 1, complete: true });
   });
 
+  it('drain() finishes and commits the batch in hand, then stops claiming', async () => {
+    const p = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'drainer' });
+    let calls = 0;
+    let draining: Promise<void> | undefined;
+    const run = p.run({ spec: spec('drain-finish'), plan: () => makeBatches(5) }, async () => {
+      calls++;
+      draining ??= p.drain();
+      await new Promise((r) => setTimeout(r, 300));
+      return Buffer.from('finished');
+    });
+    const summary = await run;
+    await draining;
+    expect(calls).toBe(1);
+    expect(summary).toMatchObject({ committed: 1, released: 0, complete: false });
+    expect(await readJobStatus(admin, ROOT, 'drain-finish')).toMatchObject({ done: 1, claimed: 0, pending: 4, processors: [] });
+  });
+
   it('close() releases the batch in hand without counting an attempt; another processor finishes the job', async () => {
     const first = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'leaver' });
     let started = false;
