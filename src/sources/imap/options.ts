@@ -104,7 +104,7 @@ export function imapFlowOptions(address: ImapAddress, opts: ImapSourceOptions, i
     doSTARTTLS: address.secure ? undefined : !opts.allowPlaintext,
     tls: {
       rejectUnauthorized: !opts.insecure,
-      ...(opts.caFile !== undefined ? { ca: readFileSync(opts.caFile) } : {}),
+      ...(opts.caFile !== undefined ? { ca: readCaFile(opts.caFile) } : {}),
       ...(isIp ? {} : { servername: address.host }),
     },
     auth: { user: address.user, pass: opts.password.reveal() },
@@ -116,4 +116,12 @@ export function imapFlowOptions(address: ImapAddress, opts: ImapSourceOptions, i
     socketTimeout: 5 * 60_000,
     id,
   };
+}
+
+function readCaFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new SourceLocationError(`cannot read the CA file ${file}: ${(err as Error).message}`);
+  }
 }
