@@ -68,14 +68,16 @@ describe('spamzk classifier commands', () => {
     expect(explained.out.trim().split('\n')).toHaveLength(4);
   });
 
-  it('train --ham/--spam writes a model that eval and classify can use', async () => {
+  it('train --ham (folder of .eml) --spam (Maildir) writes a model that eval can use', async () => {
     const hamDir = join(dir, 'ham');
-    const spamDir = join(dir, 'spam');
+    const spamDir = join(dir, 'spam'); // a Maildir: messages in cur/ and new/
     mkdirSync(hamDir);
-    mkdirSync(spamDir);
+    mkdirSync(join(spamDir, 'cur'), { recursive: true });
+    mkdirSync(join(spamDir, 'new'));
+    mkdirSync(join(spamDir, 'tmp'));
     const train = listCorpus('train');
     train.filter((m) => m.label === 'ham').slice(0, 40).forEach((m, i) => writeFileSync(join(hamDir, `${i}.eml`), readCorpusMessage(m)));
-    train.filter((m) => m.label === 'spam').slice(0, 40).forEach((m, i) => writeFileSync(join(spamDir, `${i}.eml`), readCorpusMessage(m)));
+    train.filter((m) => m.label === 'spam').slice(0, 40).forEach((m, i) => writeFileSync(join(spamDir, i % 2 ? 'cur' : 'new', `${i}:2,S`), readCorpusMessage(m)));
     const out = join(dir, 'small.json');
     const trained = await run('train', '--ham', hamDir, '--spam', spamDir, '--out', out, '--json');
     expect(trained.code).toBe(0);
@@ -94,6 +96,11 @@ describe('spamzk classifier commands', () => {
     expect(noFile.code).toBe(3);
     const bad = await run('classify', '--top', 'many', join(dir, 'x.eml'));
     expect(bad.code).toBe(2);
+    const emptyDir = join(dir, 'empty');
+    mkdirSync(emptyDir);
+    const empty = await run('train', '--ham', emptyDir, '--spam', emptyDir, '--out', join(dir, 'never.json'));
+    expect(empty.err).toMatch(/no messages in .*empty/);
+    expect(empty.code).toBe(3);
     const half = await run('train', '--ham', dir, '--out', join(dir, 'never.json'));
     expect(half.err).toMatch(/give both --ham and --spam/);
     expect(half.code).toBe(2);

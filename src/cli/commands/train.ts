@@ -4,7 +4,7 @@
  * and writes it (default: the shipped model path).
  */
 import type { Command } from 'commander';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { listCorpus, readCorpusMessage, type CorpusSplit } from '../../corpus/index.js';
@@ -39,7 +39,12 @@ export function readLabelledInput(split: CorpusSplit, ham: string[], spam: strin
   return { messages, from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}` } };
 }
 
-/** The messages of a folder (every regular file, sorted by name, one message each) or of an mbox file. */
+/**
+ * The messages of a folder (every regular file, sorted by name, one message
+ * each; for a Maildir, those of cur/ and new/) or of an mbox file. A path
+ * that yields no message is an error: training on nothing must not pass
+ * silently.
+ */
 export function readMessagesAt(path: string): Buffer[] {
   let stat;
   try {
@@ -47,14 +52,22 @@ export function readMessagesAt(path: string): Buffer[] {
   } catch {
     throw new InputError(`no such file or folder: ${path}`);
   }
+  let messages: Buffer[];
   if (stat.isDirectory()) {
-    return readdirSync(path)
-      .sort()
-      .map((name) => join(path, name))
-      .filter((file) => statSync(file).isFile())
-      .map((file) => readFileSync(file));
+    const isMaildir = existsSync(join(path, 'cur')) && existsSync(join(path, 'new'));
+    messages = (isMaildir ? [join(path, 'cur'), join(path, 'new')] : [path]).flatMap(filesOf).map((file) => readFileSync(file));
+  } else {
+    messages = splitMbox(readFileSync(path), path);
   }
-  return splitMbox(readFileSync(path), path);
+  if (messages.length === 0) throw new InputError(`no messages in ${path} (expected a folder of .eml files, a Maildir or an mbox file)`);
+  return messages;
+}
+
+function filesOf(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((file) => statSync(file).isFile());
 }
 
 /** Bad flags: exit code 2. */
