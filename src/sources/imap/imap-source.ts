@@ -90,6 +90,9 @@ export class ImapSource implements MailSource {
       await this.#requestTurn(conn, 'fetch');
       let highest = resumeFrom - 1;
       let ascending = true;
+      // An abort (e.g. the batch's claim was lost) must not wait for a long fetch to end: drop the connection.
+      const onAbort = (): void => conn.client.close();
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         // Only collect here: issuing any command inside this loop deadlocks imapflow (FINDINGS.md).
         for await (const msg of conn.client.fetch(`${resumeFrom}:${range.last}`, { uid: true, source: true }, { uid: true })) {
@@ -100,6 +103,7 @@ export class ImapSource implements MailSource {
           this.#observer.onFetched?.({ key: msg.uid, bytes: msg.source.length, connection: conn.number });
         }
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         // Servers answer in sequence order, which is UID order; if one ever did not, refetch
         // the whole range on a retry (the map drops duplicates) rather than risk a gap.
         resumeFrom = ascending ? highest + 1 : range.first;
@@ -183,6 +187,7 @@ export class ImapSource implements MailSource {
         return result;
       } catch (err) {
         if (conn) pool.discard(conn);
+        if (signal?.aborted) throw new SourceAbortedError(`IMAP operation on ${imapUrlOf(this.address)} aborted`, { cause: err });
         if (isFinal(err)) throw err;
         const now = progress?.() ?? 0;
         if (now > lastProgress) failures = 0;
