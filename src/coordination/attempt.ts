@@ -128,6 +128,8 @@ async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Pr
           throw controller.signal.reason;
         },
       );
+      // A worker may fire-and-forget heartbeats: never let a failed one become an unhandled rejection.
+      beating.catch(() => undefined);
       h.countHeartbeat();
       return beating;
     },

@@ -12,7 +12,8 @@ import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, 
 import type { ZkSession } from './session.js';
 import type { Batch, CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
 
-const CHUNK = 256;
+/** Requests in flight; done markers can be ~900 KB each, so this also bounds memory (~60 MB). */
+const CHUNK = 64;
 
 export interface JobListing {
   jobId: string;
