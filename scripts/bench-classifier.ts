@@ -110,6 +110,27 @@ function probeMemory(list: string): { rssMiB: number; modelId: string } {
   return JSON.parse(out) as { rssMiB: number; modelId: string };
 }
 
+/** The pipeline classifies between ZooKeeper heartbeats: what is the worst single message? */
+function hostileTimings(model: SpamModel): string[] {
+  const MiB = 1 << 20;
+  let nested = 'Content-Type: text/plain\n\nx\n';
+  for (let i = 1000; i > 0; i--) nested = `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n${nested}\n--b${i}--\n`;
+  const cases: Array<[string, string]> = [
+    ['10 MB line', `Subject: x\n\n${'a'.repeat(10 * MiB)}\n`],
+    ['10 MB of words', `Subject: x\n\n${'lorem ipsum dolor sit amet '.repeat(400_000)}\n`],
+    ['20 MB attachment', `Subject: x\nContent-Type: multipart/mixed; boundary=z\n\n--z\n\nsee\n--z\nContent-Type: application/zip\nContent-Transfer-Encoding: base64\n\n${'QUJD'.repeat(5 * MiB)}\n--z--\n`],
+    ['multipart 1,000 deep', `Subject: n\n${nested}`],
+    ['1 MB To: without @', `To: ${'a'.repeat(MiB)}\nSubject: x\n\nbody`],
+    ['50,000 URLs', `Subject: x\n\n${Array.from({ length: 50_000 }, (_, i) => `http://h${i}.example${i % 97}.com/a`).join(' ')}`],
+  ];
+  return cases.map(([name, text]) => {
+    const raw = Buffer.from(text);
+    const t = performance.now();
+    model.classify(raw);
+    return `${name} ${(performance.now() - t).toFixed(1)} ms`;
+  });
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
@@ -139,6 +160,7 @@ function main(): void {
     printRows([bogo, ours.row]);
     console.log(`msgs/s ratio spamzk / bogofilter: ${(ours.row.msgsPerSec / bogo.msgsPerSec).toFixed(2)}`);
     console.log(`spamzk training on TRAIN: ${ours.row.trainSeconds.toFixed(2)} s (decode + tokenize + count, files already in memory)`);
+    console.log(`spamzk hostile messages (default 1 MiB cap), one classify() each: ${hostileTimings(ours.model).join('; ')}`);
 
     const list = join(dir, 'files.txt');
     writeFileSync(list, files.map((f) => f.file).join('\n'));

@@ -90,6 +90,12 @@ describe('classify() on bad input', { timeout: 10_000 }, () => {
     expect(uncapped.notes).toEqual(['text cap: only the first 262144 characters of text read']);
   });
 
+  it('a 1 MB header line without an address', () => {
+    const v = model.classify(Buffer.from(`To: ${'a'.repeat(MiB)}\nFrom: ${'b'.repeat(100_000)}\nSubject: x\n\nbody\n`));
+    expectVerdict(v);
+    expect(v.notes?.[0]).toMatch(/^size cap/);
+  });
+
   it('10,000 tiny parts', () => {
     const parts = Array.from({ length: 10_000 }, (_, i) => `--q\nContent-Type: text/plain\n\npart ${i}\n`).join('');
     const v = model.classify(Buffer.from(`Content-Type: multipart/mixed; boundary=q\n\n${parts}--q--\n`));
