@@ -46,6 +46,7 @@ export interface DovecotServer {
 
 /** Starts Dovecot and waits until its IMAP port greets. */
 export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer> {
+  assertDovecotUsable();
   const dir = resolve(opts.dir);
   for (const sub of ['run', 'state', 'home']) mkdirSync(join(dir, sub), { recursive: true });
   // The auth process (user dovecot) and the mail processes (uid 5000) must traverse it; mkdtemp gives 0700.
@@ -187,6 +188,17 @@ export function imapSessionPids(server: Pick<DovecotServer, 'pid'>): number[] {
     }
   }
   return out;
+}
+
+function assertDovecotUsable(): void {
+  try {
+    execFileSync('dovecot', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new ServerStartError('Dovecot is not installed (no `dovecot` on PATH): run scripts/setup.sh as root, or apt-get install dovecot-imapd');
+  }
+  if (process.getuid?.() !== 0) {
+    throw new ServerStartError('the private Dovecot must be started as root (it runs mail processes as uid 5000); run the tests or scripts as root');
+  }
 }
 
 /** Dovecot's unprivileged processes must reach files under `dir`: every parent needs o+x. */
