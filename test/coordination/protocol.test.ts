@@ -232,6 +232,32 @@ describe('processors', () => {
     expect(await readJobStatus(admin, ROOT, 'stuck')).toMatchObject({ reclaims: 1, fencedCommits: 1, complete: true });
   });
 
+  it('a processor paused past its session timeout (event loop blocked, like a long GC): its commit is rejected, the batch is redone once', async () => {
+    const p = new Processor({ ...processorOpts, sessionTimeoutMs: 2_000, connectString: zk.connectString, processorId: 'pauser' });
+    const commits: { batch: number; attempt: number }[] = [];
+    p.on('committed', (e) => commits.push({ batch: e.batch.index, attempt: e.attempt }));
+    let paused = false;
+    const summary = await p.run({ spec: spec('paused'), plan: () => makeBatches(2) }, async (b) => {
+      if (!paused) {
+        paused = true;
+        const until = Date.now() + 4_000; // the server expires the 2 s session meanwhile
+        while (Date.now() < until) {
+          /* no timers, no I/O: the commit below goes out before the watchdog can run */
+        }
+      }
+      return Buffer.from(`${b.index}`);
+    });
+    expect(summary).toMatchObject({ complete: true, fenced: 1, committed: 2 });
+    // The pause blocked this whole process, so the test's own session is gone too (as it should be).
+    if (!admin.alive) admin = await openSession(zk.connectString);
+    const done = await readDoneMarkers(admin, ROOT, 'paused');
+    expect(done.map((d) => d.batch)).toEqual([0, 1]);
+    expect(commits).toHaveLength(2);
+    const redone = done.find((d) => d.attempt === 2);
+    expect(redone).toBeDefined(); // the paused attempt counts as failed; the redo is attempt 2
+    expect((await readEvents(admin, ROOT, 'paused')).filter((e) => e.type === 'fenced')).toHaveLength(1);
+  });
+
   it('drain() finishes and commits the batch in hand, then stops claiming', async () => {
     const p = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'drainer' });
     let calls = 0;
