@@ -41,6 +41,19 @@ export class ClaimLostError extends CoordinationError {
   }
 }
 
+/**
+ * ZooKeeper drops a connection whose packet exceeds jute.maxbuffer (1 MiB by
+ * default) - the commit would look like a network fault, over and over. So an
+ * oversized result is a failure of the worker, with a clear message.
+ */
+export const MAX_RESULT_BYTES = 1_000_000;
+
+export class ResultTooLargeError extends CoordinationError {
+  constructor(batch: number, bytes: number) {
+    super('RESULT_TOO_LARGE', `result of batch ${batch} is ${bytes} bytes; a done marker holds at most ${MAX_RESULT_BYTES}: use smaller batches or a more compact result`);
+  }
+}
+
 /** Raised into the worker's AbortSignal by drain()/close(). */
 export class ReleasedError extends CoordinationError {
   constructor(batch: number, why: string) {
@@ -140,6 +153,7 @@ async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Pr
     const workMs = performance.now() - t0;
     await beating.catch(() => undefined);
     if (controller.signal.aborted) return afterAbort(h, s, o, controller.signal.reason);
+    if (result.length > MAX_RESULT_BYTES) return await fail(h, s, o, new ResultTooLargeError(b, result.length));
     return await commit(h, s, o, result, { claimMs, workMs });
   } catch (err) {
     if (controller.signal.aborted) return afterAbort(h, s, o, controller.signal.reason);

@@ -180,6 +180,9 @@ describe('processors', () => {
       expect(d.processorId).toMatch(/^res\d$/);
       expect(d.committedAt).toBeGreaterThanOrEqual(d.claimedAt);
     }
+    const tooBig = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'toobig', maxAttempts: 1 });
+    await tooBig.run({ spec: spec('too-big'), plan: () => makeBatches(1) }, async () => Buffer.alloc(1_100_000));
+    expect(await readQuarantine(admin, ROOT, 'too-big')).toEqual([expect.objectContaining({ batch: 0, lastError: expect.stringContaining('ResultTooLargeError: result of batch 0 is 1100000 bytes') })]);
     const status = await readJobStatus(admin, ROOT, 'results');
     expect(status).toMatchObject({ batchCount: 30, done: 30, pending: 0, claimed: 0, complete: true, processors: [] });
   });
