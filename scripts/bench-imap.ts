@@ -51,9 +51,9 @@ async function bareFetcher(port: number, connections: number): Promise<Fetcher> 
     name: 'bare imapflow loop',
     connections,
     async round(ranges) {
-      let messages = 0;
-      let bytes = 0;
       // Each client takes the next range when it is done with one: the same work sharing as our pool.
+      // Like a job, the round keeps every batch it fetched until the end.
+      const batches: Buffer[][] = [];
       let next = 0;
       await Promise.all(
         clients.map(async (client) => {
@@ -63,11 +63,16 @@ async function bareFetcher(port: number, connections: number): Promise<Fetcher> 
             for await (const msg of client.fetch(`${range.first}:${range.last}`, { uid: true, source: true }, { uid: true })) {
               if (msg.source) got.push(msg.source);
             }
-            messages += got.length;
-            for (const b of got) bytes += b.length;
+            batches[i] = got;
           }
         }),
       );
+      let messages = 0;
+      let bytes = 0;
+      for (const batch of batches) {
+        messages += batch.length;
+        for (const b of batch) bytes += b.length;
+      }
       return { messages, bytes };
     },
     async close() {

@@ -22,7 +22,7 @@ export { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-sour
 export { splitMbox } from './fixture/mbox.js';
 export { ImapSource } from './imap/imap-source.js';
 export {
-  MAX_CONNECTIONS_PER_ACCOUNT,
+  DEFAULT_ACCOUNT_MAX_CONNECTIONS,
   parseImapUrl,
   type ImapAddress,
   type ImapObserver,

@@ -138,8 +138,9 @@ describe('IMAP source against a real Dovecot', () => {
         maxSessions = Math.max(maxSessions, imapSessionPids(server).length);
       },
     };
-    const a = plainSource(server, { requestsPerSecond: 8, maxConnections: 2, observer });
-    const b = plainSource(server, { requestsPerSecond: 8, maxConnections: 2, observer });
+    // Each source may open 2 connections, the account only 2 in all.
+    const a = plainSource(server, { requestsPerSecond: 8, accountMaxConnections: 2, maxConnections: 2, observer });
+    const b = plainSource(server, { requestsPerSecond: 8, accountMaxConnections: 2, maxConnections: 2, observer });
     await Promise.all([a.open(), b.open()]);
     const ranges = Array.from({ length: 8 }, (_, i) => ({ first: 1 + i * 90, last: 90 + i * 90 }));
     const results = await Promise.all(ranges.map((r, i) => (i % 2 ? a : b).fetchRange(r)));

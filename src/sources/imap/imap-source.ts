@@ -14,7 +14,7 @@ import { isFinal, openConnection, type ImapConnection } from './connection.js';
 import {
   imapFlowOptions,
   imapUrlOf,
-  MAX_CONNECTIONS_PER_ACCOUNT,
+  DEFAULT_ACCOUNT_MAX_CONNECTIONS,
   parseImapUrl,
   type ImapAddress,
   type ImapObserver,
@@ -51,11 +51,12 @@ export class ImapSource implements MailSource {
         `TLS certificate checks are OFF for ${imapUrlOf(this.address)} (insecure): anyone on the path can read this mailbox and its password`,
       );
     }
-    const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), MAX_CONNECTIONS_PER_ACCOUNT);
     const account = `${this.address.user}@${this.address.host}:${this.address.port}`;
-    this.#limits = accountLimits(account, max, this.#options.requestsPerSecond ?? 10);
-    const limits = this.#limits;
-    const pool = new ConnectionPool(Math.min(max, limits.maxConnections), (n) => this.#connect(n), () => limits.slotWanted());
+    const accountMax = Math.max(1, this.#options.accountMaxConnections ?? DEFAULT_ACCOUNT_MAX_CONNECTIONS);
+    const limits = accountLimits(account, accountMax, this.#options.requestsPerSecond ?? 10);
+    this.#limits = limits;
+    const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), limits.maxConnections);
+    const pool = new ConnectionPool(max, (n) => this.#connect(n), () => limits.slotWanted());
     limits.onSlotWanted(() => pool.closeIdle());
     this.#pool = pool;
     try {

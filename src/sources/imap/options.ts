@@ -30,9 +30,14 @@ export interface ImapSourceOptions {
   insecure?: boolean;
   /** `imap://` without STARTTLS; refused unless the host is a loopback address. */
   allowPlaintext?: boolean;
-  /** Connections this source may open (default 4). The per-account cap is the first source's value; at most 15 (Gmail's limit). */
+  /** Connections this source may open (default 4; never more than the account's cap). */
   maxConnections?: number;
-  /** IMAP commands per second per account (default 10; 0 = unlimited). */
+  /**
+   * Connections all sources of this process may hold on one account (user@host:port) together
+   * (default 15: Gmail's per-account limit). The first source opened for an account sets it.
+   */
+  accountMaxConnections?: number;
+  /** IMAP commands per second on one account, all its sources together (default 10; 0 = unlimited). The first source sets it. */
   requestsPerSecond?: number;
   /** Consecutive failed attempts without progress before giving up (default 5). */
   maxAttempts?: number;
@@ -49,7 +54,8 @@ export interface ImapSourceOptions {
   warn?: (message: string) => void;
 }
 
-export const MAX_CONNECTIONS_PER_ACCOUNT = 15;
+/** Gmail allows 15 simultaneous IMAP connections per account. */
+export const DEFAULT_ACCOUNT_MAX_CONNECTIONS = 15;
 
 export interface ImapAddress {
   readonly secure: boolean;
