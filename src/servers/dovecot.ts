@@ -27,6 +27,8 @@ export interface DovecotOptions {
   users?: readonly DovecotUser[];
   /** Seconds Dovecot waits before answering a failed login (its default is 2). */
   authFailureDelaySeconds?: number;
+  /** Settings appended to the generated dovecot.conf (e.g. `imap_capability = ...` to hide an extension). */
+  extraConfig?: string;
 }
 
 export interface DovecotServer {
@@ -61,7 +63,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
   if (auth) chownSync(join(dir, 'passwd'), auth.uid, auth.gid);
   for (const user of opts.users ?? []) addDovecotUser({ dir }, user);
   const confFile = join(dir, 'dovecot.conf');
-  writeFileSync(confFile, dovecotConf(dir, imapPort, imapsPort, opts.authFailureDelaySeconds ?? 0));
+  writeFileSync(confFile, dovecotConf(dir, imapPort, imapsPort, opts.authFailureDelaySeconds ?? 0) + (opts.extraConfig ?? ''));
   const logFile = join(dir, 'dovecot.log');
   const proc = spawnServer({
     name: 'dovecot',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -92,6 +92,23 @@ describe('Maildir and .eml folders', () => {
     expect(messages.map((m) => m.label)).toEqual(['ham', 'spam', 'ham', 'spam']);
     expect(source.nameOf(2)).toBe('spam/0002.eml');
     await source.close();
+  });
+
+  it('ham/ and spam/ subfolders may be Maildirs; a labels file may not contradict them', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'spamzk-mdl-'));
+    for (const [label, sub, name] of [['ham', 'cur', '200.M1.h:2,S'], ['spam', 'new', '100.M2.h'], ['ham', 'new', '300.M3.h']] as const) {
+      mkdirSync(join(root, label, sub), { recursive: true });
+      writeFileSync(join(root, label, sub, name), `Subject: ${name}\n\n${label}\n`);
+    }
+    const { identity, messages } = await readAll(openSource(root));
+    expect(identity.kind).toBe('maildir');
+    expect(messages.map((m) => [m.key, m.label, m.raw.toString().split('\r\n')[0]])).toEqual([
+      [1, 'spam', 'Subject: 100.M2.h'],
+      [2, 'ham', 'Subject: 200.M1.h:2,S'],
+      [3, 'ham', 'Subject: 300.M3.h'],
+    ]);
+    writeFileSync(join(root, 'labels.txt'), 'ham 100.M2.h\n');
+    await expect(openSource(root).open()).rejects.toThrow(/labelled ham but lies in the spam\/ folder/);
   });
 
   it('malformed messages are delivered as they are, never dropped', async () => {
