@@ -1,0 +1,216 @@
+/**
+ * Chaos run: the whole product under faults, audited.
+ *
+ *   npx tsx scripts/chaos.ts                  # CI version: 3 rounds
+ *   npx tsx scripts/chaos.ts --quick --json   # 2 rounds, JSON summary as the last line (the test)
+ *   npx tsx scripts/chaos.ts --rounds 50      # the long version
+ *   options: --seed S, --processors N, --batch-size N, --all (6046 messages instead of the TEST split)
+ *
+ * It starts a 3-node ZooKeeper ensemble and Dovecot (IMAPS, verified TLS with
+ * the instance's own CA) holding the SpamAssassin corpus. Each round loads the
+ * mailbox under a new UIDVALIDITY (a new job) and runs real `spamzk processor`
+ * processes under its own --zk-root while a seeded schedule kills and pauses
+ * processors, kills the ZooKeeper leader, restarts Dovecot and cuts IMAP
+ * connections. Dead processors are replaced until the job completes; then the
+ * round is audited from ZooKeeper and from the report (scripts/chaos/audit.ts).
+ * Exit 0 only if every round's audit passed. Needs dist/ (npx tsc).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readJobStatus, ZkSession } from '../src/coordination/index.js';
+import { listCorpus, readCorpusMessage } from '../src/corpus/index.js';
+import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../src/servers/dovecot.js';
+import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
+import { auditRound } from './chaos/audit.js';
+import { classifyAlone } from './chaos/expected.js';
+import { injectFault, type FaultTargets, type InjectedFault } from './chaos/faults.js';
+import { ChaosFleet } from './chaos/fleet.js';
+import { FAULT_KINDS, planRound, seededRandom, type FaultKind } from './chaos/schedule.js';
+import { renderTable, totalOf, type RoundRow } from './chaos/table.js';
+
+const SESSION_TIMEOUT_MS = 4_000;
+const STALE_AFTER_MS = 8_000;
+const TICK_MS = 500;
+const USER = 'chaos';
+const ROUND_TIMEOUT_MS = 120_000;
+
+interface ChaosOptions {
+  rounds: number;
+  seed: number;
+  processors: number;
+  batchSize: number;
+  all: boolean;
+  json: boolean;
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions();
+  const workDir = mkdtempSync(join(tmpdir(), 'spamzk-chaos-'));
+  // Dovecot's auth and mail processes (other uids) must traverse it; mkdtemp gives 0700.
+  chmodSync(workDir, 0o711);
+  const secrets = { imap: `imap-${randomBytes(9).toString('hex')}`, zk: `zk-${randomBytes(9).toString('hex')}` };
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  say(`chaos: seed ${opts.seed}, ${opts.rounds} rounds, ${opts.processors} processors, batch size ${opts.batchSize}`);
+  const mailbox = loadCorpus(opts.all);
+  say(`chaos: ${mailbox.length} messages`);
+  let zk: ZooKeeperCluster | undefined;
+  let dovecot: DovecotServer | undefined;
+  const rows: RoundRow[] = [];
+  let currentDovecot = (): DovecotServer | undefined => undefined;
+  const interrupted = (): void => void Promise.all([zk?.stop(), (currentDovecot() ?? dovecot) && stopDovecot((currentDovecot() ?? dovecot)!)]).finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    [zk, dovecot] = await Promise.all([
+      startZooKeeper({ nodes: 3, tickTimeMs: TICK_MS, baseDir: join(workDir, 'zk') }),
+      startDovecot({ dir: join(workDir, 'dovecot'), users: [{ name: USER, password: secrets.imap }] }),
+    ]);
+    const random = seededRandom(opts.seed);
+    const targets = { zk, dovecot, random } as { zk: ZooKeeperCluster; dovecot: DovecotServer; random: () => number };
+    // A Dovecot restart replaces the master: stop whichever is current.
+    currentDovecot = () => targets.dovecot;
+    for (let round = 1; round <= opts.rounds; round++) {
+      const row = await runRound(round, opts, mailbox, targets, secrets, workDir);
+      rows.push(row);
+      say(`round ${round}: ${row.audit.ok ? 'ok' : `FAIL: ${row.audit.problems.join(' | ')}`} (${(row.wallMs / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    const current = currentDovecot() ?? dovecot;
+    await Promise.all([zk?.stop(), current && stopDovecot(current)]);
+  }
+  const total = totalOf(rows);
+  const injectedEveryKind = FAULT_KINDS.every((k) => total.faults[k] > 0);
+  const ok = rows.length === opts.rounds && total.audit.ok && injectedEveryKind;
+  process.stdout.write(`${renderTable(rows)}\n`);
+  if (!injectedEveryKind) process.stdout.write('chaos: not every fault kind was injected\n');
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ok, seed: opts.seed, rounds: rows, total })}\n`);
+  if (ok) rmSync(workDir, { recursive: true, force: true });
+  else say(`chaos: FAILED; servers' and processors' logs kept under ${workDir}`);
+  return ok ? 0 : 1;
+}
+
+async function runRound(
+  round: number,
+  opts: ChaosOptions,
+  mailbox: readonly Buffer[],
+  targets: { zk: ZooKeeperCluster; dovecot: DovecotServer; random: () => number },
+  secrets: { imap: string; zk: string },
+  workDir: string,
+): Promise<RoundRow> {
+  // A new UIDVALIDITY and new UIDs (with gaps) make a new job; its own root keeps rounds apart.
+  const uidValidity = 1_700_000_000 + opts.seed * 1_000 + round;
+  const uidOf = (i: number): number => 1 + i * 2 + (round % 3);
+  loadMailbox(targets.dovecot, { user: USER, uidValidity, messages: mailbox.map((raw, i) => ({ uid: uidOf(i), raw })) });
+  const reference = await classifyAlone(opts.all ? undefined : 'test');
+  if (reference.verdicts.length !== mailbox.length) throw new Error(`the reference classified ${reference.verdicts.length} messages, the mailbox has ${mailbox.length}`);
+  const expected = new Map(reference.verdicts.map((v, i) => [uidOf(i), v]));
+  const root = `/chaos-${opts.seed}-r${round}`;
+  const roundDir = join(workDir, `round-${round}`);
+  mkdirSync(roundDir, { recursive: true });
+
+  const fleet = new ChaosFleet({
+    processors: opts.processors,
+    args: [
+      `imaps://${USER}@127.0.0.1:${targets.dovecot.imapsPort}/INBOX`,
+      '--zk', targets.zk.connectString, '--zk-root', root,
+      '--batch-size', String(opts.batchSize),
+      '--session-timeout', `${SESSION_TIMEOUT_MS}ms`, '--stale-after', `${STALE_AFTER_MS}ms`,
+      '--max-attempts', '10', '--log-level', 'warn',
+    ],
+    env: { SPAMZK_IMAP_PASSWORD: secrets.imap, SPAMZK_ZK_AUTH: `fleet:${secrets.zk}`, SPAMZK_CA_FILE: targets.dovecot.caFile },
+    logFile: join(roundDir, 'processors.log'),
+    maxRestartsPerSlot: 25,
+  });
+  const faultTargets: FaultTargets = { ...targets, fleet, pauseMs: SESSION_TIMEOUT_MS + 2_000, downMs: 1_000, inProgress: new Map() };
+  const schedule = planRound(targets.random, { firstMs: 500, lastMs: 4_000, maxExtra: 3 });
+
+  const started = Date.now();
+  let finished = false;
+  const injected: InjectedFault[] = [];
+  const timers = schedule.map((f) =>
+    setTimeout(() => {
+      const fault = finished ? { kind: f.kind, atMs: f.atMs, injected: false, detail: 'job already complete', over: Promise.resolve() } : injectFault(f.kind, f.atMs, faultTargets);
+      // Awaited after the round; until then a failed restart must not be an unhandled rejection.
+      fault.over.catch(() => undefined);
+      injected.push(fault);
+    }, f.atMs),
+  );
+  const deadline = setTimeout(() => void fleet.close(), ROUND_TIMEOUT_MS);
+  try {
+    await fleet.run();
+  } finally {
+    finished = true;
+    clearTimeout(deadline);
+    timers.forEach(clearTimeout);
+    // Servers must be back before the audit and the next round.
+    await Promise.all(injected.map((f) => f.over));
+    targets.dovecot = faultTargets.dovecot;
+    await fleet.close();
+  }
+  const wallMs = Date.now() - started;
+
+  const jobId = fleet.exits.find((e) => e.summary?.jobId)?.summary?.jobId;
+  if (!jobId) throw new Error(`round ${round}: no processor reported a job id; see ${roundDir}/processors.log`);
+  const session = new ZkSession({ connectString: targets.zk.connectString, auth: { user: 'fleet', password: secrets.zk }, sessionTimeoutMs: 10_000 });
+  await session.start();
+  let audit;
+  try {
+    audit = await auditRound(session, root, jobId, expected);
+    const spec = (await readJobStatus(session, root, jobId)).spec;
+    if (spec.modelId !== reference.modelId) {
+      audit = { ...audit, ok: false, problems: [...audit.problems, `the job ran model ${spec.modelId}, the reference ${reference.modelId} (was the model rebuilt during the round?)`] };
+    }
+  } finally {
+    await session.close();
+  }
+  const logs = readFileSync(join(roundDir, 'processors.log'), 'utf8');
+  if (logs.includes(secrets.imap) || logs.includes(secrets.zk)) {
+    audit = { ...audit, ok: false, problems: [...audit.problems, 'a password appears in the processors\' logs'] };
+  }
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, injected.filter((f) => f.kind === k && f.injected).length])) as Record<FaultKind, number>;
+  const log = injected.map((f) => `${(f.atMs / 1000).toFixed(1)}s ${f.kind}: ${f.injected ? '' : 'skipped, '}${f.detail}`);
+  return { round, faults, skipped: injected.filter((f) => !f.injected).length, replaced: fleet.replaced, wallMs, audit, log };
+}
+
+function loadCorpus(all: boolean): Buffer[] {
+  return listCorpus(all ? undefined : 'test').map(readCorpusMessage);
+}
+
+function parseOptions(): ChaosOptions {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      quick: { type: 'boolean', default: false },
+      processors: { type: 'string', default: '3' },
+      'batch-size': { type: 'string', default: '25' },
+      all: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: string, raw: string, min: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: "${raw}" is not a whole number >= ${min}`);
+    return n;
+  };
+  return {
+    rounds: int('rounds', values.rounds ?? (values.quick ? '2' : '3'), 1),
+    seed: int('seed', values.seed, 0),
+    processors: int('processors', values.processors, 1),
+    batchSize: int('batch-size', values['batch-size'], 1),
+    all: values.all,
+    json: values.json,
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`chaos: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,141 @@
+/**
+ * The five faults, each against the real thing:
+ *   kill       a running processor gets SIGKILL (its claims vanish with its session);
+ *   stop       a running processor gets SIGSTOP for longer than its session
+ *              timeout, then SIGCONT (it wakes up holding a claim that is void);
+ *   zk-leader  the ZooKeeper leader is SIGKILLed, then restarted on its old data;
+ *   dovecot    Dovecot is stopped and started again on the same ports and mail;
+ *   imap-cut   every IMAP session process is SIGKILLed (the TCP connections drop).
+ * A fault that finds nothing to hit (no running processor, no IMAP session) is
+ * recorded as skipped, not as injected.
+ */
+import { join } from 'node:path';
+import { imapSessionPids, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import { askTcp, spawnServer, waitUntil } from '../../src/servers/process.js';
+import type { ZooKeeperCluster } from '../../src/servers/zookeeper.js';
+import type { ChaosFleet } from './fleet.js';
+import type { FaultKind } from './schedule.js';
+
+export interface FaultTargets {
+  readonly zk: ZooKeeperCluster;
+  /** Replaced by a restart (new master pid). */
+  dovecot: DovecotServer;
+  readonly fleet: ChaosFleet;
+  readonly random: () => number;
+  /** How long a paused processor stays paused. */
+  readonly pauseMs: number;
+  /** How long the ZooKeeper leader and Dovecot stay down. */
+  readonly downMs: number;
+  /** Server restarts under way, by kind. */
+  readonly inProgress: Map<FaultKind, Promise<void>>;
+}
+
+export interface InjectedFault {
+  readonly kind: FaultKind;
+  readonly atMs: number;
+  /** Final once `over` has settled (an IMAP cut may wait for a session). */
+  injected: boolean;
+  detail: string;
+  /** Resolves when the fault is over (process resumed, server back). */
+  over: Promise<void>;
+}
+
+export function injectFault(kind: FaultKind, atMs: number, t: FaultTargets): InjectedFault {
+  const skipped = (detail: string): InjectedFault => ({ kind, atMs, injected: false, detail, over: Promise.resolve() });
+  const done = (detail: string, over: Promise<void> = Promise.resolve()): InjectedFault => ({ kind, atMs, injected: true, detail, over });
+  switch (kind) {
+    case 'kill': {
+      const pid = pick(t.fleet.runningPids(), t.random);
+      if (pid === undefined) return skipped('no running processor');
+      t.fleet.signal(pid, 'SIGKILL');
+      return done(`SIGKILL processor ${pid}`);
+    }
+    case 'stop': {
+      const pid = pick(t.fleet.runningPids(), t.random);
+      if (pid === undefined) return skipped('no running processor');
+      t.fleet.signal(pid, 'SIGSTOP');
+      const over = sleep(t.pauseMs).then(() => void t.fleet.signal(pid, 'SIGCONT'));
+      return done(`SIGSTOP processor ${pid} for ${t.pauseMs} ms`, over);
+    }
+    case 'zk-leader':
+      return done('ZooKeeper leader killed and restarted', serialized(t, kind, () => restartLeader(t)));
+    case 'dovecot':
+      return done('Dovecot stopped and started', serialized(t, kind, () => restartDovecot(t)));
+    case 'imap-cut':
+      return cutImapSessions(kind, atMs, t);
+  }
+}
+
+/**
+ * Sessions come and go (Dovecot may be restarting, a processor reconnecting):
+ * wait up to 6 s for one to cut. Killing the `imap` process that serves a
+ * session drops its TCP connection, as a NAT timeout or a server crash would.
+ */
+function cutImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): InjectedFault {
+  const fault: InjectedFault = { kind, atMs, injected: false, detail: 'no IMAP session open for 6 s', over: Promise.resolve() };
+  fault.over = (async () => {
+    // Cutting a Dovecot that is restarting would cut nothing.
+    await t.inProgress.get('dovecot');
+    let cut = 0;
+    const deadline = Date.now() + 6_000;
+    while (cut === 0 && Date.now() < deadline && t.fleet.size > 0) {
+      for (const pid of imapSessionPids(t.dovecot)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+          cut++;
+        } catch {
+          // the session ended on its own meanwhile
+        }
+      }
+      if (cut === 0) await sleep(100);
+    }
+    // Known once the fault is over; rows are built after every fault is over.
+    if (cut > 0) {
+      fault.injected = true;
+      fault.detail = `cut ${cut} IMAP sessions`;
+    }
+  })();
+  return fault;
+}
+
+/** A second restart of the same server waits for the first to be over (a quorum of 3 survives one loss). */
+function serialized(t: FaultTargets, kind: FaultKind, restart: () => Promise<void>): Promise<void> {
+  const previous = t.inProgress.get(kind) ?? Promise.resolve();
+  const next = previous.then(restart);
+  t.inProgress.set(kind, next.catch(() => undefined));
+  return next;
+}
+
+async function restartLeader(t: FaultTargets): Promise<void> {
+  // Right after a restart the ensemble may still be electing.
+  let leader: number | undefined;
+  await waitUntil('a ZooKeeper leader', async () => (leader = await t.zk.leaderId()) !== undefined, 15_000);
+  await t.zk.killNode(leader!, 'SIGKILL');
+  await sleep(t.downMs);
+  await t.zk.startNode(leader!);
+}
+
+/**
+ * startDovecot() picks fresh ports, so a restart "on the same ports" is done
+ * here: stop the master by its pid, then start `dovecot -F` again with the
+ * config it wrote (same ports, certificate, passwd file and Maildirs).
+ */
+async function restartDovecot(t: FaultTargets): Promise<void> {
+  const old = t.dovecot;
+  await stopDovecot(old);
+  await sleep(t.downMs);
+  const proc = spawnServer({ name: 'dovecot', command: 'dovecot', args: ['-F', '-c', join(old.dir, 'dovecot.conf')], logFile: join(old.dir, 'stdio.log') });
+  t.dovecot = { ...old, pid: proc.pid, process: proc };
+  await waitUntil(`Dovecot restart on 127.0.0.1:${old.imapsPort}`, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`dovecot exited at restart; see ${old.logFile}`);
+    return (await askTcp(old.imapPort, 'a LOGOUT\r\n', 1_000)).startsWith('* OK');
+  }, 10_000);
+}
+
+function pick<T>(items: readonly T[], random: () => number): T | undefined {
+  return items.length === 0 ? undefined : items[Math.floor(random() * items.length)];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
