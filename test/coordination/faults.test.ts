@@ -73,21 +73,31 @@ describe('process faults', () => {
     expect(done.find((d) => d.batch === claimed.batch)?.processorId).toBe('awake');
   });
 
-  it('randomized: 4 processes with simulated work and random SIGKILLs; every batch is done, each committed exactly once', async () => {
+  it('randomized: 4 processes with simulated work, random SIGKILLs and SIGSTOPs past the session timeout; every batch is done, each committed exactly once', async () => {
     const jobId = 'random';
     const batches = 80;
-    const opts = { batches, workMs: 40, jitterMs: 80 };
+    const opts = { batches, workMs: 80, jitterMs: 120 };
     const live: ChildProcessor[] = range(4).map((i) => child(`rnd${i}`, jobId, opts));
     const all = [...live];
     let next = 4;
-    for (const _ of range(4)) {
-      await new Promise((r) => setTimeout(r, 600 + Math.random() * 900));
+    const pauses: Promise<void>[] = [];
+    for (const round of range(5)) {
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 800));
+      if (round % 2 === 1) {
+        // Paused for longer than its 2 s session: it must notice and never commit stale work.
+        const sleeper = live[Math.floor(Math.random() * live.length)]!;
+        sleeper.kill('SIGSTOP');
+        pauses.push(new Promise<void>((r) => setTimeout(() => (sleeper.kill('SIGCONT'), r()), 3_000)));
+        continue;
+      }
       const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
+      victim.kill('SIGCONT');
       victim.kill('SIGKILL');
       const replacement = child(`rnd${next++}`, jobId, opts);
       live.push(replacement);
       all.push(replacement);
     }
+    await Promise.all(pauses);
     await eventually('job complete', async () => (await readJobStatus(admin, ROOT, jobId)).complete, 60_000, 200);
     await Promise.all(live.map((c) => expectCleanExit(c)));
     const done = await readDoneMarkers(admin, ROOT, jobId);
@@ -99,6 +109,8 @@ describe('process faults', () => {
       const marker = done.find((d) => d.batch === batch)!;
       expect({ processorId: lines[0]!.processorId, claimSeq: lines[0]!.claimSeq }).toEqual({ processorId: marker.processorId, claimSeq: marker.claimSeq });
     }
+    // The faults hit a running job: a paused process found its session gone.
+    expect(all.some((c) => c.lines.some((l) => l.event === 'sessionLost'))).toBe(true);
     // Survivors saw every commit they made land: at least the batches not lost with killed processes.
     expect(commits.size).toBeGreaterThanOrEqual(batches - 8);
   });
