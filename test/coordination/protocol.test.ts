@@ -9,6 +9,7 @@ import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeep
 import {
   extendJob,
   JobPaths,
+  listJobs,
   JobSpecMismatchError,
   openJob,
   PlanConflictError,
@@ -306,6 +307,8 @@ describe('cadence', () => {
     expect(await second.run({ spec: spec('cadence') }, async () => Buffer.from('b'))).toMatchObject({ committed: 3, complete: true });
     const done = await readDoneMarkers(admin, ROOT, 'cadence');
     expect(done.map((d) => d.result.toString())).toEqual(['a', 'a', 'a', 'a', 'a', 'b', 'b', 'b']);
+    const listed = (await listJobs(admin, ROOT)).find((j) => j.jobId === 'cadence');
+    expect(listed).toMatchObject({ batchCount: 8, ready: true, complete: true, spec: spec('cadence') });
   });
 
   it('a processor without a planner cannot create a job: JobNotFoundError', async () => {
