@@ -88,6 +88,36 @@ describe('IMAP source against a real Dovecot', () => {
     for (const m of got) expect(m.raw.equals(canonicalRaw(big(m.key)))).toBe(true);
   });
 
+  it('a server that hangs mid-fetch (no data, socket open) is given up after socketTimeoutMs and the range resumes', async () => {
+    const big = (uid: number): Buffer => message(uid, 'y'.repeat(100_000) + '\n');
+    loadMailbox(server, { user: USER, uidValidity: 4242, messages: UIDS.map((uid) => ({ uid, raw: big(uid) })) });
+    const stopped: number[] = [];
+    const reconnects: string[] = [];
+    const source = plainSource(server, {
+      socketTimeoutMs: 1_000,
+      observer: {
+        onFetched: ({ key }) => {
+          if (stopped.length === 0 && key >= 20) {
+            stopped.push(...imapSessionPids(server));
+            for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+          }
+        },
+        onReconnect: ({ error }) => reconnects.push(error.message),
+      },
+    });
+    try {
+      await source.open();
+      const got = await source.fetchRange({ first: 1, last: 10_000 });
+      expect(stopped.length).toBeGreaterThan(0);
+      expect(reconnects.length).toBeGreaterThanOrEqual(1);
+      expect(got.map((m) => m.key)).toEqual(UIDS);
+      for (const m of got) expect(m.raw.equals(canonicalRaw(big(m.key)))).toBe(true);
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      await source.close();
+    }
+  });
+
   it('a UIDVALIDITY change under a running job stops it with UidValidityChangedError', async () => {
     loadInbox(1000);
     const source = plainSource(server);

@@ -45,6 +45,11 @@ export interface ImapSourceOptions {
   backoffMs?: number;
   /** Connect + greeting budget (default 15 s). */
   connectTimeoutMs?: number;
+  /**
+   * A connection silent for this long is taken for dead and replaced (default 2 min). A hung
+   * server or a partition never closes the socket, so without it a fetch would wait for ever.
+   */
+  socketTimeoutMs?: number;
   /** Write-back of verdicts; off by default (the mailbox is then opened read-only, EXAMINE). */
   writeBack?: WriteBackMode;
   /** Destination of spam for writeBack 'move' (default: the \Junk special-use mailbox, else "Junk"). */
@@ -119,7 +124,7 @@ export function imapFlowOptions(address: ImapAddress, opts: ImapSourceOptions, i
     disableAutoIdle: true,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
-    socketTimeout: 5 * 60_000,
+    socketTimeout: opts.socketTimeoutMs ?? 120_000,
     id,
   };
 }
