@@ -11,6 +11,7 @@
  * time to plan 10,000 batches. All processors run in this one Node process
  * (on a 2-core machine they share one core with ZooKeeper's JVMs).
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Processor, ZkSession, openJob, type Batch } from '../src/coordination/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
@@ -149,6 +150,7 @@ async function withCluster<T>(nodes: 1 | 3, fn: (zk: ZooKeeperCluster) => Promis
   }
 }
 
+const loadAtStart = loadavg()[0]!;
 const rows: Row[] = [];
 const scaling: Row[] = [];
 const planning: string[] = [];
@@ -168,13 +170,13 @@ for (const [label, nodes] of kinds) {
   });
 }
 
-console.log(`\nCoordination cost per batch (empty work + 1 heartbeat), ${BATCHES} batches per job\n`);
+console.log(`\nCoordination cost per batch (empty work + 1 heartbeat), ${BATCHES} batches per job; ${cpus().length} cores, load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end\n`);
 printTable(rows);
 console.log(`\nCost per batch vs job size (standalone, 4 processors)\n`);
 printTable(scaling);
 console.log('');
 for (const line of planning) console.log(line);
-console.log('\nclaim = the claim multi (check batch version + create claim + create attempt node); hb = one heartbeat (versioned setData);');
+console.log('\nclaim = look (2 pipelined reads) + the claim multi (check batch version, create claim, create attempt node); hb = one heartbeat (versioned setData);');
 console.log('commit = the fenced commit multi; overhead = claim + worker (the heartbeat) + commit, per batch;');
 console.log('req/batch and writes/batch = every request the processors sent (planning, registration, look-ups, idle polling) / batches;');
 console.log('lost races = claim multis that failed because another processor claimed first, % of claims.');

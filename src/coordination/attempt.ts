@@ -76,6 +76,7 @@ interface Owned {
 
 export async function tryBatch(h: AttemptHost, s: ZkSession, b: number): Promise<AttemptOutcome> {
   const p = h.paths;
+  const t0 = performance.now();
   // Children first: a request of a session is answered after all earlier ones,
   // so if the children already show a commit (claim gone), the batch data does too.
   const [children, node] = await Promise.all([s.getChildren(p.batch(b)), s.getData(p.batch(b))]);
@@ -89,7 +90,6 @@ export async function tryBatch(h: AttemptHost, s: ZkSession, b: number): Promise
   const attempts = children.filter(isAttemptName);
   if (attempts.length >= h.options.maxAttempts) return quarantine(h, s, batch, batchVersion, undefined, attempts);
 
-  const t0 = performance.now();
   const attempt = Math.max(0, ...attempts.map(attemptNumber)) + 1;
   const data: ClaimData = { processorId: h.processorId, at: Date.now(), status: 'claimed', attempt };
   const nonce = newNonce();

@@ -29,6 +29,7 @@ export type WorkerFn = (batch: Batch, ctx: WorkContext) => Promise<Buffer>;
 
 export interface ProcessorEvents extends Record<string, unknown[]> {
   claimed: [{ batch: Batch; claimSeq: number; attempt: number }];
+  /** claimMs: from the first look at the batch to owning it; workMs: the worker; commitMs: the fenced commit. */
   committed: [{ batch: Batch; claimSeq: number; attempt: number; claimMs: number; workMs: number; commitMs: number }];
   /** Our claim multi failed: another processor claimed (or closed) the batch first. Nothing was written. */
   lostRace: [{ batch: number; attempt: number }];
