@@ -10,7 +10,7 @@ export type { ProcessorOptions, JobToRun, RunSummary } from './processor.js';
 export type { WorkerFn, WorkContext, ProcessorEvents } from './worker.js';
 export { openJob, extendJob } from './planner.js';
 export type { BatchPlanner, OpenJobResult } from './planner.js';
-export { listJobs, readBatches, readJobStatus, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
+export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { JobPaths } from './paths.js';
 export { ClaimLostError, ReleasedError, ResultTooLargeError, MAX_RESULT_BYTES } from './attempt.js';

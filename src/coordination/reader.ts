@@ -10,7 +10,7 @@ import { JobPaths, jobsDir, parseBatchName, parseClaimName } from './paths.js';
 import { readPlan, readSpec } from './planner.js';
 import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
 import type { ZkSession } from './session.js';
-import type { Batch, CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
+import type { Batch, Claim, ClaimData, CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
 
 /** Requests in flight; done markers can be ~900 KB each, so this also bounds memory (~60 MB). */
 const CHUNK = 64;
@@ -90,8 +90,26 @@ export async function readBatches(s: ZkSession, root: string, jobId: string): Pr
   const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
   return inChunks(indexes, async (b) => {
     const { data } = await s.getData(p.batch(b));
-    return { index: b, ...decodeJson<StoredBatch>(data, p.batch(b)) };
+    const { first, last, count } = decodeJson<StoredBatch>(data, p.batch(b));
+    return { index: b, first, last, count };
   });
+}
+
+/** Live claims on open batches (owner first per batch), with their last reported status. */
+export async function readLiveClaims(s: ZkSession, root: string, jobId: string): Promise<Claim[]> {
+  const p = new JobPaths(root, jobId);
+  const [plan, done, quarantined] = await Promise.all([readPlan(s, p), s.getChildren(p.doneDir), s.getChildren(p.quarantineDir)]);
+  const closed = new Set([...done, ...quarantined].map(parseBatchName));
+  const open: number[] = [];
+  for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open.push(b);
+  const names = await inChunks(open, async (b) => sortClaims(await s.getChildren(p.batch(b)).catch(() => [])).map((name) => ({ b, name })));
+  const claims = await inChunks(names.flat(), async ({ b, name }) => {
+    const got = await s.getData(p.claim(b, name)).catch(() => undefined);
+    if (!got) return undefined; // released meanwhile
+    const data = decodeJson<ClaimData>(got.data, p.claim(b, name));
+    return { ...data, batch: b, seq: parseClaimName(name).seq, name, version: got.stat.version };
+  });
+  return claims.filter((c): c is Claim => c !== undefined);
 }
 
 /** Done markers with their result buffers, in batch order. */

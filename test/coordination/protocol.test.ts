@@ -10,6 +10,7 @@ import {
   extendJob,
   JobPaths,
   listJobs,
+  readLiveClaims,
   JobSpecMismatchError,
   openJob,
   PlanConflictError,
@@ -287,6 +288,11 @@ describe('processors', () => {
       return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
     });
     await eventually('work started', () => started, 10_000);
+    const claims = await readLiveClaims(admin, ROOT, 'drain');
+    expect(claims).toEqual([expect.objectContaining({ processorId: 'leaver', attempt: 1, status: 'claimed' })]);
+    expect((await readJobStatus(admin, ROOT, 'drain')).processors).toEqual([
+      expect.objectContaining({ processorId: 'leaver', holding: [claims[0]!.batch] }),
+    ]);
     await first.close();
     const s1 = await run;
     expect(s1).toMatchObject({ released: 1, committed: 0, complete: false });
