@@ -129,6 +129,11 @@ describe('IMAP source against a real Dovecot', () => {
     expect(error).toMatchObject({ code: 'IMAP_UIDVALIDITY_CHANGED', expected: 1000, actual: 2000 });
     await expect(source.listKeys()).rejects.toBeInstanceOf(UidValidityChangedError);
     await source.close();
+    // A processor that joins later, expecting the planned numbering, is stopped at open().
+    await expect(plainSource(server, { expectUidValidity: 1000 }).open()).rejects.toMatchObject({ code: 'IMAP_UIDVALIDITY_CHANGED', actual: 2000 });
+    const same = plainSource(server, { expectUidValidity: 2000 });
+    expect((await same.open()).uidValidity).toBe(2000);
+    await same.close();
   });
 
   it('a missing mailbox gives ImapMailboxError', async () => {

@@ -61,6 +61,8 @@ export class ImapSource implements MailSource {
     this.#pool = pool;
     try {
       const uidValidity = await this.#run(async (conn) => conn.uidValidity);
+      const expected = this.#options.expectUidValidity;
+      if (expected !== undefined && expected !== uidValidity) throw new UidValidityChangedError(imapUrlOf(this.address), expected, uidValidity);
       this.#identity = { kind: 'imap', id: `${imapUrlOf(this.address)};UIDVALIDITY=${uidValidity}`, uidValidity };
       return this.#identity;
     } catch (err) {

@@ -50,6 +50,11 @@ export interface ImapSourceOptions {
    * server or a partition never closes the socket, so without it a fetch would wait for ever.
    */
   socketTimeoutMs?: number;
+  /**
+   * The UIDVALIDITY a job was planned with: open() then fails with UidValidityChangedError
+   * if the mailbox has another one, so a processor joining later cannot mix numberings.
+   */
+  expectUidValidity?: number;
   /** Write-back of verdicts; off by default (the mailbox is then opened read-only, EXAMINE). */
   writeBack?: WriteBackMode;
   /** Destination of spam for writeBack 'move' (default: the \Junk special-use mailbox, else "Junk"). */
