@@ -102,7 +102,8 @@ async function runRound(
   workDir: string,
 ): Promise<RoundRow> {
   // A new UIDVALIDITY and new UIDs (with gaps) make a new job; its own root keeps rounds apart.
-  const uidValidity = 1_700_000_000 + opts.seed * 1_000 + round;
+  // UIDVALIDITY is a 32-bit number: Dovecot silently renumbers a uidlist whose value does not fit.
+  const uidValidity = 1 + ((1_000_000_000 + opts.seed * 1_009 + round * 7) % 4_000_000_000);
   const uidOf = (i: number): number => 1 + i * 2 + (round % 3);
   loadMailbox(targets.dovecot, { user: USER, uidValidity, messages: mailbox.map((raw, i) => ({ uid: uidOf(i), raw })) });
   const reference = await classifyAlone(opts.all ? undefined : 'test');

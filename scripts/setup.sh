@@ -34,4 +34,5 @@ fi
 # Generated fixtures (not committed): the SpamAssassin TEST split as a mailbox.
 if [ -f dist/scripts/build-corpus-fixture.js ]; then
   node dist/scripts/build-corpus-fixture.js --if-missing
+  node dist/scripts/build-malformed-corpus.js --if-missing
 fi
