@@ -67,7 +67,8 @@ describe('ZkSession', () => {
       const pending = s.getData('/').catch((e) => e);
       expect(await pending).toBeInstanceOf(ZkRequestTimeoutError);
       await eventually('session declared lost', () => lost, 5_000);
-      expect(Date.now() - started).toBeLessThan(2_000 + 1_000);
+      // Within the session timeout plus slack for a loaded machine's event-loop lag.
+      expect(Date.now() - started).toBeLessThan(2_000 + 2_000);
       expect(s.signal.aborted).toBe(true);
       expect(s.alive).toBe(false);
       await expect(s.exists('/')).rejects.toBeInstanceOf(SessionLostError);
