@@ -178,7 +178,11 @@ class Cluster implements ZooKeeperCluster {
 
   async stopNode(id: number): Promise<void> {
     const node = this.node(id);
-    if (node.server) await stopServer(node.server);
+    if (node.server) {
+      // A node a test paused with SIGSTOP would sit out the SIGTERM grace period.
+      if (node.server.child.exitCode === null && node.server.child.signalCode === null) node.server.child.kill('SIGCONT');
+      await stopServer(node.server);
+    }
     node.server = undefined;
   }
 
