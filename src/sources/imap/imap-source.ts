@@ -34,6 +34,7 @@ export class ImapSource implements MailSource {
   #limits: AccountLimits | undefined;
   #pool: ConnectionPool | undefined;
   #identity: SourceIdentity | undefined;
+  #closed: Promise<void> | undefined;
 
   constructor(options: ImapSourceOptions) {
     this.address = parseImapUrl(options.url);
@@ -139,9 +140,15 @@ export class ImapSource implements MailSource {
     );
   }
 
-  /** Waits for the commands in flight (a graceful stop drains), then logs out. */
-  async close(): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'closing') return;
+  /** Waits for the commands in flight (a graceful stop drains), then logs out. Every caller waits for the end. */
+  close(): Promise<void> {
+    if (this.#state === 'latent') this.#state = 'closed';
+    this.#closed ??= this.#drainAndClose();
+    return this.#closed;
+  }
+
+  async #drainAndClose(): Promise<void> {
+    if (this.#state === 'closed') return;
     this.#state = 'closing';
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     await this.#pool?.closeAll();
