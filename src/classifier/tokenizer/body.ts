@@ -35,7 +35,10 @@ export function addWordTokens(text: string, prefix: string, opts: WordOptions, o
       urlTokens(word, out);
       continue;
     }
-    word = word.replace(LEADING, '').replace(TRAILING, '');
+    if (word.length < opts.minLength) continue;
+    // Most words start and end with an ASCII letter or digit: skip the Unicode regexes for them.
+    if (!isAsciiAlnum(word.charCodeAt(0))) word = word.replace(LEADING, '');
+    if (word.length > 0 && !isAsciiAlnum(word.charCodeAt(word.length - 1))) word = word.replace(TRAILING, '');
     if (word.length < opts.minLength) continue;
     if (word.length > opts.maxLength) {
       if (word.includes('@') && EMAILISH.test(word)) {
@@ -52,6 +55,10 @@ export function addWordTokens(text: string, prefix: string, opts: WordOptions, o
     const lower = word.toLowerCase();
     out.add(prefix + lower);
   }
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
 }
 
 function addEmailTokens(addr: string, prefix: string, out: Set<string>): void {
