@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { Processor, readDoneMarkers, type ZkSession } from '../../src/coordination/index.js';
+import { Processor, readDoneMarkers, readQuarantine, type ZkSession } from '../../src/coordination/index.js';
 import { eventually, makeBatches, openSession, range, startChildProcessor, type ChildProcessor } from './helpers.js';
 
 let zk: ZooKeeperCluster;
@@ -47,6 +47,33 @@ describe('3-node ensemble', () => {
     const done = await readDoneMarkers(admin, ROOT, 'kill');
     expect(done.map((d) => d.batch)).toEqual(range(4));
     expect(done.find((d) => d.batch === claimed.batch)).toMatchObject({ processorId: 'rescuer', attempt: 2 });
+  });
+
+  it('a stuck processor (alive, no heartbeat) is reclaimed and its late commit fenced; a poison batch is quarantined', async () => {
+    const opts = { connectString: zk.connectString, root: ROOT, sessionTimeoutMs: 4_000, staleAfterMs: 1_500, idlePollMs: 100, maxAttempts: 2 };
+    const stuck = new Processor({ ...opts, processorId: 'stuck' });
+    const helper = new Processor({ ...opts, processorId: 'helper' });
+    let stuckBatch = -1;
+    const stuckRun = stuck.run({ spec: spec('stuck-poison'), plan: () => makeBatches(6) }, async (b) => {
+      if (b.index === 5) throw new Error('poison');
+      if (stuckBatch === -1) {
+        stuckBatch = b.index;
+        await new Promise((r) => setTimeout(r, 4_500)); // no heartbeat for 3 x staleAfter
+      }
+      return Buffer.from('stuck');
+    });
+    await eventually('the stuck processor claimed a batch', () => stuckBatch >= 0, 20_000);
+    const helperRun = helper.run({ spec: spec('stuck-poison') }, async (b) => {
+      if (b.index === 5) throw new Error('poison');
+      return Buffer.from('helper');
+    });
+    const [a, b] = await Promise.all([stuckRun, helperRun]);
+    expect(a.fenced + b.fenced).toBe(1);
+    expect(a.reclaimed + b.reclaimed).toBeGreaterThanOrEqual(1);
+    const done = await readDoneMarkers(admin, ROOT, 'stuck-poison');
+    expect(done.map((d) => d.batch)).toEqual([0, 1, 2, 3, 4]);
+    expect(done.find((d) => d.batch === stuckBatch)?.processorId).toBe('helper');
+    expect(await readQuarantine(admin, ROOT, 'stuck-poison')).toEqual([expect.objectContaining({ batch: 5, attempts: 2, lastError: 'Error: poison' })]);
   });
 
   it("the ensemble's leader killed mid-job: the job completes, every batch committed exactly once", async () => {
