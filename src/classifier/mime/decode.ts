@@ -50,7 +50,6 @@ export interface DecodedMail {
   readonly headers: HeaderField[];
   readonly texts: TextPart[];
   readonly urls: string[];
-  readonly htmlTags: string[];
   /** MIME types of every part, containers included, in document order. */
   readonly partTypes: string[];
   readonly charsets: string[];
@@ -70,7 +69,7 @@ interface Walk {
 
 export function decodeMail(raw: Buffer, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedMail {
   const mail: DecodedMail = {
-    headers: [], texts: [], urls: [], htmlTags: [], partTypes: [], charsets: [], attachments: [], notes: [],
+    headers: [], texts: [], urls: [], partTypes: [], charsets: [], attachments: [], notes: [],
   };
   let bytes = raw;
   if (raw.length > limits.maxBytes) {
@@ -168,7 +167,6 @@ function addText(w: Walk, headers: HeaderField[], start: number, end: number, ch
   if (html) {
     const h = htmlToText(body);
     for (const url of h.urls) if (w.mail.urls.length < 200) w.mail.urls.push(url);
-    for (const tag of h.tags) if (!w.mail.htmlTags.includes(tag)) w.mail.htmlTags.push(tag);
     body = h.text;
   }
   w.textChars += body.length;

@@ -1,6 +1,6 @@
 /**
  * HTML reduced to the text a reader sees, plus what matters for spam and is
- * invisible as text: where its links go, and which tags were used.
+ * invisible as text: where its links go.
  *
  * A linear regex pass, not a DOM: we only need words and URLs, and a parser
  * (htmlparser2 through html-to-text) costs more than the whole rest of the
@@ -11,8 +11,6 @@
 export interface HtmlText {
   readonly text: string;
   readonly urls: string[];
-  /** Distinct lower-case tag names, in order of first use. */
-  readonly tags: string[];
 }
 
 const INVISIBLE = /<(script|style|head)\b[^>]*>[\s\S]*?<\/\1\s*>|<!--[\s\S]*?-->/gi;
@@ -27,34 +25,18 @@ const BLOCK_TAGS = new Set([
   'hr', 'blockquote', 'pre', 'title', 'body', 'html', 'center', 'form', 'option', 'dd', 'dt',
 ]);
 const MAX_URLS = 200;
-const MAX_TAGS = 64;
 
 export function htmlToText(html: string): HtmlText {
   const urls: string[] = [];
-  const tags: string[] = [];
-  const seenTags = new Set<string>();
-  const visible = html.replace(INVISIBLE, (m, tag: string | undefined) => {
-    if (tag !== undefined) noteTag(tag.toLowerCase(), seenTags, tags);
-    return '';
-  });
+  const visible = html.replace(INVISIBLE, '');
   for (const m of visible.matchAll(URL_ATTR)) {
     if (urls.length >= MAX_URLS) break;
     const url = m[1] ?? m[2] ?? m[3] ?? '';
     if (url !== '') urls.push(url);
   }
-  const stripped = visible.replace(TAG, (_m, name: string) => {
-    const tag = name.toLowerCase();
-    noteTag(tag, seenTags, tags);
-    return BLOCK_TAGS.has(tag) ? '\n' : '';
-  });
+  const stripped = visible.replace(TAG, (_m, name: string) => (BLOCK_TAGS.has(name.toLowerCase()) ? '\n' : ''));
   const text = stripped.includes('&') ? decodeEntities(stripped) : stripped;
-  return { text, urls, tags };
-}
-
-function noteTag(tag: string, seen: Set<string>, tags: string[]): void {
-  if (seen.has(tag) || tags.length >= MAX_TAGS) return;
-  seen.add(tag);
-  tags.push(tag);
+  return { text, urls };
 }
 
 const NAMED_ENTITIES: Record<string, string> = {
