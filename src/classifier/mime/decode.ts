@@ -126,6 +126,10 @@ function walkEntity(w: Walk, headers: HeaderField[], start: number, end: number,
       return;
     }
     for (const [s, e] of splitMultipart(w.src, start, end, boundary)) {
+      if (w.parts > w.limits.maxParts) {
+        walkEntity(w, [], e, e, depth + 1); // records the "more than N parts" note once
+        break;
+      }
       const part = splitEntity(w.src, s, e);
       walkEntity(w, part.headers, part.bodyStart, e, depth + 1);
     }
