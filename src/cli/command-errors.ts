@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './config.js';
 import { EXIT } from './exit-codes.js';
+import { ProcessorStoppedError } from '../pipeline/index.js';
 
 /** Something outside could not be reached or read: ZooKeeper, the IMAP server, a file. */
 const UNAVAILABLE_CODES = new Set([
@@ -16,10 +17,13 @@ const UNAVAILABLE_CODES = new Set([
   'FIXTURE_BAD_FORMAT',
   'SERVER_START_FAILED',
   'JOB_NOT_FOUND',
+  'SOURCE_CHANGED',
 ]);
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return EXIT.usage;
+  // A processor's own exit code, passed on by the fleet that ran it.
+  if (err instanceof ProcessorStoppedError) return err.exitCode;
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('IMAP_') || code.startsWith('ZK_'))) {
     return EXIT.unavailable;

@@ -10,16 +10,33 @@ import type { Logger } from '../cli/logger.js';
 import type { RunConfig } from '../cli/config.js';
 import type { ProcessorRunSummary } from './processor-run.js';
 
-/** Environment variable carrying the resolved (secret-free) config to children. */
+/** Environment variables carrying the resolved (secret-free) config and the job id to children. */
 export const CHILD_CONFIG_ENV = 'SPAMZK_CHILD_CONFIG';
+export const CHILD_JOB_ENV = 'SPAMZK_CHILD_JOB';
+
+/** Exit codes after which a replacement would fail the same way (bad config, unreachable or changed source). */
+const DETERMINISTIC_EXITS = new Set([2, 3]);
 
 const BIN = fileURLToPath(new URL('../../../bin/spamzk.js', import.meta.url));
+
+/** A processor stopped for a reason a replacement would hit too; the run ends with its exit code. */
+export class ProcessorStoppedError extends Error {
+  readonly code = 'PROCESSOR_STOPPED';
+  constructor(
+    readonly slot: number,
+    readonly exitCode: number,
+  ) {
+    super(`processor ${slot} stopped with exit code ${exitCode} (its message is above); the job is not complete`);
+    this.name = 'ProcessorStoppedError';
+  }
+}
 
 export interface FleetOptions {
   readonly processors: number;
   readonly config: RunConfig;
   readonly sourceLocation: string;
   readonly connectString: string;
+  readonly jobId: string;
   readonly log: Logger;
   /** Log level for the children (quieter while a progress bar is drawn). */
   readonly childLogLevel: string;
@@ -47,6 +64,10 @@ export class LocalFleet {
         const { code, signal, summary } = await this.runChild(slot);
         if (summary) summaries.push(summary);
         if (code === 0 || this.stopping) return;
+        if (code !== null && DETERMINISTIC_EXITS.has(code)) {
+          this.drain();
+          throw new ProcessorStoppedError(slot, code);
+        }
         if (attempt >= (this.opts.maxRestarts ?? 3)) {
           throw new Error(`processor ${slot} exited with ${signal ?? `code ${code}`} ${attempt + 1} times; giving up (see its log above)`);
         }
@@ -72,6 +93,7 @@ export class LocalFleet {
       env: {
         ...process.env,
         [CHILD_CONFIG_ENV]: JSON.stringify({ ...config, zk: connectString, logLevel: this.opts.childLogLevel }),
+        [CHILD_JOB_ENV]: this.opts.jobId,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -83,6 +83,7 @@ async function runLocalFleet(input: JobRunInput, connectString: string, session:
     config: input.config,
     sourceLocation: input.sourceLocation,
     connectString,
+    jobId,
     log: input.log,
     childLogLevel: input.interactive ? 'warn' : input.config.logLevel,
   });

@@ -8,7 +8,7 @@
 import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
 import { zkAuthFromEnv } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
-import { openSource, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { openSource, UidValidityChangedError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import type { Logger } from '../cli/logger.js';
 import type { RunConfig } from '../cli/config.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
@@ -26,6 +26,17 @@ export interface ProcessorRunInput {
   readonly log: Logger;
   /** Aborting it drains: the batch in hand is finished (or released), then run() resolves. */
   readonly drainSignal?: AbortSignal;
+  /** The job the fleet is working on: a source that now makes another job (new UIDVALIDITY) is refused. */
+  readonly expectedJobId?: string;
+}
+
+/** The mailbox is no longer the one the job was planned from: its numbering changed. */
+export class SourceChangedError extends Error {
+  readonly code = 'SOURCE_CHANGED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceChangedError';
+  }
 }
 
 export interface ProcessorRunSummary extends RunSummary {
@@ -49,6 +60,12 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const source = openSource(input.sourceLocation, sourceOptionsFrom(config, log));
   const identity = await source.open();
   const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, config.batchSize);
+  if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
+    await source.close();
+    throw new SourceChangedError(
+      `${identity.id} is not the mailbox job ${input.expectedJobId} was planned from (its UIDVALIDITY or the model changed): start a new job`,
+    );
+  }
   const stalls = new StallMonitor();
   const processor = new Processor({
     connectString: input.connectString,
@@ -62,12 +79,20 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const onDrain = (): void => void processor.drain(config.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 
+  // A changed UIDVALIDITY ends this processor's part in the job: going on
+  // would mix two numberings, and retrying elsewhere cannot help.
+  let numberingChanged: Error | undefined;
+  const onNumberingChanged = (err: Error): void => {
+    numberingChanged ??= err;
+    void processor.close();
+  };
   stalls.start();
   try {
     const summary = await processor.run(
       { spec, plan: async () => planBatches(await source.listKeys(), config.batchSize) },
-      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config }),
+      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config, onNumberingChanged }),
     );
+    if (numberingChanged) throw numberingChanged;
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
   } finally {
     input.drainSignal?.removeEventListener('abort', onDrain);
@@ -81,9 +106,19 @@ interface BatchDeps {
   model: SpamModel;
   stalls: StallMonitor;
   config: RunConfig;
+  onNumberingChanged: (err: Error) => void;
 }
 
 async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
+  try {
+    return await classifyAndEncode(batch, ctx, deps);
+  } catch (err) {
+    if (err instanceof UidValidityChangedError) deps.onNumberingChanged(err);
+    throw err;
+  }
+}
+
+async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
   const result = await classifyBatch(batch, {
     source: deps.source,
     classifier: deps.model,

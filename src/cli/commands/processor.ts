@@ -5,7 +5,7 @@
  * or released, then the process exits. Prints its run summary as one JSON line.
  */
 import { Command } from 'commander';
-import { CHILD_CONFIG_ENV, runProcessor } from '../../pipeline/index.js';
+import { CHILD_CONFIG_ENV, CHILD_JOB_ENV, runProcessor } from '../../pipeline/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError, resolveRunConfig, type RunConfig } from '../config.js';
 import { EXIT } from '../exit-codes.js';
@@ -25,7 +25,15 @@ export function registerProcessor(program: Command): void {
       const config = configFor(self);
       if (config.zk === undefined) throw new ConfigError('a processor needs --zk (or SPAMZK_ZK): it joins an existing fleet');
       const log = createLogger(config.logLevel).child({ pid: process.pid });
-      const summary = await runProcessor({ config, sourceLocation: source, connectString: config.zk, log, drainSignal: drain.signal });
+      const expectedJobId = process.env[CHILD_JOB_ENV];
+      const summary = await runProcessor({
+        config,
+        sourceLocation: source,
+        connectString: config.zk,
+        log,
+        drainSignal: drain.signal,
+        ...(expectedJobId ? { expectedJobId } : {}),
+      });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       process.exitCode = summary.complete || drain.signal.aborted ? EXIT.ok : EXIT.failure;
     } catch (err) {
