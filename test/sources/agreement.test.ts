@@ -4,13 +4,12 @@
  * is what an IMAP server delivers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMailbox, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import { loadMailbox, type DovecotServer } from '../../src/servers/dovecot.js';
 import { FixtureSource, splitMbox, type RawMessage } from '../../src/sources/index.js';
 import { buildCorpusFixture } from '../../scripts/build-corpus-fixture.js';
-import { plainSource, startTestDovecot, USER } from './harness.js';
+import { plainSource, scratchDir, startTestDovecot, stopTestDovecot, USER } from './harness.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
 let server: DovecotServer;
@@ -19,7 +18,7 @@ beforeAll(async () => {
   server = await startTestDovecot();
 });
 afterAll(async () => {
-  await stopDovecot(server);
+  await stopTestDovecot(server);
 });
 
 /** Serves `stored(key)` (the bytes as on disk) under UID 3·key+1, fetches it back, and compares with the fixture reader. */
@@ -50,7 +49,7 @@ function fileBytes(root: string, fixture: FixtureSource): (key: number) => Buffe
 
 describe('fixture readers agree with IMAP, byte for byte', () => {
   it('the SpamAssassin TEST split (1241 messages, one with bare CRs)', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'spamzk-agree-')), 'sa-test');
+    const dir = join(scratchDir('agree-'), 'sa-test');
     buildCorpusFixture({ out: dir });
     const fixture = new FixtureSource(dir);
     expect(await expectAgreement(fixture, fileBytes(dir, fixture))).toBe(1241);

@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import {
@@ -20,8 +19,10 @@ import {
   type MailSource,
 } from '../../src/sources/index.js';
 import { buildCorpusFixture } from '../../scripts/build-corpus-fixture.js';
+import { cleanScratch, scratchDir } from './harness.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
+afterAll(cleanScratch);
 
 async function readAll(source: MailSource) {
   const identity = await source.open();
@@ -95,7 +96,7 @@ describe('Maildir and .eml folders', () => {
   });
 
   it('ham/ and spam/ subfolders may be Maildirs; a labels file may not contradict them', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'spamzk-mdl-'));
+    const root = scratchDir('mdl-');
     for (const [label, sub, name] of [['ham', 'cur', '200.M1.h:2,S'], ['spam', 'new', '100.M2.h'], ['ham', 'new', '300.M3.h']] as const) {
       mkdirSync(join(root, label, sub), { recursive: true });
       writeFileSync(join(root, label, sub, name), `Subject: ${name}\n\n${label}\n`);
@@ -138,7 +139,7 @@ describe('Maildir and .eml folders', () => {
   });
 
   it('the identity comes from the content: a copy elsewhere has the same one, a change gives another', async () => {
-    const copy = join(mkdtempSync(join(tmpdir(), 'spamzk-fx-')), 'copy');
+    const copy = join(scratchDir('fx-'), 'copy');
     cpSync(join(FIXTURES, 'eml', 'sample'), copy, { recursive: true });
     const a = await new FixtureSource(join(FIXTURES, 'eml', 'sample')).open();
     const b = await new FixtureSource(copy).open();
@@ -164,7 +165,7 @@ describe('raw bytes are in the form IMAP delivers', () => {
 
 describe('the generated SpamAssassin fixture', () => {
   it('holds the TEST split as ham/ and spam/ .eml files in a stable order', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'spamzk-gen-')), 'sa-test');
+    const out = join(scratchDir('gen-'), 'sa-test');
     const built = buildCorpusFixture({ out });
     expect(built).toMatchObject({ messages: 1241, built: true });
     expect(buildCorpusFixture({ out, ifMissing: true }).built).toBe(false);
@@ -191,7 +192,7 @@ describe('secrets and locations', () => {
   });
 
   it('the password comes from the environment or a file; missing gives a clear error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spamzk-pw-'));
+    const dir = scratchDir('pw-');
     writeFileSync(join(dir, 'pw'), 's3cret\n');
     expect(loadPassword({ passwordFile: join(dir, 'pw') }).reveal()).toBe('s3cret');
     expect(loadPassword({ passwordEnv: 'MY_PW' }, { MY_PW: 'x' }).reveal()).toBe('x');

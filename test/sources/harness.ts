@@ -1,16 +1,37 @@
 /** A private Dovecot per test file, with one user, and sources pointed at it. */
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { startDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import { startDovecot, stopDovecot, type DovecotOptions, type DovecotServer } from '../../src/servers/dovecot.js';
 import { ImapSource, Secret, type ImapSourceOptions } from '../../src/sources/index.js';
 
 export const USER = 'tester';
 export const PASSWORD = 'correct horse battery staple';
 
-export async function startTestDovecot(): Promise<DovecotServer> {
-  return startDovecot({ dir: mkdtempSync(join(tmpdir(), 'spamzk-dovecot-')), users: [{ name: USER, password: PASSWORD }] });
+let scratchRoot: string | undefined;
+
+/** A fresh folder under this test file's scratch root (removed by cleanScratch). */
+export function scratchDir(prefix: string): string {
+  if (!scratchRoot) {
+    scratchRoot = mkdtempSync(join(tmpdir(), 'spamzk-test-sources-'));
+    chmodSync(scratchRoot, 0o711); // Dovecot's unprivileged processes must enter it
+  }
+  return mkdtempSync(join(scratchRoot, prefix));
+}
+
+export function cleanScratch(): void {
+  if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+  scratchRoot = undefined;
+}
+
+export async function startTestDovecot(extra: Partial<DovecotOptions> = {}): Promise<DovecotServer> {
+  return startDovecot({ dir: scratchDir('dovecot-'), users: [{ name: USER, password: PASSWORD }], ...extra });
+}
+
+export async function stopTestDovecot(server: DovecotServer | undefined): Promise<void> {
+  if (server) await stopDovecot(server);
+  cleanScratch();
 }
 
 /** A plain loopback source (no STARTTLS) with a fast backoff, unless overridden. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imapSessionPids, loadMailbox, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import { imapSessionPids, loadMailbox, type DovecotServer } from '../../src/servers/dovecot.js';
 import {
   ImapAuthError,
   ImapMailboxError,
@@ -15,7 +15,7 @@ import {
 } from '../../src/sources/index.js';
 import type { ImapSourceOptions } from '../../src/sources/index.js';
 import { isAlive } from '../../src/servers/process.js';
-import { bareClient, message, PASSWORD, plainSource, startTestDovecot, USER } from './harness.js';
+import { bareClient, message, PASSWORD, plainSource, startTestDovecot, stopTestDovecot, USER } from './harness.js';
 
 let server: DovecotServer;
 // UIDs with gaps: 5, 6, 7, then every 7th up to ~700.
@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startTestDovecot();
 });
 afterAll(async () => {
-  await stopDovecot(server);
+  await stopTestDovecot(server);
 });
 
 function loadInbox(uidValidity = 4242, flags?: (uid: number) => string): void {

@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { bareClient, message, PASSWORD, plainSource, USER } from './harness.js';
+import { loadMailbox, type DovecotServer } from '../../src/servers/dovecot.js';
+import { bareClient, message, plainSource, startTestDovecot, stopTestDovecot, USER } from './harness.js';
 
 // A server without ESEARCH (RFC 4731): UIDs come from a plain UID SEARCH instead.
 let server: DovecotServer;
 beforeAll(async () => {
-  server = await startDovecot({
-    dir: mkdtempSync(join(tmpdir(), 'spamzk-dovecot-')),
-    users: [{ name: USER, password: PASSWORD }],
+  server = await startTestDovecot({
     extraConfig: 'protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS MOVE\n}\n',
   });
 });
 afterAll(async () => {
-  await stopDovecot(server);
+  await stopTestDovecot(server);
 });
 
 it('lists UIDs with gaps from a server without ESEARCH', async () => {
