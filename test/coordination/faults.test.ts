@@ -81,17 +81,23 @@ describe('process faults', () => {
     const all = [...live];
     let next = 4;
     const pauses: Promise<void>[] = [];
+    const paused = new Set<ChildProcessor>();
+    const pick = (from: ChildProcessor[]) => from[Math.floor(Math.random() * from.length)]!;
     for (const round of range(5)) {
       await new Promise((r) => setTimeout(r, 500 + Math.random() * 800));
       if (round % 2 === 1) {
         // Paused for longer than its 2 s session: it must notice and never commit stale work.
-        const sleeper = live[Math.floor(Math.random() * live.length)]!;
+        const running = live.filter((c) => !paused.has(c) && c.lines.some((l) => l.event === 'claimed'));
+        if (running.length === 0) continue;
+        const sleeper = pick(running);
+        paused.add(sleeper);
         sleeper.kill('SIGSTOP');
         pauses.push(new Promise<void>((r) => setTimeout(() => (sleeper.kill('SIGCONT'), r()), 3_000)));
         continue;
       }
-      const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
-      victim.kill('SIGCONT');
+      const killable = live.filter((c) => !paused.has(c));
+      const victim = pick(killable);
+      live.splice(live.indexOf(victim), 1);
       victim.kill('SIGKILL');
       const replacement = child(`rnd${next++}`, jobId, opts);
       live.push(replacement);
@@ -109,8 +115,9 @@ describe('process faults', () => {
       const marker = done.find((d) => d.batch === batch)!;
       expect({ processorId: lines[0]!.processorId, claimSeq: lines[0]!.claimSeq }).toEqual({ processorId: marker.processorId, claimSeq: marker.claimSeq });
     }
-    // The faults hit a running job: a paused process found its session gone.
-    expect(all.some((c) => c.lines.some((l) => l.event === 'sessionLost'))).toBe(true);
+    // The faults hit a running job: every paused process found its session gone.
+    expect(paused.size).toBeGreaterThan(0);
+    for (const c of paused) expect(c.lines.some((l) => l.event === 'sessionLost'), `${c.processorId} saw its session lost`).toBe(true);
     // Survivors saw every commit they made land: at least the batches not lost with killed processes.
     expect(commits.size).toBeGreaterThanOrEqual(batches - 8);
   });
