@@ -3,7 +3,7 @@
  * ./commands and registers itself on the program; this file only wires them.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { EXIT } from './exit-codes.js';
@@ -15,11 +15,13 @@ import { registerReplay } from './commands/replay.js';
 import { registerReport } from './commands/report.js';
 import { registerStatus } from './commands/status.js';
 
+/** The version in package.json, found by walking up: works from src/ (tests) and dist/src/ alike. */
 function packageVersion(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/src/cli -> package root
-  const pkg = JSON.parse(readFileSync(join(here, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
 }
 
 export function buildProgram(): Command {
