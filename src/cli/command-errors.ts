@@ -7,6 +7,15 @@ import { ConfigError } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { ProcessorStoppedError } from '../pipeline/index.js';
 
+/** A file or folder a command needs cannot be read: exit code 3. */
+export class InputError extends Error {
+  readonly code = 'CLI_INPUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
 /** Something outside could not be reached or read: ZooKeeper, the IMAP server, a file. */
 const UNAVAILABLE_CODES = new Set([
   'MODEL_NOT_FOUND',
@@ -18,6 +27,7 @@ const UNAVAILABLE_CODES = new Set([
   'SERVER_START_FAILED',
   'JOB_NOT_FOUND',
   'SOURCE_CHANGED',
+  'CLI_INPUT',
 ]);
 
 export function exitCodeFor(err: unknown): number {

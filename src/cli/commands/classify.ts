@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MODEL_PATH, SpamModel } from '../../classifier/index.js';
-import { InputError, reportCommandError, UsageError } from './train.js';
+import { InputError, reportError } from '../command-errors.js';
+import { ConfigError } from '../config.js';
 
 interface ClassifyFlags {
   model: string;
@@ -48,7 +49,7 @@ export function registerClassify(program: Command): void {
           }
         }
       } catch (err) {
-        reportCommandError(err);
+        process.exitCode = reportError(err);
       }
     });
 }
@@ -67,6 +68,6 @@ function readMessage(file: string): Buffer {
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} needs a positive whole number, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${flag} needs a positive whole number, got ${JSON.stringify(value)}`);
   return n;
 }

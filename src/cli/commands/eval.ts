@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_MODEL_PATH, evaluate, SpamModel, type EvalFigures, type Scored } from '../../classifier/index.js';
-import { collect, readLabelledInput, reportCommandError } from './train.js';
+import { reportError } from '../command-errors.js';
+import { collect, readLabelledInput } from './train.js';
 
 export interface EvalReport extends EvalFigures {
   readonly model: string;
@@ -42,7 +43,7 @@ export function registerEval(program: Command): void {
         };
         process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report, input.from.split ?? input.from.source));
       } catch (err) {
-        reportCommandError(err);
+        process.exitCode = reportError(err);
       }
     });
 }

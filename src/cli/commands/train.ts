@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { listCorpus, readCorpusMessage, type CorpusSplit } from '../../corpus/index.js';
 import { DEFAULT_MODEL_PATH, trainModel, type LabelledMessage, type TrainSource } from '../../classifier/index.js';
 import { splitMbox } from '../../sources/index.js';
-import { EXIT } from '../exit-codes.js';
+import { InputError, reportError } from '../command-errors.js';
+import { ConfigError } from '../config.js';
 
 export interface LabelledInput {
   readonly messages: LabelledMessage[];
@@ -32,7 +33,7 @@ export function readLabelledInput(split: CorpusSplit, ham: string[], spam: strin
       },
     };
   }
-  if (ham.length === 0 || spam.length === 0) throw new UsageError('give both --ham and --spam (folders of .eml files or mbox files)');
+  if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of .eml files or mbox files)');
   const messages: LabelledMessage[] = [];
   for (const path of ham) for (const raw of readMessagesAt(path)) messages.push({ raw, label: 'ham' });
   for (const path of spam) for (const raw of readMessagesAt(path)) messages.push({ raw, label: 'spam' });
@@ -70,27 +71,6 @@ function filesOf(dir: string): string[] {
     .filter((file) => statSync(file).isFile());
 }
 
-/** Bad flags: exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'CLI_USAGE';
-}
-
-/** A file or folder the command needs cannot be read: exit code 3. */
-export class InputError extends Error {
-  readonly code = 'CLI_INPUT';
-}
-
-/** Maps the errors of the classifier commands to an exit code and a message on stderr. */
-export function reportCommandError(err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`spamzk: ${message}\n`);
-  const code = (err as { code?: unknown }).code;
-  process.exitCode =
-    err instanceof UsageError ? EXIT.usage
-    : err instanceof InputError || code === 'MODEL_NOT_FOUND' || code === 'MODEL_UNREADABLE' || code === 'FIXTURE_BAD_FORMAT' ? EXIT.unavailable
-    : EXIT.failure;
-}
-
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerTrain(program: Command): void {
@@ -124,7 +104,7 @@ export function registerTrain(program: Command): void {
           );
         }
       } catch (err) {
-        reportCommandError(err);
+        process.exitCode = reportError(err);
       }
     });
 }
