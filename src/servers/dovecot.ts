@@ -96,7 +96,8 @@ export function readDovecotState(dir: string): DovecotServer | undefined {
   const file = join(resolve(dir), 'dovecot.json');
   if (!existsSync(file)) return undefined;
   const s = JSON.parse(readFileSync(file, 'utf8')) as Omit<DovecotServer, 'dir' | 'host'>;
-  if (!isAlive(s.pid)) return undefined;
+  // A recorded PID may since belong to another process: only a master running our config is ours.
+  if (!isAlive(s.pid) || !commandLineOf(s.pid).includes(join(resolve(dir), 'dovecot.conf'))) return undefined;
   return { ...s, dir: resolve(dir), host: '127.0.0.1' };
 }
 
@@ -190,6 +191,14 @@ export function imapSessionPids(server: Pick<DovecotServer, 'pid'>): number[] {
     }
   }
   return out;
+}
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ');
+  } catch {
+    return '';
+  }
 }
 
 function assertDovecotUsable(): void {
