@@ -283,6 +283,12 @@ describe('write-back (off by default)', () => {
     const moved = await junk.fetchRange({ first: 1, last: 100 });
     await junk.close();
     expect(moved.map((m) => m.raw.toString())).toEqual([20, 27].map((u) => canonicalRaw(BODY(u)).toString()));
+    // A refused MOVE is an error, not a silent no-op (imapflow resolves false on failure).
+    const nowhere = plainSource(server, { writeBack: 'move', junkMailbox: 'NoSuchBox' });
+    await nowhere.open();
+    await expect(writeBackVerdicts(nowhere, [{ key: 34, label: 'spam' }])).rejects.toThrow(/moving spam .* "NoSuchBox" failed/);
+    expect(await nowhere.listKeys()).toContain(34);
+    await nowhere.close();
   });
 });
 

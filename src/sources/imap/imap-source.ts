@@ -61,7 +61,14 @@ export class ImapSource implements MailSource {
     limits.onSlotWanted(() => pool.closeIdle());
     this.#pool = pool;
     try {
-      const uidValidity = await this.#run(async (conn) => conn.uidValidity);
+      const uidValidity = await this.#run(async (conn) => {
+        // UIDVALIDITY is a non-zero number (RFC 3501); a SELECT cut short leaves none, and a
+        // job must never be identified (and planned) by that.
+        if (!(Number.isSafeInteger(conn.uidValidity) && conn.uidValidity > 0)) {
+          throw new ImapConnectionError(`connection ${conn.number} to ${imapUrlOf(this.address)} selected the mailbox without a UIDVALIDITY`);
+        }
+        return conn.uidValidity;
+      });
       const expected = this.#options.expectUidValidity;
       if (expected !== undefined && expected !== uidValidity) throw new UidValidityChangedError(imapUrlOf(this.address), expected, uidValidity);
       this.#identity = { kind: 'imap', id: `${imapUrlOf(this.address)};UIDVALIDITY=${uidValidity}`, uidValidity };
@@ -94,6 +101,8 @@ export class ImapSource implements MailSource {
       await this.#requestTurn(conn, 'fetch');
       let highest = resumeFrom - 1;
       let ascending = true;
+      // imapflow's fetch() yields nothing, silently, when no mailbox is selected: that is no answer.
+      if (!conn.client.mailbox) throw this.#noMailbox(conn);
       // An abort (e.g. the batch's claim was lost) must not wait for a long fetch to end: drop the connection.
       const onAbort = (): void => conn.client.close();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -114,6 +123,7 @@ export class ImapSource implements MailSource {
       }
       this.#checkUidValidity(conn);
       if (conn.broken) throw conn.broken;
+      if (!conn.client.mailbox) throw this.#noMailbox(conn);
       resumeFrom = range.last + 1;
     };
     const progress = (): number => got.size;
@@ -218,16 +228,26 @@ export class ImapSource implements MailSource {
   async #searchUids(conn: ImapConnection, uidRange: string): Promise<number[]> {
     await this.#requestTurn(conn, 'search');
     let uids: number[];
+    // imapflow's search() resolves `false` when the command fails (a cut
+    // connection included): that is no answer, never an empty mailbox.
+    const failed = (): Error =>
+      conn.broken ?? new ImapConnectionError(`UID SEARCH ${uidRange} on connection ${conn.number} to ${imapUrlOf(this.address)} got no answer`);
     if (conn.esearch) {
       // ESEARCH (RFC 4731) returns "1:500,502" instead of 6000 numbers: 10x cheaper to parse.
       const result = await conn.client.search({ uid: uidRange }, { uid: true, returnOptions: ['ALL'] });
-      uids = parseUidSet(result && typeof result === 'object' && !Array.isArray(result) ? result.all ?? '' : '');
+      if (!result || typeof result !== 'object' || Array.isArray(result)) throw failed();
+      uids = parseUidSet(result.all ?? '');
     } else {
       const result = await conn.client.search({ uid: uidRange }, { uid: true });
-      uids = Array.isArray(result) ? [...result].sort((a, b) => a - b) : [];
+      if (!Array.isArray(result)) throw failed();
+      uids = [...result].sort((a, b) => a - b);
     }
     this.#checkUidValidity(conn);
     return uids;
+  }
+
+  #noMailbox(conn: ImapConnection): Error {
+    return conn.broken ?? new ImapConnectionError(`connection ${conn.number} to ${imapUrlOf(this.address)} lost its selected mailbox`);
   }
 
   async #requestTurn(conn: ImapConnection, kind: 'search' | 'fetch' | 'store' | 'move'): Promise<void> {

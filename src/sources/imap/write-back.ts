@@ -9,7 +9,7 @@
  * touches `\Seen`.
  */
 import type { Label, MessageKey } from '../types.js';
-import { WriteBackError } from '../errors.js';
+import { ImapConnectionError, WriteBackError } from '../errors.js';
 import type { ImapConnection } from './connection.js';
 import type { WriteBackMode } from './options.js';
 import { uidSet } from './uid-set.js';
@@ -50,24 +50,33 @@ export async function writeBackBatch(
         `${where} does not keep the ${JUNK_KEYWORD}/${NOT_JUNK_KEYWORD} keywords (PERMANENTFLAGS: ${[...flags].join(' ') || 'none'}); use writeBack 'move' instead`,
       );
     }
-    if (spam.length > 0) {
-      await conn.client.messageFlagsAdd(uidSet(spam), [JUNK_KEYWORD], { uid: true, silent: true });
-      await conn.client.messageFlagsRemove(uidSet(spam), [NOT_JUNK_KEYWORD], { uid: true, silent: true });
-    }
-    if (ham.length > 0) {
-      await conn.client.messageFlagsAdd(uidSet(ham), [NOT_JUNK_KEYWORD], { uid: true, silent: true });
-      await conn.client.messageFlagsRemove(uidSet(ham), [JUNK_KEYWORD], { uid: true, silent: true });
-    }
+    if (spam.length > 0) await setKeyword(conn, uidSet(spam), JUNK_KEYWORD, NOT_JUNK_KEYWORD, where);
+    if (ham.length > 0) await setKeyword(conn, uidSet(ham), NOT_JUNK_KEYWORD, JUNK_KEYWORD, where);
     return { mode, marked: spam.length + ham.length, moved: 0 };
   }
   const destination = junkMailbox ?? (await findJunkMailbox(conn));
   const selected = conn.client.mailbox;
   if (selected && destination === selected.path) throw new WriteBackError(`${where} is the Junk mailbox itself: nothing to move`);
   if (spam.length > 0) {
+    // Like STORE, MOVE resolves `false` on failure. A cut connection is retried (MOVE of UIDs
+    // already moved is a no-op); a refusal by the server is final.
     const result = await conn.client.messageMove(uidSet(spam), destination, { uid: true });
-    if (result === false) throw new WriteBackError(`moving spam from ${where} to ${JSON.stringify(destination)} failed: does that mailbox exist?`);
+    if (result === false) {
+      throw conn.broken ?? new WriteBackError(`moving spam from ${where} to ${JSON.stringify(destination)} failed: does that mailbox exist?`);
+    }
   }
   return { mode, marked: 0, moved: spam.length, junkMailbox: destination };
+}
+
+/**
+ * imapflow's STORE resolves `false` instead of throwing when the command fails (a cut
+ * connection included), so the result is checked: a write that did not happen is an error.
+ */
+async function setKeyword(conn: ImapConnection, uids: string, add: string, remove: string, where: string): Promise<void> {
+  const options = { uid: true, silent: true };
+  if (!(await conn.client.messageFlagsAdd(uids, [add], options)) || !(await conn.client.messageFlagsRemove(uids, [remove], options))) {
+    throw conn.broken ?? new ImapConnectionError(`STORE ${add} on UIDs ${uids} of ${where} failed`);
+  }
 }
 
 /** The mailbox with the \Junk special-use attribute (RFC 6154), else "Junk". */
