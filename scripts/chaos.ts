@@ -10,8 +10,8 @@
  * the instance's own CA) holding the SpamAssassin corpus. Each round loads the
  * mailbox under a new UIDVALIDITY (a new job) and runs real `spamzk processor`
  * processes under its own --zk-root while a seeded schedule kills and pauses
- * processors, kills the ZooKeeper leader, restarts Dovecot and cuts IMAP
- * connections. Dead processors are replaced until the job completes; then the
+ * processors, kills the ZooKeeper leader, restarts Dovecot, cuts IMAP
+ * connections and hangs IMAP sessions (scripts/chaos/faults.ts). Dead processors are replaced until the job completes; then the
  * round is audited from ZooKeeper and from the report (scripts/chaos/audit.ts).
  * Exit 0 only if every round's audit passed. Needs dist/ (npx tsc).
  */
@@ -126,7 +126,7 @@ async function runRound(
     logFile: join(roundDir, 'processors.log'),
     maxRestartsPerSlot: 25,
   });
-  const faultTargets: FaultTargets = { ...targets, fleet, pauseMs: SESSION_TIMEOUT_MS + 2_000, downMs: 1_000, inProgress: new Map() };
+  const faultTargets: FaultTargets = { ...targets, fleet, pauseMs: SESSION_TIMEOUT_MS + 2_000, hangMs: STALE_AFTER_MS + 2_000, downMs: 1_000, inProgress: new Map() };
   const schedule = planRound(targets.random, { firstMs: 500, lastMs: 4_000, maxExtra: 3 });
 
   const started = Date.now();

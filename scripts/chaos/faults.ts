@@ -5,10 +5,16 @@
  *              timeout, then SIGCONT (it wakes up holding a claim that is void);
  *   zk-leader  the ZooKeeper leader is SIGKILLed, then restarted on its old data;
  *   dovecot    Dovecot is stopped and started again on the same ports and mail;
- *   imap-cut   every IMAP session process is SIGKILLed (the TCP connections drop).
+ *   imap-cut   every IMAP session process is SIGKILLed (the TCP connections drop);
+ *   imap-hang  one IMAP session process (one busy in a FETCH if any) is
+ *              SIGSTOPped for longer than the stale-after time, then resumed:
+ *              the processor waiting on it keeps its ZooKeeper session but
+ *              makes no progress, so its claim goes stale and is reclaimed
+ *              while it is still alive (the case a fenced commit exists for).
  * A fault that finds nothing to hit (no running processor, no IMAP session) is
  * recorded as skipped, not as injected.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imapSessionPids, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
 import { askTcp, spawnServer, waitUntil } from '../../src/servers/process.js';
@@ -24,6 +30,8 @@ export interface FaultTargets {
   readonly random: () => number;
   /** How long a paused processor stays paused. */
   readonly pauseMs: number;
+  /** How long hung IMAP sessions stay stopped (longer than stale-after). */
+  readonly hangMs: number;
   /** How long the ZooKeeper leader and Dovecot stay down. */
   readonly downMs: number;
   /** Server restarts under way, by kind. */
@@ -60,9 +68,12 @@ export function injectFault(kind: FaultKind, atMs: number, t: FaultTargets): Inj
     case 'zk-leader':
       return done('ZooKeeper leader killed and restarted', serialized(t, kind, () => restartLeader(t)));
     case 'dovecot':
-      return done('Dovecot stopped and started', serialized(t, kind, () => restartDovecot(t)));
+      // Serialized with hangs: a stopped session process would hold up Dovecot's shutdown.
+      return done('Dovecot stopped and started', serialized(t, 'dovecot', () => restartDovecot(t)));
     case 'imap-cut':
       return cutImapSessions(kind, atMs, t);
+    case 'imap-hang':
+      return hangImapSessions(kind, atMs, t);
   }
 }
 
@@ -96,6 +107,50 @@ function cutImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): Inject
     }
   })();
   return fault;
+}
+
+function hangImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): InjectedFault {
+  const fault: InjectedFault = { kind, atMs, injected: false, detail: 'no IMAP session open for 6 s', over: Promise.resolve() };
+  fault.over = serialized(t, 'dovecot', async () => {
+    const deadline = Date.now() + 6_000;
+    let hung: number[] = [];
+    while (hung.length === 0 && Date.now() < deadline && t.fleet.size > 0) {
+      const target = busySession(imapSessionPids(t.dovecot), t.random);
+      if (target !== undefined && signalled(target, 'SIGSTOP')) hung = [target];
+      if (hung.length === 0) await sleep(100);
+    }
+    if (hung.length === 0) return;
+    await sleep(t.hangMs);
+    hung.forEach((pid) => signalled(pid, 'SIGCONT'));
+    fault.injected = true;
+    fault.detail = `IMAP session ${hung[0]} stopped for ${t.hangMs} ms`;
+  });
+  return fault;
+}
+
+/**
+ * One session, preferably one in the middle of a FETCH (Dovecot's
+ * verbose_proctitle shows the command): its processor stalls while the others
+ * carry on, finish the rest of the job and then find its claim stale.
+ */
+function busySession(pids: readonly number[], random: () => number): number | undefined {
+  const fetching = pids.filter((pid) => {
+    try {
+      return /fetch/i.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+    } catch {
+      return false;
+    }
+  });
+  return pick(fetching.length > 0 ? fetching : pids, random);
+}
+
+function signalled(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false; // the session ended on its own meanwhile
+  }
 }
 
 /** A second restart of the same server waits for the first to be over (a quorum of 3 survives one loss). */

@@ -4,7 +4,7 @@
  * hits (which processor, which node is leader) still depends on timing.
  */
 
-export const FAULT_KINDS = ['kill', 'stop', 'zk-leader', 'dovecot', 'imap-cut'] as const;
+export const FAULT_KINDS = ['kill', 'stop', 'zk-leader', 'dovecot', 'imap-cut', 'imap-hang'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface PlannedFault {
