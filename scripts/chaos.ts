@@ -20,7 +20,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readJobStatus, ZkSession } from '../src/coordination/index.js';
+import { listJobs, readJobStatus, ZkSession } from '../src/coordination/index.js';
 import { listCorpus, readCorpusMessage } from '../src/corpus/index.js';
 import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../src/servers/dovecot.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
@@ -88,8 +88,8 @@ async function main(): Promise<number> {
   process.stdout.write(`${renderTable(rows)}\n`);
   if (!injectedEveryKind) process.stdout.write('chaos: not every fault kind was injected\n');
   if (opts.json) process.stdout.write(`${JSON.stringify({ ok, seed: opts.seed, rounds: rows, total })}\n`);
-  if (ok) rmSync(workDir, { recursive: true, force: true });
-  else say(`chaos: FAILED; servers' and processors' logs kept under ${workDir}`);
+  if (ok && !process.env.CHAOS_KEEP) rmSync(workDir, { recursive: true, force: true });
+  else say(`chaos: ${ok ? 'ok' : 'FAILED'}; servers' and processors' logs kept under ${workDir}`);
   return ok ? 0 : 1;
 }
 
@@ -120,18 +120,27 @@ async function runRound(
       '--zk', targets.zk.connectString, '--zk-root', root,
       '--batch-size', String(opts.batchSize),
       '--session-timeout', `${SESSION_TIMEOUT_MS}ms`, '--stale-after', `${STALE_AFTER_MS}ms`,
-      '--max-attempts', '10', '--log-level', 'warn',
+      '--max-attempts', '10', '--log-level', process.env.CHAOS_LOG_LEVEL ?? 'warn',
     ],
     env: { SPAMZK_IMAP_PASSWORD: secrets.imap, SPAMZK_ZK_AUTH: `fleet:${secrets.zk}`, SPAMZK_CA_FILE: targets.dovecot.caFile },
     logFile: join(roundDir, 'processors.log'),
     maxRestartsPerSlot: 25,
   });
-  const faultTargets: FaultTargets = { ...targets, fleet, pauseMs: SESSION_TIMEOUT_MS + 2_000, hangMs: STALE_AFTER_MS + 2_000, downMs: 1_000, inProgress: new Map() };
-  const schedule = planRound(targets.random, { firstMs: 500, lastMs: 4_000, maxExtra: 3 });
+  const faultTargets: FaultTargets = { ...targets, fleet, pauseMs: SESSION_TIMEOUT_MS + 2_000, hangMs: STALE_AFTER_MS + 6_000, downMs: 1_000, inProgress: new Map() };
+  const schedule = planRound(targets.random, { firstMs: 0, lastMs: 3_000, maxExtra: 3 });
 
   const started = Date.now();
   let finished = false;
   const injected: InjectedFault[] = [];
+  const roundProblems: string[] = [];
+  const deadline = setTimeout(() => {
+    roundProblems.push(`the job did not complete within ${ROUND_TIMEOUT_MS / 1000} s`);
+    void fleet.close();
+  }, ROUND_TIMEOUT_MS);
+  const running = fleet.run().catch((err: unknown) => void roundProblems.push((err as Error).message));
+  // Faults are timed from the moment the job is planned: before that the
+  // processors are still starting, and a fault would hit nothing of the job.
+  await waitForPlan(targets.zk.connectString, secrets.zk, root, running);
   const timers = schedule.map((f) =>
     setTimeout(() => {
       const fault = finished ? { kind: f.kind, atMs: f.atMs, injected: false, detail: 'job already complete', over: Promise.resolve() } : injectFault(f.kind, f.atMs, faultTargets);
@@ -140,9 +149,8 @@ async function runRound(
       injected.push(fault);
     }, f.atMs),
   );
-  const deadline = setTimeout(() => void fleet.close(), ROUND_TIMEOUT_MS);
   try {
-    await fleet.run();
+    await running;
   } finally {
     finished = true;
     clearTimeout(deadline);
@@ -154,13 +162,16 @@ async function runRound(
   }
   const wallMs = Date.now() - started;
 
-  const jobId = fleet.exits.find((e) => e.summary?.jobId)?.summary?.jobId;
-  if (!jobId) throw new Error(`round ${round}: no processor reported a job id; see ${roundDir}/processors.log`);
   const session = new ZkSession({ connectString: targets.zk.connectString, auth: { user: 'fleet', password: secrets.zk }, sessionTimeoutMs: 10_000 });
   await session.start();
   let audit;
   try {
+    const jobs = await listJobs(session, root).catch(() => []);
+    if (jobs.length !== 1) roundProblems.push(`${jobs.length} jobs under ${root} (expected 1)`);
+    const jobId = fleet.exits.find((e) => e.summary?.jobId)?.summary?.jobId ?? jobs[0]?.jobId;
+    if (!jobId) throw new Error(`round ${round}: no job was created; see ${roundDir}/processors.log`);
     audit = await auditRound(session, root, jobId, expected);
+    if (roundProblems.length) audit = { ...audit, ok: false, problems: [...roundProblems, ...audit.problems] };
     const spec = (await readJobStatus(session, root, jobId)).spec;
     if (spec.modelId !== reference.modelId) {
       audit = { ...audit, ok: false, problems: [...audit.problems, `the job ran model ${spec.modelId}, the reference ${reference.modelId} (was the model rebuilt during the round?)`] };
@@ -173,8 +184,25 @@ async function runRound(
     audit = { ...audit, ok: false, problems: [...audit.problems, 'a password appears in the processors\' logs'] };
   }
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, injected.filter((f) => f.kind === k && f.injected).length])) as Record<FaultKind, number>;
-  const log = injected.map((f) => `${(f.atMs / 1000).toFixed(1)}s ${f.kind}: ${f.injected ? '' : 'skipped, '}${f.detail}`);
+  const log = injected.map((f) => `planned+${(f.atMs / 1000).toFixed(1)}s ${f.kind}: ${f.injected ? '' : 'skipped, '}${f.detail}`);
   return { round, faults, skipped: injected.filter((f) => !f.injected).length, replaced: fleet.replaced, wallMs, audit, log };
+}
+
+/** Resolves once the round's job has its batches (or the fleet has stopped). */
+async function waitForPlan(connectString: string, zkPassword: string, root: string, fleetDone: Promise<unknown>): Promise<void> {
+  let stopped = false;
+  void fleetDone.finally(() => (stopped = true));
+  const session = new ZkSession({ connectString, auth: { user: 'fleet', password: zkPassword }, sessionTimeoutMs: 10_000 });
+  await session.start();
+  try {
+    while (!stopped) {
+      const [job] = await listJobs(session, root).catch(() => []);
+      if (job && (await readJobStatus(session, root, job.jobId).catch(() => undefined))?.batchCount) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await session.close();
+  }
 }
 
 function loadCorpus(all: boolean): Buffer[] {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FAULT_KINDS = ['kill', 'stop', 'zk-leader', 'dovecot', 'imap-cut'] as const;
+const FAULT_KINDS = ['kill', 'stop', 'zk-leader', 'dovecot', 'imap-cut', 'imap-hang'] as const;
 
 interface ChaosSummary {
   ok: boolean;
