@@ -278,17 +278,21 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     }
     const order = visitOrder(open, live, this.processorId);
     const blocked: number[] = [];
+    let sawClosed = false;
     for (const list of [order.mine, order.steal]) {
       let progressed = false;
       for (const b of list) {
         if (this.state !== 'running') return { complete: false, progressed: true, blocked };
         const outcome = await this.attempt(s, b);
         if (outcome === 'held') blocked.push(b);
-        else if (outcome !== 'closed') progressed = true;
+        else if (outcome === 'closed') sawClosed = true;
+        else progressed = true;
       }
       if (progressed) return { complete: false, progressed, blocked };
     }
-    return { complete: false, progressed: false, blocked };
+    // Batches closed by others since this round's listing: refresh at once (the job may be complete)
+    // unless we are only waiting on held batches.
+    return { complete: false, progressed: sawClosed && blocked.length === 0, blocked };
   }
 
   private attempt(s: ZkSession, b: number): Promise<AttemptOutcome> {

@@ -1,5 +1,6 @@
 /** Helpers for coordination tests: child processors, and waiting on conditions instead of bare sleeps. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ZkSession, type ZkAuth } from '../../src/coordination/index.js';
@@ -130,4 +131,22 @@ export function commitsByBatch(children: ChildProcessor[]): Map<number, ChildLin
     }
   }
   return out;
+}
+
+/**
+ * Waits until every thread of `pid` is stopped (after SIGSTOP): a JVM thread
+ * already running on another core can otherwise still answer one request.
+ */
+export async function waitStopped(pid: number, timeoutMs = 5_000): Promise<void> {
+  await eventually(
+    `process ${pid} stopped`,
+    () =>
+      readdirSync(`/proc/${pid}/task`).every((tid) => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state === 'T' || state === 't';
+      }),
+    timeoutMs,
+    10,
+  );
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/servers/process.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { SessionLostError, ZkRequestTimeoutError, ZkSession, ZkUnreachableError } from '../../src/coordination/index.js';
-import { eventually } from './helpers.js';
+import { eventually, waitStopped } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/session-exit.ts', import.meta.url));
 let zk: ZooKeeperCluster;
@@ -63,6 +63,7 @@ describe('ZkSession', () => {
     const server = zk.nodes[0]!.server!;
     server.child.kill('SIGSTOP');
     try {
+      await waitStopped(server.pid);
       const started = Date.now();
       const pending = s.getData('/').catch((e) => e);
       expect(await pending).toBeInstanceOf(ZkRequestTimeoutError);
