@@ -59,8 +59,7 @@ export async function openJob(
     const plan = await readPlan(s, p);
     if (plan.ready) return { plan, planned };
     if (planBatches && (await takePlanningLock(s, p))) {
-      await writePlan(s, p, planBatches);
-      planned = true;
+      planned = (await writePlan(s, p, planBatches)) || planned;
       continue;
     }
     await waitForPlanChange(s, p, signal);
@@ -129,11 +128,20 @@ async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promi
   }
 }
 
-/** Writes the plan under our planning lock, continuing after batches a dead planner already wrote. */
-async function writePlan(s: ZkSession, p: JobPaths, planBatches: BatchPlanner): Promise<void> {
+/**
+ * Writes the plan under our planning lock, continuing after batches a dead
+ * planner already wrote. Returns false (planning nothing) if the plan became
+ * ready between our read and our lock: the previous planner released its
+ * lock just after finishing.
+ */
+async function writePlan(s: ZkSession, p: JobPaths, planBatches: BatchPlanner): Promise<boolean> {
+  let plan = await readPlan(s, p);
+  if (plan.ready) {
+    await releasePlanningLock(s, p);
+    return false;
+  }
   const batches = await planBatches();
   validateBatches(batches, 0);
-  let plan = await readPlan(s, p);
   if (plan.batchCount > 0) await assertSamePrefix(s, p, batches, plan.batchCount);
   for (let i = plan.batchCount; i < batches.length; i += APPEND_CHUNK) {
     const chunk = batches.slice(i, i + APPEND_CHUNK);
@@ -143,6 +151,7 @@ async function writePlan(s: ZkSession, p: JobPaths, planBatches: BatchPlanner): 
   }
   await markPlanReadyIfUnchanged(s, p, plan.version, batches.length);
   await releasePlanningLock(s, p);
+  return true;
 }
 
 /** A planner taking over must plan the same batches as the one that died, or key ranges could overlap. */

@@ -71,10 +71,12 @@ export interface RunSummary {
 
 type State = 'latent' | 'running' | 'draining' | 'closing' | 'closed';
 
-export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptHost {
+export class Processor extends TypedEmitter<ProcessorEvents> {
   readonly processorId: string;
   readonly options: ResolvedProcessorOptions;
-  readonly observed = new Map<number, { claimName: string; version: number; since: number }>();
+  private readonly observed = new Map<number, { claimName: string; version: number; since: number }>();
+  /** The narrow view of this processor that one attempt gets (attempt.ts). */
+  private readonly host: AttemptHost;
   private state: State = 'latent';
   private session: ZkSession | undefined;
   private registeredOn: ZkSession | undefined;
@@ -103,14 +105,15 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
       idlePollMs: opts.idlePollMs ?? Math.min(1_000, Math.floor(staleAfterMs / 4)),
     };
     this.summary = emptySummary('', this.processorId);
+    this.host = this.makeHost();
   }
 
-  get paths(): JobPaths {
+  private get paths(): JobPaths {
     if (!this.jobPaths) throw new LifecycleError('processor has no job: call run() first');
     return this.jobPaths;
   }
 
-  get worker(): WorkerFn {
+  private get worker(): WorkerFn {
     if (!this.workerFn) throw new LifecycleError('processor has no worker: call run() first');
     return this.workerFn;
   }
@@ -153,9 +156,9 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     else await this.shutdown();
   }
 
-  // ---- AttemptHost ---------------------------------------------------------
+  // ---- what an attempt may use ------------------------------------------------
 
-  override emit<K extends keyof ProcessorEvents & string>(event: K, ...args: ProcessorEvents[K]): void {
+  protected override emit<K extends keyof ProcessorEvents & string>(event: K, ...args: ProcessorEvents[K]): void {
     const counters: Partial<Record<string, keyof RunSummary>> = {
       committed: 'committed',
       lostRace: 'lostRaces',
@@ -171,12 +174,12 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     super.emit(event, ...args);
   }
 
-  onStop(cb: (why: string) => void): () => void {
+  private onStop(cb: (why: string) => void): () => void {
     this.stopCallbacks.add(cb);
     return () => this.stopCallbacks.delete(cb);
   }
 
-  async readDoneOwner(b: number): Promise<{ processorId: string; claimSeq: number } | undefined> {
+  private async readDoneOwner(b: number): Promise<{ processorId: string; claimSeq: number } | undefined> {
     const s = await this.ensureSession();
     try {
       const { data } = await s.getData(this.paths.done(b));
@@ -187,7 +190,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     }
   }
 
-  async recordEventSomehow(event: StoredEvent): Promise<void> {
+  private async recordEventSomehow(event: StoredEvent): Promise<void> {
     try {
       await recordEvent(await this.ensureSession(), this.paths, event);
     } catch (error) {
@@ -195,8 +198,24 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
     }
   }
 
-  countHeartbeat(): void {
-    this.summary.heartbeats++;
+  private makeHost(): AttemptHost {
+    const self = this;
+    return {
+      get paths() {
+        return self.paths;
+      },
+      get worker() {
+        return self.worker;
+      },
+      processorId: this.processorId,
+      options: this.options,
+      observed: this.observed,
+      emit: (event, ...args) => self.emit(event, ...args),
+      onStop: (cb) => self.onStop(cb),
+      readDoneOwner: (b) => self.readDoneOwner(b),
+      recordEventSomehow: (event) => self.recordEventSomehow(event),
+      countHeartbeat: () => void self.summary.heartbeats++,
+    };
   }
 
   // ---- the loop ------------------------------------------------------------
@@ -296,7 +315,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> implements AttemptH
   }
 
   private attempt(s: ZkSession, b: number): Promise<AttemptOutcome> {
-    return tryBatch(this, s, b);
+    return tryBatch(this.host, s, b);
   }
 
   /** Nothing to claim: wait for one of the held batches to change, or for the poll interval (with jitter). */

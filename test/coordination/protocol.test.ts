@@ -62,6 +62,18 @@ describe('planning', () => {
     for (const r of results) expect(r.plan).toMatchObject({ batchCount: 50, ready: true });
   });
 
+  it('a planner that dies mid-plan (its session ends) is replaced by a waiting processor, which finishes the plan', async () => {
+    const doomed = await openSession(zk.connectString);
+    void openJob(doomed, ROOT, spec('takeover'), () => new Promise<never>(() => undefined)).catch(() => undefined); // never finishes planning
+    await eventually('job created by the doomed planner', () => admin.exists(new JobPaths(ROOT, 'takeover').planningLock), 10_000);
+    const heir = await openSession(zk.connectString);
+    const heirOpen = openJob(heir, ROOT, spec('takeover'), () => makeBatches(20));
+    await doomed.close(); // its ephemeral planning lock goes with it
+    const result = await heirOpen;
+    expect(result).toMatchObject({ planned: true, plan: { batchCount: 20, ready: true } });
+    await heir.close();
+  });
+
   it('joining a job with a different spec is a JobSpecMismatchError naming the field', async () => {
     await openJob(admin, ROOT, spec('mismatch'), () => makeBatches(3));
     const err = await openJob(admin, ROOT, spec('mismatch', { modelId: 'm2' }), () => makeBatches(3)).catch((e) => e);
