@@ -26,13 +26,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ "$created_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-[ -f dist/src/cli/main.js ] && [ "${SPAMZK_SKIP_BUILD:-0}" = 1 ] || npx tsc -p tsconfig.json
+npx tsc -p tsconfig.json
 
-# Generated fixtures (not committed): the SpamAssassin TEST split as a mailbox.
-if [ -f dist/scripts/build-corpus-fixture.js ]; then
-  node dist/scripts/build-corpus-fixture.js --if-missing
-  node dist/scripts/build-malformed-corpus.js --if-missing
-fi
+# Generated fixtures (not committed): the SpamAssassin TEST split as a mailbox,
+# and the large messages of the malformed-mail corpus.
+node dist/scripts/build-corpus-fixture.js --if-missing
+node dist/scripts/build-malformed-corpus.js --if-missing
