@@ -14,10 +14,10 @@
  * A fault that finds nothing to hit (no running processor, no IMAP session) is
  * recorded as skipped, not as injected.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { imapSessionPids, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { askTcp, spawnServer, waitUntil } from '../../src/servers/process.js';
+import { askTcp, isAlive, spawnServer, waitUntil } from '../../src/servers/process.js';
 import type { ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import type { ChaosFleet } from './fleet.js';
 import type { FaultKind } from './schedule.js';
@@ -177,14 +177,47 @@ async function restartLeader(t: FaultTargets): Promise<void> {
  */
 async function restartDovecot(t: FaultTargets): Promise<void> {
   const old = t.dovecot;
+  // A child that outlives its master (it was slow to exit, or the master needed
+  // SIGKILL) keeps the login socket bound, and the new master then refuses to
+  // start ("Dovecot is already running?"): those are killed too.
+  const children = childPids(old.pid);
   await stopDovecot(old);
+  for (const pid of children) {
+    signalled(pid, 'SIGCONT');
+    signalled(pid, 'SIGKILL');
+  }
+  await waitUntil('the old Dovecot processes to exit', async () => children.every((pid) => !isAlive(pid)), 5_000);
   await sleep(t.downMs);
-  const proc = spawnServer({ name: 'dovecot', command: 'dovecot', args: ['-F', '-c', join(old.dir, 'dovecot.conf')], logFile: join(old.dir, 'stdio.log') });
-  t.dovecot = { ...old, pid: proc.pid, process: proc };
-  await waitUntil(`Dovecot restart on 127.0.0.1:${old.imapsPort}`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`dovecot exited at restart; see ${old.logFile}`);
-    return (await askTcp(old.imapPort, 'a LOGOUT\r\n', 1_000)).startsWith('* OK');
-  }, 10_000);
+  for (let attempt = 1; ; attempt++) {
+    const proc = spawnServer({ name: 'dovecot', command: 'dovecot', args: ['-F', '-c', join(old.dir, 'dovecot.conf')], logFile: join(old.dir, 'stdio.log') });
+    t.dovecot = { ...old, pid: proc.pid, process: proc };
+    try {
+      await waitUntil(`Dovecot restart on 127.0.0.1:${old.imapsPort} (see ${old.logFile})`, async () => {
+        if (proc.child.exitCode !== null) throw new Error('dovecot exited at restart');
+        return (await askTcp(old.imapPort, 'a LOGOUT\r\n', 1_000)).startsWith('* OK');
+      }, 10_000);
+      return;
+    } catch (err) {
+      await stopDovecot(t.dovecot);
+      if (attempt >= 3) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
+/** Direct children of `pid`, from /proc. */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }
 
 function pick<T>(items: readonly T[], random: () => number): T | undefined {
