@@ -7,40 +7,29 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { listJobs, ZkSession } from '../../src/coordination/index.js';
-import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { parseReport, runCli } from './harness.js';
+import { listJobs } from '../../src/coordination/index.js';
+import { loadMailbox } from '../../src/servers/dovecot.js';
+import { parseReport, runCli, startTestServers, type TestServers } from './harness.js';
 
 const USER = 'cadence-owner';
 const PASSWORD = 'cadence password 91c2';
 const ROOT = '/e2e-cadence';
 
-let zk: ZooKeeperCluster;
-let dovecot: DovecotServer;
-let session: ZkSession;
+let servers: TestServers;
 
 const mail = (n: number): Buffer =>
   Buffer.from(`From: friend${n}@example.org\r\nTo: ${USER}@example.org\r\nSubject: lunch plan ${n}\r\n\r\nShall we meet at noon on day ${n}?\r\n`);
 
 beforeAll(async () => {
-  [zk, dovecot] = await Promise.all([
-    startZooKeeper({ nodes: 1 }),
-    startDovecot({ dir: mkdtempSync(join(tmpdir(), 'spamzk-cadence-')), users: [{ name: USER, password: PASSWORD }] }),
-  ]);
-  loadMailbox(dovecot, { user: USER, uidValidity: 4242, messages: Array.from({ length: 30 }, (_, i) => ({ uid: i + 1, raw: mail(i + 1) })) });
-  session = new ZkSession({ connectString: zk.connectString });
-  await session.start();
+  servers = await startTestServers(USER, PASSWORD);
+  loadMailbox(servers.dovecot, { user: USER, uidValidity: 4242, messages: Array.from({ length: 30 }, (_, i) => ({ uid: i + 1, raw: mail(i + 1) })) });
 });
 
-afterAll(async () => {
-  await session?.close();
-  await Promise.all([zk?.stop(), dovecot && stopDovecot(dovecot)]);
-});
+afterAll(() => servers?.stop());
 
 async function appendOverImap(messages: Buffer[]): Promise<void> {
   const client = new ImapFlow({
-    host: '127.0.0.1', port: dovecot.imapPort, secure: false, doSTARTTLS: false,
+    host: '127.0.0.1', port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false,
     auth: { user: USER, pass: PASSWORD }, logger: false,
   });
   await client.connect();
@@ -54,7 +43,7 @@ async function appendOverImap(messages: Buffer[]): Promise<void> {
 async function waitForFirstPass(): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const jobs = await listJobs(session, ROOT);
+    const jobs = await listJobs(servers.session, ROOT);
     if (jobs[0]?.complete) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -63,7 +52,7 @@ async function waitForFirstPass(): Promise<void> {
 
 it('picks up newly appended mail in the next pass, and processes each message exactly once', async () => {
   const run = runCli(
-    ['run', '--imap', `imaps://${USER}@127.0.0.1:${dovecot.imapsPort}/INBOX`, '--ca-file', dovecot.caFile, '--zk', zk.connectString,
+    ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', servers.zk.connectString,
       '--zk-root', ROOT, '--processors', '2', '--batch-size', '7', '--every', '1500ms', '--passes', '4', '--json',
       '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))],
     { SPAMZK_IMAP_PASSWORD: PASSWORD },
@@ -77,7 +66,7 @@ it('picks up newly appended mail in the next pass, and processes each message ex
   expect(report.totals.messages).toBe(42);
   expect(report.verdicts.map((v) => v.key).sort((a, b) => a - b)).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
   expect(report.integrity.ok).toBe(true);
-  const jobs = await listJobs(session, ROOT);
+  const jobs = await listJobs(servers.session, ROOT);
   expect(jobs).toHaveLength(1);
   // 30 keys in batches of 7 = 5 batches, then 12 new keys = 2 more.
   expect(jobs[0]!.batchCount).toBe(7);

@@ -1,6 +1,12 @@
 /** Runs the real `spamzk` CLI (compiled, as users run it) against real servers. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ZkSession } from '../../src/coordination/index.js';
+import { startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { FixtureSource } from '../../src/sources/index.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/spamzk.js', import.meta.url));
@@ -57,4 +63,34 @@ export async function fixtureMessages(path: string): Promise<{ key: number; raw:
   } finally {
     await source.close();
   }
+}
+
+export interface TestServers {
+  readonly zk: ZooKeeperCluster;
+  readonly dovecot: DovecotServer;
+  /** A session of the test's own, to watch jobs from outside the CLI. */
+  readonly session: ZkSession;
+  /** `imaps://user@127.0.0.1:port/INBOX` of the private Dovecot. */
+  readonly imapsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A private ZooKeeper and a private Dovecot with one user, for one test file. */
+export async function startTestServers(user: string, password: string): Promise<TestServers> {
+  const [zk, dovecot] = await Promise.all([
+    startZooKeeper({ nodes: 1 }),
+    startDovecot({ dir: mkdtempSync(join(tmpdir(), 'spamzk-pipeline-')), users: [{ name: user, password }] }),
+  ]);
+  const session = new ZkSession({ connectString: zk.connectString });
+  await session.start();
+  return {
+    zk,
+    dovecot,
+    session,
+    imapsUrl: `imaps://${user}@127.0.0.1:${dovecot.imapsPort}/INBOX`,
+    async stop() {
+      await session.close();
+      await Promise.all([zk.stop(), stopDovecot(dovecot)]);
+    },
+  };
 }

@@ -6,43 +6,32 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listJobs, readDoneMarkers, ZkSession } from '../../src/coordination/index.js';
-import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { runCli } from './harness.js';
+import { listJobs, readDoneMarkers } from '../../src/coordination/index.js';
+import { loadMailbox } from '../../src/servers/dovecot.js';
+import { runCli, startTestServers, type TestServers } from './harness.js';
 
 const USER = 'renumbered';
 const PASSWORD = 'uidvalidity password 55e1';
 const ROOT = '/e2e-uidvalidity';
 
-let zk: ZooKeeperCluster;
-let dovecot: DovecotServer;
-let session: ZkSession;
+let servers: TestServers;
 
 const mail = (n: number): Buffer =>
   Buffer.from(`From: a${n}@example.org\r\nTo: ${USER}@example.org\r\nSubject: note ${n}\r\n\r\nSee you on day ${n}.\r\n`);
 const mailbox = (uidValidity: number): void => {
-  loadMailbox(dovecot, { user: USER, uidValidity, messages: Array.from({ length: 600 }, (_, i) => ({ uid: i + 1, raw: mail(i + 1) })) });
+  loadMailbox(servers.dovecot, { user: USER, uidValidity, messages: Array.from({ length: 600 }, (_, i) => ({ uid: i + 1, raw: mail(i + 1) })) });
 };
 
 beforeAll(async () => {
-  [zk, dovecot] = await Promise.all([
-    startZooKeeper({ nodes: 1 }),
-    startDovecot({ dir: mkdtempSync(join(tmpdir(), 'spamzk-uidv-')), users: [{ name: USER, password: PASSWORD }] }),
-  ]);
+  servers = await startTestServers(USER, PASSWORD);
   mailbox(111);
-  session = new ZkSession({ connectString: zk.connectString });
-  await session.start();
 });
 
-afterAll(async () => {
-  await session?.close();
-  await Promise.all([zk?.stop(), dovecot && stopDovecot(dovecot)]);
-});
+afterAll(() => servers?.stop());
 
 it('stops the job with a clear error when the mailbox is renumbered mid-run', async () => {
   const run = runCli(
-    ['run', '--imap', `imaps://${USER}@127.0.0.1:${dovecot.imapsPort}/INBOX`, '--ca-file', dovecot.caFile, '--zk', zk.connectString,
+    ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', servers.zk.connectString,
       '--zk-root', ROOT, '--processors', '2', '--batch-size', '2', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))],
     { SPAMZK_IMAP_PASSWORD: PASSWORD },
   );
@@ -50,8 +39,8 @@ it('stops the job with a clear error when the mailbox is renumbered mid-run', as
   const deadline = Date.now() + 60_000;
   let jobId: string | undefined;
   while (Date.now() < deadline) {
-    jobId = (await listJobs(session, ROOT))[0]?.jobId;
-    if (jobId && (await readDoneMarkers(session, ROOT, jobId)).length >= 5) break;
+    jobId = (await listJobs(servers.session, ROOT))[0]?.jobId;
+    if (jobId && (await readDoneMarkers(servers.session, ROOT, jobId)).length >= 5) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   expect(jobId).toBeDefined();
@@ -59,11 +48,11 @@ it('stops the job with a clear error when the mailbox is renumbered mid-run', as
   const result = await run;
   expect(result.code).toBe(3);
   expect(result.stderr).toMatch(/UIDVALIDITY/);
-  const jobs = await listJobs(session, ROOT);
+  const jobs = await listJobs(servers.session, ROOT);
   expect(jobs).toHaveLength(1);
   expect(jobs[0]!.complete).toBe(false);
   // Nothing of the new numbering was committed into the old job: every done
   // marker was written before the change (batches are committed at most once).
-  const done = await readDoneMarkers(session, ROOT, jobId!);
+  const done = await readDoneMarkers(servers.session, ROOT, jobId!);
   expect(new Set(done.map((d) => d.batch)).size).toBe(done.length);
 });
