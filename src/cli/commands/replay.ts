@@ -56,8 +56,11 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     const flags = givenFlags(cmd);
     const config = resolveRunConfig(renameRunFlags(flags));
     const sourceLocation = sourceOf();
-    const log = createLogger(config.logLevel);
     const interactive = config.progress && process.stderr.isTTY === true;
+    // On a terminal the progress bar tells the story; JSON log lines are for
+    // files and collectors, so they are kept to warnings unless asked for.
+    const quietTerminal = interactive && flags.logLevel === undefined && !process.env.SPAMZK_LOG_LEVEL;
+    const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
     const outcome = await runJob({
       config,
       sourceLocation,
