@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listCorpus, readCorpusMessage, type CorpusMessage } from '../src/corpus/index.js';
 import { DEFAULT_MODEL_PATH, PACKAGE_ROOT, evaluate, SpamModel, trainModel, type EvalFigures, type Scored } from '../src/classifier/index.js';
-import { readLabelledInput } from '../src/cli/commands/train.js';
+import { readCorpusInput } from '../src/cli/commands/train.js';
 
 interface Row extends EvalFigures {
   readonly tool: string;
@@ -78,7 +78,7 @@ function benchBogofilter(dir: string, train: CorpusMessage[], files: Array<{ fil
 
 function benchOurs(files: Array<{ file: string; truth: 'spam' | 'ham' }>): { row: Row; model: SpamModel } {
   // The same input and provenance as `spamzk train`, so the model's id can be compared with the shipped one.
-  const input = readLabelledInput('train', [], []);
+  const input = readCorpusInput('train');
   let t = performance.now();
   const model = trainModel(input.messages, input.from);
   const trainSeconds = (performance.now() - t) / 1000;

@@ -6,13 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate, SpamModel, trainModel, type Scored } from '../../src/classifier/index.js';
-import { readLabelledInput } from '../../src/cli/commands/train.js';
+import { readCorpusInput } from '../../src/cli/commands/train.js';
 
 describe('the shipped model', () => {
   const model = SpamModel.load();
 
   it('meets the floor on TEST: accuracy >= 97.5%, FPR <= 0.12%, recall >= 92%, ROC AUC >= 0.9996', () => {
-    const test = readLabelledInput('test', [], []);
+    const test = readCorpusInput('test');
     const scored: Scored[] = test.messages.map((m) => {
       const v = model.classify(m.raw);
       return { truth: m.label, label: v.label, score: v.score };
@@ -26,7 +26,7 @@ describe('the shipped model', () => {
   });
 
   it('is what `spamzk train` builds from TRAIN today (same id)', () => {
-    const input = readLabelledInput('train', [], []);
+    const input = readCorpusInput('train');
     expect(trainModel(input.messages, input.from).id).toBe(model.id);
     expect(model.provenance.split).toMatch(/^TRAIN: parseInt\(md5/);
   });

@@ -23,10 +23,10 @@ export function registerEval(program: Command): void {
     .option('--ham <path>', 'folder of .eml files or mbox file of ham (repeatable)', collect, [])
     .option('--spam <path>', 'folder of .eml files or mbox file of spam (repeatable)', collect, [])
     .option('--json', 'print one JSON object')
-    .action((opts: { model: string; ham: string[]; spam: string[]; json?: boolean }) => {
+    .action(async (opts: { model: string; ham: string[]; spam: string[]; json?: boolean }) => {
       try {
         const model = SpamModel.load(opts.model);
-        const input = readLabelledInput('test', opts.ham, opts.spam);
+        const input = await readLabelledInput('test', opts.ham, opts.spam);
         const scored: Scored[] = [];
         const started = performance.now();
         for (const msg of input.messages) {
