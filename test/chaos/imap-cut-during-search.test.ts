@@ -7,7 +7,7 @@
  * the SEARCH is sent, then the process is killed under it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imapSessionPids, loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
@@ -20,8 +20,16 @@ const UIDS = Array.from({ length: 50 }, (_, i) => 7 + i * 3);
 
 let dovecot: DovecotServer;
 
+/** Temporary directories of this file, removed in afterAll. */
+const tempDirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spamzk-cut-dovecot-'));
+  const dir = tempDir('spamzk-cut-dovecot-');
   chmodSync(dir, 0o711);
   dovecot = await startDovecot({ dir, users: [{ name: USER, password: 'cut pw 41' }] });
   process.env[PASSWORD_ENV] = 'cut pw 41';
@@ -31,6 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopDovecot(dovecot);
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function signalAll(pids: number[], signal: NodeJS.Signals): void {

@@ -6,7 +6,7 @@
  * only part of it could be read) or a reason, and no batch is quarantined.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
@@ -18,6 +18,14 @@ const SIZE_CAP = 1024 * 1024;
 
 let zk: ZooKeeperCluster;
 
+/** Temporary directories of this file, removed in afterAll. */
+const tempDirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+
 beforeAll(async () => {
   ensureMalformedCorpus();
   zk = await startZooKeeper({ nodes: 1 });
@@ -25,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await zk?.stop();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 interface ManifestEntry {
@@ -47,7 +56,7 @@ async function replay(dir: string, root: string): Promise<{ report: ParsedReport
   const started = Date.now();
   const result = await runCli([
     'replay', dir, '--zk', zk.connectString, '--zk-root', root,
-    '--processors', '2', '--batch-size', '10', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'spamzk-malformed-report-')),
+    '--processors', '2', '--batch-size', '10', '--json', '--report-dir', tempDir('spamzk-malformed-report-'),
   ]);
   expect(result.code, result.stderr).toBe(0);
   return { report: parseReport(result.stdout) as ParsedReport & { quarantined: unknown[] }, stderr: result.stderr, wallMs: Date.now() - started };

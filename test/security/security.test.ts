@@ -5,7 +5,7 @@
  * verified unless the user says otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
@@ -23,8 +23,16 @@ const FLEET_ENV = { SPAMZK_ZK_AUTH: `${FLEET.user}:${FLEET.password}` };
 let zk: ZooKeeperCluster;
 let dovecot: DovecotServer;
 
+/** Temporary directories of this file, removed in afterAll. */
+const tempDirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spamzk-security-dovecot-'));
+  const dir = tempDir('spamzk-security-dovecot-');
   let messages: Awaited<ReturnType<typeof fixtureMessages>>;
   [zk, dovecot, messages] = await Promise.all([
     startZooKeeper({ nodes: 1 }),
@@ -36,6 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([zk?.stop(), dovecot && stopDovecot(dovecot)]);
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const imapsUrl = (): string => `imaps://${IMAP_USER}@127.0.0.1:${dovecot.imapsPort}/INBOX`;
@@ -136,7 +145,7 @@ describe('without the fleet credentials', () => {
 
 describe('passwords', () => {
   it('never appear in logs, reports or process listings', async () => {
-    const reportDir = mkdtempSync(join(tmpdir(), 'spamzk-security-report-'));
+    const reportDir = tempDir('spamzk-security-report-');
     const run = runCli(
       ['run', '--imap', imapsUrl(), '--ca-file', dovecot.caFile, '--zk', zk.connectString, '--zk-root', '/secure-leaks',
         '--processors', '2', '--batch-size', '10', '--log-level', 'debug', '--json', '--report-dir', reportDir],
@@ -175,7 +184,7 @@ describe('passwords', () => {
 
 describe('TLS', () => {
   const runImaps = (flags: string[], root: string): Promise<CliResult> =>
-    runCli(['run', '--imap', imapsUrl(), '--zk', zk.connectString, '--zk-root', root, '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'spamzk-tls-')), ...flags], {
+    runCli(['run', '--imap', imapsUrl(), '--zk', zk.connectString, '--zk-root', root, '--json', '--report-dir', tempDir('spamzk-tls-'), ...flags], {
       ...FLEET_ENV,
       SPAMZK_IMAP_PASSWORD: IMAP_PASSWORD,
     });
