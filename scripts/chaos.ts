@@ -37,6 +37,9 @@ const TICK_MS = 500;
 const USER = 'chaos';
 const ROUND_TIMEOUT_MS = 120_000;
 
+/** The processors of the round in progress (an interrupt kills them too). */
+let activeFleet: ChaosFleet | undefined;
+
 interface ChaosOptions {
   rounds: number;
   seed: number;
@@ -61,7 +64,10 @@ async function main(): Promise<number> {
   let dovecot: DovecotServer | undefined;
   const rows: RoundRow[] = [];
   let currentDovecot = (): DovecotServer | undefined => undefined;
-  const interrupted = (): void => void Promise.all([zk?.stop(), (currentDovecot() ?? dovecot) && stopDovecot((currentDovecot() ?? dovecot)!)]).finally(() => process.exit(130));
+  const interrupted = (): void => {
+    const server = currentDovecot() ?? dovecot;
+    void Promise.allSettled([activeFleet?.close(), zk?.stop(), server && stopDovecot(server)]).finally(() => process.exit(130));
+  };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
@@ -76,7 +82,9 @@ async function main(): Promise<number> {
     for (let round = 1; round <= opts.rounds; round++) {
       const row = await runRound(round, opts, mailbox, targets, secrets, workDir);
       rows.push(row);
-      say(`round ${round}: ${row.audit.ok ? 'ok' : `FAIL: ${row.audit.problems.join(' | ')}`} (${(row.wallMs / 1000).toFixed(1)} s)`);
+      const faults = FAULT_KINDS.map((k) => `${k} ${row.faults[k]}`).join(', ');
+      const a = row.audit;
+      say(`round ${round}: ${a.ok ? 'ok' : `FAIL: ${a.problems.join(' | ')}`} (${(row.wallMs / 1000).toFixed(1)} s; ${faults}; missing ${a.missing}, double ${a.doubleCommitted}, wrong ${a.wrongVerdicts}, fenced ${a.fencedRejected}, reclaims ${a.reclaims}, replaced ${row.replaced})`);
     }
   } finally {
     const current = currentDovecot() ?? dovecot;
@@ -126,6 +134,7 @@ async function runRound(
     logFile: join(roundDir, 'processors.log'),
     maxRestartsPerSlot: 25,
   });
+  activeFleet = fleet;
   const faultTargets: FaultTargets = { ...targets, fleet, pauseMs: SESSION_TIMEOUT_MS + 2_000, hangMs: STALE_AFTER_MS + 6_000, downMs: 1_000, inProgress: new Map() };
   const schedule = planRound(targets.random, { firstMs: 0, lastMs: 3_000, maxExtra: 3 });
 
