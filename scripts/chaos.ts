@@ -9,11 +9,16 @@
  * It starts a 3-node ZooKeeper ensemble and Dovecot (IMAPS, verified TLS with
  * the instance's own CA) holding the SpamAssassin corpus. Each round loads the
  * mailbox under a new UIDVALIDITY (a new job) and runs real `spamzk processor`
- * processes under its own --zk-root while a seeded schedule kills and pauses
- * processors, kills the ZooKeeper leader, restarts Dovecot, cuts IMAP
- * connections and hangs IMAP sessions (scripts/chaos/faults.ts). Dead processors are replaced until the job completes; then the
- * round is audited from ZooKeeper and from the report (scripts/chaos/audit.ts).
- * Exit 0 only if every round's audit passed. Needs dist/ (npx tsc).
+ * processes under its own --zk-root. Once the job is planned, a seeded
+ * schedule (one fault of each kind plus up to three more, within 3 s) kills
+ * and pauses processors, kills the ZooKeeper leader, restarts Dovecot, cuts
+ * IMAP connections and hangs IMAP sessions (scripts/chaos/faults.ts). Dead
+ * processors are replaced until the job completes; then the round is audited
+ * from ZooKeeper and from the report (scripts/chaos/audit.ts).
+ * Exit 0 only if every round's audit passed and every fault kind was injected.
+ * Needs dist/ (npx tsc): the processors are the compiled CLI.
+ * Environment: CHAOS_LOG_LEVEL (processors' log level, default warn),
+ * CHAOS_KEEP=1 (keep the servers' and processors' logs of a passing run).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
