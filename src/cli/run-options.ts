@@ -10,7 +10,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--zk <connect>', 'ZooKeeper ensemble, e.g. 10.0.0.1:2181,10.0.0.2:2181 [SPAMZK_ZK]; default: start a local one for this run')
     .option('--zk-root <path>', 'root znode of the fleet [SPAMZK_ZK_ROOT] (default /spamzk)')
     .option('-p, --processors <n>', 'processor processes on this machine [SPAMZK_PROCESSORS] (default 2)')
-    .option('--batch-size <n>', 'messages per batch [SPAMZK_BATCH_SIZE] (default 100)')
+    .option('--batch-size <n>', 'messages per batch [SPAMZK_BATCH_SIZE] (default 250)')
     .option('-m, --model <file>', 'model file [SPAMZK_MODEL] (default: the shipped model)')
     .option('--session-timeout <duration>', 'ZooKeeper session timeout [SPAMZK_SESSION_TIMEOUT] (default 10s)')
     .option('--stale-after <duration>', 'reclaim a live claim without progress for this long [SPAMZK_STALE_AFTER] (default 60s)')

@@ -46,7 +46,7 @@ describe('spamzk end to end', () => {
   let replayed: ParsedReport;
 
   it('replays the TEST split with 3 processors: every message gets exactly one verdict', async () => {
-    const result = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--processors', '3', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))]);
+    const result = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--processors', '3', '--batch-size', '100', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))]);
     expect(result.stderr).not.toMatch(/"level":5\d/);
     expect(result.code).toBe(0);
     replayed = parseReport(result.stdout);
