@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { listCorpus, readCorpusMessage, type CorpusMessage } from '../src/corpus/index.js';
 import { DEFAULT_MODEL_PATH, PACKAGE_ROOT, evaluate, SpamModel, trainModel, type EvalFigures, type Scored } from '../src/classifier/index.js';
 import { readCorpusInput } from '../src/cli/commands/train.js';
+import { markdownTable } from './markdown-table.js';
 
 interface Row extends EvalFigures {
   readonly tool: string;
@@ -141,11 +142,7 @@ function printRows(rows: Row[]): void {
     r.tool, r.trainSeconds.toFixed(2), r.msgsPerSec.toFixed(0), pct(r.accuracy), pct(r.fpr), pct(r.recall), pct(r.precision),
     r.f1.toFixed(4), r.auc.toFixed(5), String(r.falsePositives), String(r.falseNegatives), `${r.unsure.ham}/${r.unsure.spam}`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(widths[i]!)).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const c of cells) console.log(line(c));
+  console.log(markdownTable(header, cells));
 }
 
 function main(): void {

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Processor, ZkSession, openJob, type Batch } from '../src/coordination/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
+import { markdownTable } from './markdown-table.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {
@@ -196,11 +197,7 @@ function printTable(rows: Row[]): void {
     r.overheadP95.toFixed(2),
     r.lostRacePct.toFixed(2),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
-  console.log(line(head));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 1) + ':').join('|') + '|');
-  for (const r of body) console.log(line(r));
+  console.log(markdownTable(head, body, 'right'));
 }
 
 async function withCluster<T>(nodes: 1 | 3, fn: (zk: ZooKeeperCluster) => Promise<T>): Promise<T> {

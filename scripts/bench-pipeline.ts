@@ -21,6 +21,7 @@ import { SpamModel } from '../src/classifier/index.js';
 import { startZooKeeper } from '../src/servers/zookeeper.js';
 import { FixtureSource } from '../src/sources/index.js';
 import { buildCorpusFixture } from './build-corpus-fixture.js';
+import { markdownTable } from './markdown-table.js';
 
 const BIN = fileURLToPath(new URL('../bin/spamzk.js', import.meta.url));
 const SESSION_TIMEOUT_MS = 10_000;
@@ -111,11 +112,7 @@ function printTable(rows: Row[], base: Row): void {
     `${((100 * r.msgsPerSec) / r.processors / base.msgsPerSec).toFixed(0)}%`,
     r.maxStallMs.toFixed(0),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(fmt(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const l of lines) console.log(fmt(l));
+  console.log(markdownTable(header, lines));
 }
 
 async function main(): Promise<void> {
