@@ -199,7 +199,10 @@ async function runRound(
   }
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, injected.filter((f) => f.kind === k && f.injected).length])) as Record<FaultKind, number>;
   const log = injected.map((f) => `planned+${(f.atMs / 1000).toFixed(1)}s ${f.kind}: ${f.injected ? '' : 'skipped, '}${f.detail}`);
-  return { round, faults, skipped: injected.filter((f) => !f.injected).length, replaced: fleet.replaced, wallMs, audit, log };
+  // Faults whose time came after the job had completed never fired: skipped too.
+  const unfired = schedule.length - injected.length;
+  if (unfired > 0) log.push(`${unfired} later faults not fired: the job was already complete`);
+  return { round, faults, skipped: injected.filter((f) => !f.injected).length + unfired, replaced: fleet.replaced, wallMs, audit, log };
 }
 
 /** Resolves once the round's job has its batches (or the fleet has stopped). */
