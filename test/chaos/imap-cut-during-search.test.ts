@@ -7,12 +7,11 @@
  * the SEARCH is sent, then the process is killed under it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync } from 'node:fs';
 import { imapSessionPids, loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
 import { sleep } from '../../src/servers/process.js';
 import { openSource } from '../../src/sources/index.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const USER = 'cut-owner';
 const PASSWORD_ENV = 'SPAMZK_TEST_CUT_PASSWORD';
@@ -20,13 +19,8 @@ const UIDS = Array.from({ length: 50 }, (_, i) => 7 + i * 3);
 
 let dovecot: DovecotServer;
 
-/** Temporary directories of this file, removed in afterAll. */
-const tempDirs: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-};
+const temp = tempDirs();
+const tempDir = temp.make;
 
 beforeAll(async () => {
   const dir = tempDir('spamzk-cut-dovecot-');
@@ -39,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopDovecot(dovecot);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  temp.removeAll();
 });
 
 function signalAll(pids: number[], signal: NodeJS.Signals): void {

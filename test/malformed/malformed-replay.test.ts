@@ -6,25 +6,20 @@
  * only part of it could be read) or a reason, and no batch is quarantined.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { ensureMalformedCorpus, LARGE_DIR, SMALL_DIR } from '../../scripts/build-malformed-corpus.js';
 import { parseReport, runCli, type ParsedReport } from '../pipeline/harness.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 /** What the classifier reads of one message; larger ones must say so in a note. */
 const SIZE_CAP = 1024 * 1024;
 
 let zk: ZooKeeperCluster;
 
-/** Temporary directories of this file, removed in afterAll. */
-const tempDirs: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-};
+const temp = tempDirs();
+const tempDir = temp.make;
 
 beforeAll(async () => {
   ensureMalformedCorpus();
@@ -33,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await zk?.stop();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  temp.removeAll();
 });
 
 interface ManifestEntry {

@@ -3,18 +3,17 @@
  * same job, and a message already done is never processed again.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { listJobs } from '../../src/coordination/index.js';
 import { loadMailbox } from '../../src/servers/dovecot.js';
+import { tempDirs } from '../support/temp-dirs.js';
 import { parseReport, runCli, startTestServers, type TestServers } from './harness.js';
 
 const USER = 'cadence-owner';
 const PASSWORD = 'cadence password 91c2';
 const ROOT = '/e2e-cadence';
 
+const temp = tempDirs();
 let servers: TestServers;
 
 const mail = (n: number): Buffer =>
@@ -25,7 +24,10 @@ beforeAll(async () => {
   loadMailbox(servers.dovecot, { user: USER, uidValidity: 4242, messages: Array.from({ length: 30 }, (_, i) => ({ uid: i + 1, raw: mail(i + 1) })) });
 });
 
-afterAll(() => servers?.stop());
+afterAll(async () => {
+  await servers?.stop();
+  temp.removeAll();
+});
 
 async function appendOverImap(messages: Buffer[]): Promise<void> {
   const client = new ImapFlow({
@@ -54,7 +56,7 @@ it('picks up newly appended mail in the next pass, and processes each message ex
   const run = runCli(
     ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', servers.zk.connectString,
       '--zk-root', ROOT, '--processors', '2', '--batch-size', '7', '--every', '1500ms', '--passes', '4', '--json',
-      '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))],
+      '--report-dir', temp.make('spamzk-report-')],
     { SPAMZK_IMAP_PASSWORD: PASSWORD },
   );
   await waitForFirstPass();

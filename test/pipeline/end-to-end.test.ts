@@ -3,34 +3,32 @@
  * SpamAssassin TEST split (1241 messages) and the shipped model.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { fixtureMessages, parseReport, runCli, TEST_SPLIT, type ParsedReport } from './harness.js';
+import { loadMailbox } from '../../src/servers/dovecot.js';
+import { tempDirs } from '../support/temp-dirs.js';
+import { fixtureMessages, parseReport, runCli, startTestServers, TEST_SPLIT, type ParsedReport, type TestServers } from './harness.js';
 
 const USER = 'inbox-owner';
 const PASSWORD = 'pipeline test password 7f3a';
 const UIDVALIDITY = 1_700_000_123;
 
-let zk: ZooKeeperCluster;
-let dovecot: DovecotServer;
+const temp = tempDirs();
+let servers: TestServers;
+let zk: TestServers['zk'];
 let messages: Awaited<ReturnType<typeof fixtureMessages>>;
 /** UID of fixture message i: gaps, as a real mailbox has. */
 const uidOf = (i: number): number => 5 + i * 3;
 
 beforeAll(async () => {
-  [zk, dovecot, messages] = await Promise.all([
-    startZooKeeper({ nodes: 1 }),
-    startDovecot({ dir: mkdtempSync(join(tmpdir(), 'spamzk-e2e-dovecot-')), users: [{ name: USER, password: PASSWORD }] }),
-    fixtureMessages(TEST_SPLIT),
-  ]);
-  loadMailbox(dovecot, { user: USER, uidValidity: UIDVALIDITY, messages: messages.map((m, i) => ({ uid: uidOf(i), raw: m.raw })) });
+  [servers, messages] = await Promise.all([startTestServers(USER, PASSWORD), fixtureMessages(TEST_SPLIT)]);
+  zk = servers.zk;
+  loadMailbox(servers.dovecot, { user: USER, uidValidity: UIDVALIDITY, messages: messages.map((m, i) => ({ uid: uidOf(i), raw: m.raw })) });
 });
 
 afterAll(async () => {
-  await Promise.all([zk?.stop(), dovecot && stopDovecot(dovecot)]);
+  await servers?.stop();
+  temp.removeAll();
 });
 
 function expectEveryMessageOnce(report: ParsedReport, keys: number[]): void {
@@ -46,7 +44,7 @@ describe('spamzk end to end', () => {
   let replayed: ParsedReport;
 
   it('replays the TEST split with 3 processors: every message gets exactly one verdict', async () => {
-    const result = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--processors', '3', '--batch-size', '100', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))]);
+    const result = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--processors', '3', '--batch-size', '100', '--json', '--report-dir', temp.make('spamzk-e2e-report-')]);
     expect(result.stderr).not.toMatch(/"level":5\d/);
     expect(result.code).toBe(0);
     replayed = parseReport(result.stdout);
@@ -63,7 +61,7 @@ describe('spamzk end to end', () => {
     expect(s).toMatchObject({ complete: true, batchCount: 13, done: 13, pending: 0 });
     expect(s.throughput.messages).toBe(messages.length);
 
-    const out = mkdtempSync(join(tmpdir(), 'report-'));
+    const out = temp.make('spamzk-e2e-report-');
     const report = await runCli(['report', '--zk', zk.connectString, '--zk-root', '/e2e-replay', '--out', out]);
     expect(report.code, report.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ParsedReport;
@@ -74,7 +72,7 @@ describe('spamzk end to end', () => {
 
   it('classifies the same mailbox over IMAPS (verified TLS) with the same verdicts as the replay', async () => {
     const result = await runCli(
-      ['run', '--imap', `imaps://${USER}@127.0.0.1:${dovecot.imapsPort}/INBOX`, '--ca-file', dovecot.caFile, '--zk', zk.connectString, '--zk-root', '/e2e-imap', '--processors', '2', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))],
+      ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', zk.connectString, '--zk-root', '/e2e-imap', '--processors', '2', '--json', '--report-dir', temp.make('spamzk-e2e-report-')],
       { SPAMZK_IMAP_PASSWORD: PASSWORD },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -93,8 +91,8 @@ describe('spamzk end to end', () => {
   it('two invocations started at once share one job', async () => {
     const args = ['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/e2e-shared', '--processors', '1', '--batch-size', '20', '--json'];
     const [a, b] = await Promise.all([
-      runCli([...args, '--report-dir', mkdtempSync(join(tmpdir(), 'ra-'))]),
-      runCli([...args, '--report-dir', mkdtempSync(join(tmpdir(), 'rb-'))]),
+      runCli([...args, '--report-dir', temp.make('spamzk-e2e-report-')]),
+      runCli([...args, '--report-dir', temp.make('spamzk-e2e-report-')]),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);

@@ -1,13 +1,11 @@
 /** Runs the real `spamzk` CLI (compiled, as users run it) against real servers. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZkSession } from '../../src/coordination/index.js';
 import { startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { FixtureSource } from '../../src/sources/index.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/spamzk.js', import.meta.url));
 export const TEST_SPLIT = fileURLToPath(new URL('../../fixtures/generated/spamassassin-test', import.meta.url));
@@ -77,9 +75,10 @@ export interface TestServers {
 
 /** A private ZooKeeper and a private Dovecot with one user, for one test file. */
 export async function startTestServers(user: string, password: string): Promise<TestServers> {
+  const temp = tempDirs();
   const [zk, dovecot] = await Promise.all([
-    startZooKeeper({ nodes: 1 }),
-    startDovecot({ dir: mkdtempSync(join(tmpdir(), 'spamzk-pipeline-')), users: [{ name: user, password }] }),
+    startZooKeeper({ nodes: 1, baseDir: temp.make('spamzk-pipeline-zk-') }),
+    startDovecot({ dir: temp.make('spamzk-pipeline-dovecot-'), users: [{ name: user, password }] }),
   ]);
   const session = new ZkSession({ connectString: zk.connectString });
   await session.start();
@@ -91,6 +90,7 @@ export async function startTestServers(user: string, password: string): Promise<
     async stop() {
       await session.close();
       await Promise.all([zk.stop(), stopDovecot(dovecot)]);
+      temp.removeAll();
     },
   };
 }

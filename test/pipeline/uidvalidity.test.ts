@@ -3,17 +3,16 @@
  * instead of mixing two numberings in one job.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { listJobs, readDoneMarkers } from '../../src/coordination/index.js';
 import { loadMailbox } from '../../src/servers/dovecot.js';
+import { tempDirs } from '../support/temp-dirs.js';
 import { runCli, startTestServers, type TestServers } from './harness.js';
 
 const USER = 'renumbered';
 const PASSWORD = 'uidvalidity password 55e1';
 const ROOT = '/e2e-uidvalidity';
 
+const temp = tempDirs();
 let servers: TestServers;
 
 const mail = (n: number): Buffer =>
@@ -27,12 +26,15 @@ beforeAll(async () => {
   mailbox(111);
 });
 
-afterAll(() => servers?.stop());
+afterAll(async () => {
+  await servers?.stop();
+  temp.removeAll();
+});
 
 it('stops the job with a clear error when the mailbox is renumbered mid-run', async () => {
   const run = runCli(
     ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', servers.zk.connectString,
-      '--zk-root', ROOT, '--processors', '2', '--batch-size', '2', '--json', '--report-dir', mkdtempSync(join(tmpdir(), 'r-'))],
+      '--zk-root', ROOT, '--processors', '2', '--batch-size', '2', '--json', '--report-dir', temp.make('spamzk-report-')],
     { SPAMZK_IMAP_PASSWORD: PASSWORD },
   );
   // Renumber once some batches are committed.

@@ -5,8 +5,7 @@
  * verified unless the user says otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
 import { JobPaths, listJobs, readDoneMarkers, readJobStatus, ZkSession, type ZkAuth } from '../../src/coordination/index.js';
@@ -14,6 +13,7 @@ import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../.
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { sleep, waitUntil } from '../../src/servers/process.js';
 import { fixtureMessages, runCli, TEST_SPLIT, type CliResult } from '../pipeline/harness.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const IMAP_USER = 'secure-owner';
 const IMAP_PASSWORD = 'imap-Pa55-never-shown-7c1e';
@@ -23,13 +23,8 @@ const FLEET_ENV = { SPAMZK_ZK_AUTH: `${FLEET.user}:${FLEET.password}` };
 let zk: ZooKeeperCluster;
 let dovecot: DovecotServer;
 
-/** Temporary directories of this file, removed in afterAll. */
-const tempDirs: string[] = [];
-const tempDir = (prefix: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-};
+const temp = tempDirs();
+const tempDir = temp.make;
 
 beforeAll(async () => {
   const dir = tempDir('spamzk-security-dovecot-');
@@ -44,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([zk?.stop(), dovecot && stopDovecot(dovecot)]);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  temp.removeAll();
 });
 
 const imapsUrl = (): string => `imaps://${IMAP_USER}@127.0.0.1:${dovecot.imapsPort}/INBOX`;
