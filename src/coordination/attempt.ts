@@ -54,6 +54,29 @@ export class ResultTooLargeError extends CoordinationError {
   }
 }
 
+/**
+ * Raised into the worker's AbortSignal when the worker has neither returned
+ * nor heartbeaten for STALLED_AFTER_STALE × staleAfterMs: its attempt is given up.
+ */
+export class WorkerStalledError extends CoordinationError {
+  constructor(batch: number, silentMs: number) {
+    super(
+      'WORKER_STALLED',
+      `worker on batch ${batch} made no progress for ${Math.round(silentMs)} ms (no heartbeat, no result); attempt given up: a worker must heartbeat at least every staleAfterMs / 2`,
+    );
+  }
+}
+
+/**
+ * A silent worker's claim is stale after staleAfterMs and any other processor
+ * may reclaim it. But when every processor of the fleet is stuck in a worker
+ * (e.g. all hung on the same unresponsive mail server), nobody is left to
+ * reclaim, and nothing else aborts a worker whose session stays healthy: the
+ * job would stall for ever (chaos seed 50, round 14). So the owner gives up
+ * by itself after this many staleAfterMs, leaving the others the first chance.
+ */
+const STALLED_AFTER_STALE = 2;
+
 /** Raised into the worker's AbortSignal by drain()/close(). */
 export class ReleasedError extends CoordinationError {
   constructor(batch: number, why: string) {
@@ -124,6 +147,11 @@ async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Pr
   const unhook = h.onStop((why) => controller.abort(new ReleasedError(b, why)));
   let lastBeat = performance.now();
   let beating: Promise<void> = Promise.resolve();
+  const stalledAfterMs = STALLED_AFTER_STALE * h.options.staleAfterMs;
+  const stallCheck = setInterval(() => {
+    const silentMs = performance.now() - lastBeat;
+    if (silentMs > stalledAfterMs && !controller.signal.aborted) controller.abort(new WorkerStalledError(b, silentMs));
+  }, Math.max(50, Math.floor(h.options.staleAfterMs / 4)));
   const ctx: WorkContext = {
     signal: controller.signal,
     attempt: o.attempt,
@@ -159,6 +187,7 @@ async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Pr
     if (controller.signal.aborted) return afterAbort(h, s, o, controller.signal.reason);
     return fail(h, s, o, err);
   } finally {
+    clearInterval(stallCheck);
     s.signal.removeEventListener('abort', onSessionLost);
     unhook();
   }
@@ -199,7 +228,19 @@ async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknow
     return 'released';
   }
   if (reason instanceof ClaimLostError) return fenced(h, s, o, reason.message);
+  if (reason instanceof WorkerStalledError && s.alive) return giveUpStalled(h, s, o, reason);
   return 'aborted';
+}
+
+/** Counted like a worker failure (a batch that always hangs ends in quarantine), unless our claim is already gone. */
+async function giveUpStalled(h: AttemptHost, s: ZkSession, o: Owned, reason: WorkerStalledError): Promise<AttemptOutcome> {
+  try {
+    return await fail(h, s, o, reason);
+  } catch (err) {
+    // Reclaimed (or expired) meanwhile: whoever took it over counted the attempt.
+    if (isZkError(err, zookeeper.Exception.NO_NODE)) return fenced(h, s, o, `${reason.message}; the claim was already gone`);
+    throw err;
+  }
 }
 
 async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promise<AttemptOutcome> {

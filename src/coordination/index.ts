@@ -13,7 +13,7 @@ export type { BatchPlanner, OpenJobResult } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { JobPaths } from './paths.js';
-export { ClaimLostError, ReleasedError, ResultTooLargeError, MAX_RESULT_BYTES } from './attempt.js';
+export { ClaimLostError, ReleasedError, ResultTooLargeError, WorkerStalledError, MAX_RESULT_BYTES } from './attempt.js';
 export {
   CoordinationError,
   ZkUnreachableError,

@@ -249,6 +249,24 @@ describe('processors', () => {
     expect(await readJobStatus(admin, ROOT, 'stuck')).toMatchObject({ reclaims: 1, fencedCommits: 1, complete: true });
   });
 
+  it('a worker hung for ever (no result, no heartbeat, deaf to its signal) with nobody left to reclaim: its own processor gives the attempt up and the job completes', async () => {
+    // Chaos seed 50, round 14: the whole fleet hung in its workers while its sessions stayed healthy; nobody reclaimed.
+    const p = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'alone.hung' });
+    const reasons: unknown[] = [];
+    const summary = await p.run({ spec: spec('all-hung'), plan: () => makeBatches(3) }, (b, ctx) => {
+      if (b.index === 1 && ctx.attempt === 1) {
+        ctx.signal.addEventListener('abort', () => reasons.push(ctx.signal.reason), { once: true });
+        return new Promise<Buffer>(() => undefined);
+      }
+      return Promise.resolve(Buffer.from(`r${b.index}`));
+    });
+    expect(summary).toMatchObject({ complete: true, committed: 3, failed: 1 });
+    expect(reasons).toEqual([expect.objectContaining({ code: 'WORKER_STALLED' })]);
+    const done = await readDoneMarkers(admin, ROOT, 'all-hung');
+    expect(done.map((d) => d.batch)).toEqual(range(3));
+    expect(done.find((d) => d.batch === 1)).toMatchObject({ processorId: 'alone.hung', attempt: 2 });
+  });
+
   it('a processor paused past its session timeout (event loop blocked, like a long GC): its commit is rejected, the batch is redone once', async () => {
     const p = new Processor({ ...processorOpts, sessionTimeoutMs: 2_000, connectString: zk.connectString, processorId: 'pauser' });
     const commits: { batch: number; attempt: number }[] = [];
