@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { loadMailbox } from '../../src/servers/dovecot.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { fixtureMessages, parseReport, runCli, startTestServers, TEST_SPLIT, type ParsedReport, type TestServers } from './harness.js';
@@ -110,5 +111,36 @@ describe('spamzk end to end', () => {
     const env = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString], { SPAMZK_PROCESSORS: '0' });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('SPAMZK_PROCESSORS: 0 is outside 1..64');
+  });
+
+  it('--write-back keywords marks each classified message $Junk or $NotJunk and leaves \\Seen alone', async () => {
+    const result = await runCli(
+      ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', zk.connectString, '--zk-root', '/e2e-write-back',
+        '--write-back', 'keywords', '--json', '--report-dir', temp.make('spamzk-e2e-report-')],
+      { SPAMZK_IMAP_PASSWORD: PASSWORD },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const verdicts = new Map(parseReport(result.stdout).verdicts.map((v) => [v.key, v.verdict]));
+    const client = new ImapFlow({
+      host: '127.0.0.1', port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false,
+      auth: { user: USER, pass: PASSWORD }, logger: false,
+    });
+    await client.connect();
+    try {
+      await client.mailboxOpen('INBOX', { readOnly: true });
+      let checked = 0;
+      for await (const msg of client.fetch('1:*', { uid: true, flags: true }, { uid: true })) {
+        const verdict = verdicts.get(msg.uid);
+        const flags = msg.flags ?? new Set<string>();
+        expect(flags.has('\\Seen')).toBe(false);
+        if (verdict === 'spam') expect([...flags]).toContain('$Junk');
+        if (verdict === 'ham') expect([...flags]).toContain('$NotJunk');
+        if (verdict === 'unsure') expect([...flags].filter((f) => f.endsWith('Junk'))).toEqual([]);
+        checked++;
+      }
+      expect(checked).toBe(messages.length);
+    } finally {
+      await client.logout();
+    }
   });
 });
