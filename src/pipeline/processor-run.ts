@@ -5,7 +5,8 @@
  * `spamzk run` start N of these as child processes; each is also what a
  * machine of a fleet runs.
  */
-import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Processor, WorkerStalledError, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
 import { zkAuthFromEnv } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
 import { openSource, UidValidityChangedError, writeBackVerdicts, type MailSource } from '../sources/index.js';
@@ -29,6 +30,17 @@ export interface ProcessorRunInput {
   /** The job the fleet is working on: a source that now makes another job (new UIDVALIDITY) is refused. */
   readonly expectedJobId?: string;
 }
+
+/** A batch's fetch or classification stopped making progress: this processor's source is not trusted again. */
+export class SourceWedgedError extends Error {
+  readonly code = 'SOURCE_WEDGED';
+  constructor(detail: string) {
+    super(`the mail source stopped answering (${detail}); this processor stops so that a fresh one takes its place`);
+    this.name = 'SourceWedgedError';
+  }
+}
+
+const SOURCE_CLOSE_GRACE_MS = 5_000;
 
 /** The mailbox is no longer the one the job was planned from: its numbering changed. */
 export class SourceChangedError extends Error {
@@ -79,25 +91,29 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const onDrain = (): void => void processor.drain(config.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 
-  // A changed UIDVALIDITY ends this processor's part in the job: going on
-  // would mix two numberings, and retrying elsewhere cannot help.
-  let numberingChanged: Error | undefined;
-  const onNumberingChanged = (err: Error): void => {
-    numberingChanged ??= err;
+  // Two things end this processor's part in the job. A changed UIDVALIDITY:
+  // going on would mix two numberings. A worker given up as stalled: the mail
+  // source it hangs in may be wedged for good (seen in the chaos run: IMAP
+  // connections that never sent FETCH again), and only a fresh process, which
+  // the fleet starts in its place, gets a fresh source.
+  let fatal: Error | undefined;
+  const stopWith = (err: Error): void => {
+    fatal ??= err;
     void processor.close();
   };
   stalls.start();
   try {
     const summary = await processor.run(
       { spec, plan: async () => planBatches(await source.listKeys(), config.batchSize) },
-      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config, onNumberingChanged }),
+      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config, stopWith }),
     );
-    if (numberingChanged) throw numberingChanged;
+    if (fatal) throw fatal;
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
   } finally {
     input.drainSignal?.removeEventListener('abort', onDrain);
     stalls.close();
-    await source.close();
+    // A wedged source may never finish closing either; the process is about to end.
+    await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
   }
 }
 
@@ -106,15 +122,23 @@ interface BatchDeps {
   model: SpamModel;
   stalls: StallMonitor;
   config: RunConfig;
-  onNumberingChanged: (err: Error) => void;
+  stopWith: (err: Error) => void;
 }
 
 async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
+  // A stalled worker may never settle, so its abort is watched, not its catch.
+  const onAbort = (): void => {
+    const reason: unknown = ctx.signal.reason;
+    if (reason instanceof WorkerStalledError) deps.stopWith(new SourceWedgedError(reason.message));
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     return await classifyAndEncode(batch, ctx, deps);
   } catch (err) {
-    if (err instanceof UidValidityChangedError) deps.onNumberingChanged(err);
+    if (err instanceof UidValidityChangedError) deps.stopWith(err);
     throw err;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
   }
 }
 

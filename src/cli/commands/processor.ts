@@ -41,6 +41,9 @@ export function registerProcessor(program: Command): void {
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      // Nothing of ours is left running; a wedged library socket must not keep
+      // a finished processor alive (its fleet waits for it to exit).
+      setTimeout(() => process.exit(), 5_000).unref();
     }
   });
   program.addCommand(cmd);
