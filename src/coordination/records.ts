@@ -5,7 +5,7 @@
  */
 import type { Stat } from 'node-zookeeper-client';
 import { CoordinationError } from './errors.js';
-import type { Batch, ClaimData, CoordinationEventType, JobSpec, PlanInfo } from './types.js';
+import type { Batch, ClaimData, CoordinationEventRecord, JobSpec, PlanInfo } from './types.js';
 
 export function encodeJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
@@ -57,14 +57,8 @@ export interface StoredQuarantine {
   processorId: string;
 }
 
-export interface StoredEvent {
-  type: CoordinationEventType;
-  batch: number;
-  processorId: string;
-  otherProcessorId?: string;
-  claimSeq: number;
-  detail: string;
-}
+/** An event as stored; its time is the znode's ctime, read back as `at`. */
+export type StoredEvent = Omit<CoordinationEventRecord, 'at'>;
 
 export interface StoredProcessor {
   host: string;
