@@ -178,14 +178,27 @@ export function loadMailbox(server: Pick<DovecotServer, 'dir'>, opts: LoadMailbo
  * session has its own process under Dovecot's defaults.
  */
 export function imapSessionPids(server: Pick<DovecotServer, 'pid'>): number[] {
+  return dovecotChildPids(server, 'imap');
+}
+
+/**
+ * PIDs of this instance's `auth` process: every LOGIN waits on it, so stopping
+ * it makes logins hang after the greeting, as an overloaded auth backend does.
+ */
+export function authProcessPids(server: Pick<DovecotServer, 'pid'>): number[] {
+  return dovecotChildPids(server, 'auth');
+}
+
+/** Children of the master whose process name is `comm`. */
+function dovecotChildPids(server: Pick<DovecotServer, 'pid'>, comm: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (Number(fields[1]) === server.pid && comm === 'imap') out.push(Number(entry));
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (Number(fields[1]) === server.pid && name === comm) out.push(Number(entry));
     } catch {
       // the process went away while we read /proc
     }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imapSessionPids, loadMailbox, type DovecotServer } from '../../src/servers/dovecot.js';
+import { authProcessPids, imapSessionPids, loadMailbox, type DovecotServer } from '../../src/servers/dovecot.js';
 import {
   ImapAuthError,
+  ImapConnectionError,
   ImapMailboxError,
   ImapSource,
   ImapTlsError,
@@ -230,7 +231,87 @@ describe('IMAP source against a real Dovecot', () => {
     expect((await source.fetchRange({ first: 1, last: 10_000 })).length).toBe(UIDS.length);
     await source.close();
   });
+
+  /**
+   * Runs `body` while Dovecot's auth process is stopped: the server greets,
+   * then every LOGIN waits. The socket stays open and quiet, so only our own
+   * set-up budget or an abort can end the wait (socketTimeoutMs is far off).
+   */
+  async function withLoginsHanging(body: () => Promise<void>): Promise<void> {
+    const auth = authProcessPids(server);
+    expect(auth.length).toBeGreaterThan(0);
+    auth.forEach((pid) => process.kill(pid, 'SIGSTOP'));
+    try {
+      await body();
+    } finally {
+      auth.forEach((pid) => process.kill(pid, 'SIGCONT'));
+    }
+  }
+
+  it('a login that hangs after the greeting is given up after connectTimeoutMs, not the socket timeout', async () => {
+    loadInbox();
+    const source = plainSource(server, { connectTimeoutMs: 800, socketTimeoutMs: 60_000, maxAttempts: 2 });
+    await withLoginsHanging(async () => {
+      const started = Date.now();
+      const error = await source.open().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ImapConnectionError);
+      expect((error as Error).message).toMatch(/failed 2 times in a row .*did not log in and open "INBOX" within 0\.8 s/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+    const fresh = plainSource(server);
+    await fresh.open();
+    expect(await fresh.listKeys()).toEqual(UIDS);
+    await fresh.close();
+  });
+
+  it('an abort reaches a connection that is still logging in: the fetch ends at once, its slot is freed', async () => {
+    loadInbox();
+    const source = plainSource(server, { connectTimeoutMs: 60_000, socketTimeoutMs: 60_000, maxConnections: 1 });
+    await source.open();
+    // The idle connection dies, so the next fetch must log in anew.
+    imapSessionPids(server).forEach((pid) => process.kill(pid, 'SIGKILL'));
+    await waitFor(() => imapSessionPids(server).length === 0);
+    await withLoginsHanging(async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const started = Date.now();
+      await expect(source.fetchRange({ first: 1, last: 10_000 }, controller.signal)).rejects.toMatchObject({ code: 'SOURCE_ABORTED' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+    // With one connection allowed, this only works if the aborted login gave its slot back.
+    expect((await source.fetchRange({ first: 1, last: 10_000 })).length).toBe(UIDS.length);
+    await source.close();
+  });
+
+  it('an abort ends a wait for a pooled connection held by a hung fetch', async () => {
+    loadInbox();
+    const source = plainSource(server, { socketTimeoutMs: 60_000, maxConnections: 1 });
+    await source.open();
+    const sessions = imapSessionPids(server);
+    sessions.forEach((pid) => process.kill(pid, 'SIGSTOP'));
+    try {
+      const holder = new AbortController();
+      const hung = source.fetchRange({ first: 1, last: 10_000 }, holder.signal);
+      const waiter = new AbortController();
+      setTimeout(() => waiter.abort(), 300);
+      await expect(source.fetchRange({ first: 1, last: 10 }, waiter.signal)).rejects.toMatchObject({ code: 'SOURCE_ABORTED' });
+      holder.abort();
+      await expect(hung).rejects.toMatchObject({ code: 'SOURCE_ABORTED' });
+    } finally {
+      sessions.forEach((pid) => process.kill(pid, 'SIGCONT'));
+    }
+    expect((await source.fetchRange({ first: 1, last: 10_000 })).length).toBe(UIDS.length);
+    await source.close();
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('write-back (off by default)', () => {
   it('is refused when not asked for', async () => {

@@ -3,9 +3,10 @@
  * one is discarded (and its account slot freed), and a caller waits when all
  * are busy.
  */
+import { SourceAbortedError } from '../errors.js';
 import { closeConnection, type ImapConnection } from './connection.js';
 
-type Connect = (number: number) => Promise<ImapConnection>;
+type Connect = (number: number, signal?: AbortSignal) => Promise<ImapConnection>;
 
 export class ConnectionPool {
   readonly #idle: ImapConnection[] = [];
@@ -21,8 +22,8 @@ export class ConnectionPool {
     private readonly slotWanted: () => boolean = () => false,
   ) {}
 
-  /** An idle live connection, a new one if under the limit, or the next one released. */
-  async take(): Promise<ImapConnection> {
+  /** An idle live connection, a new one if under the limit, or the next one released; `signal` ends the wait. */
+  async take(signal?: AbortSignal): Promise<ImapConnection> {
     for (;;) {
       const idle = this.#idle.pop();
       if (idle) {
@@ -33,14 +34,14 @@ export class ConnectionPool {
       if (this.#open < this.limit) {
         this.#open++;
         try {
-          return await this.connect(++this.#numbered);
+          return await this.connect(++this.#numbered, signal);
         } catch (err) {
           this.#open--;
           this.#wakeOne();
           throw err;
         }
       }
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await this.#nextRelease(signal);
     }
   }
 
@@ -66,6 +67,22 @@ export class ConnectionPool {
   async closeAll(): Promise<void> {
     this.closeIdle();
     await Promise.allSettled([...this.#closing]);
+  }
+
+  #nextRelease(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new SourceAbortedError('IMAP operation aborted while waiting for a connection'));
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        this.#waiters.splice(this.#waiters.indexOf(wake), 1);
+        reject(new SourceAbortedError('IMAP operation aborted while waiting for a connection'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(wake);
+    });
   }
 
   #wakeOne(): void {

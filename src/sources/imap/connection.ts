@@ -3,7 +3,7 @@
  * imapflow's errors to ours. An ImapFlow instance connects once only: after a
  * drop it is thrown away and a fresh one is made (FINDINGS.md).
  */
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import {
   ImapAuthError,
   ImapConnectionError,
@@ -36,9 +36,14 @@ export interface ConnectParams {
   /** The UIDVALIDITY the source opened with; undefined on the first connection. */
   expectedUidValidity: number | undefined;
   releaseSlot: () => void;
+  /** Budget of the whole set-up, from TCP connect to the mailbox selected. */
+  setupTimeoutMs: number;
+  /** Aborts the set-up (the operation that needs this connection was given up). */
+  signal?: AbortSignal;
 }
 
 export async function openConnection(p: ConnectParams): Promise<ImapConnection> {
+  if (p.signal?.aborted) throw new SourceAbortedError(`connection ${p.number} to ${imapUrlOf(p.address)} aborted before it started`);
   const client = new ImapFlow(p.flowOptions);
   const conn: ImapConnection = {
     number: p.number,
@@ -56,32 +61,76 @@ export async function openConnection(p: ConnectParams): Promise<ImapConnection> 
   client.on('close', () => {
     conn.broken ??= new ImapConnectionError(`connection ${p.number} to ${imapUrlOf(p.address)} closed`);
   });
+  const guard = guardSetup(client, p);
+  try {
+    const mailbox = await logInAndSelect(client, p);
+    const uidValidity = Number(mailbox.uidValidity);
+    if (p.expectedUidValidity !== undefined && uidValidity !== p.expectedUidValidity) {
+      throw new UidValidityChangedError(imapUrlOf(p.address), p.expectedUidValidity, uidValidity);
+    }
+    return Object.assign(conn, {
+      uidValidity,
+      permanentFlags: mailbox.permanentFlags ?? new Set<string>(),
+      esearch: client.capabilities.has('ESEARCH'),
+    });
+  } catch (err) {
+    client.close();
+    throw guard.interruption(err) ?? err;
+  } finally {
+    guard.end();
+  }
+}
+
+async function logInAndSelect(client: ImapFlow, p: ConnectParams): Promise<MailboxObject> {
   try {
     await client.connect();
   } catch (err) {
-    client.close();
     throw describeConnectError(err, p.address);
   }
-  let mailbox;
   try {
-    mailbox = await client.mailboxOpen(p.address.mailbox, { readOnly: !p.writable });
+    return await client.mailboxOpen(p.address.mailbox, { readOnly: !p.writable });
   } catch (err) {
-    client.close();
     if (isImapNo(err)) {
       throw new ImapMailboxError(`cannot open mailbox ${JSON.stringify(p.address.mailbox)} on ${imapUrlOf(p.address)}: ${serverText(err)}`, { cause: err });
     }
     throw err;
   }
-  const uidValidity = Number(mailbox.uidValidity);
-  if (p.expectedUidValidity !== undefined && uidValidity !== p.expectedUidValidity) {
+}
+
+/**
+ * imapflow times the TCP connect and the greeting, but nothing after them: a
+ * server that greets and then never answers LOGIN or SELECT (an auth backend
+ * that hangs) holds the connection until the socket timeout, minutes later,
+ * and an abort of the operation waiting for it would go unheard. The guard
+ * closes the client when the set-up budget runs out or the signal aborts;
+ * imapflow then rejects the step in progress, and `interruption` says why.
+ */
+function guardSetup(client: ImapFlow, p: ConnectParams): { interruption: (err: unknown) => SourceError | undefined; end: () => void } {
+  let why: 'timeout' | 'abort' | undefined;
+  const interrupt = (reason: 'timeout' | 'abort'): void => {
+    why ??= reason;
     client.close();
-    throw new UidValidityChangedError(imapUrlOf(p.address), p.expectedUidValidity, uidValidity);
-  }
-  return Object.assign(conn, {
-    uidValidity,
-    permanentFlags: mailbox.permanentFlags ?? new Set<string>(),
-    esearch: client.capabilities.has('ESEARCH'),
-  });
+  };
+  const timer = setTimeout(() => interrupt('timeout'), p.setupTimeoutMs);
+  const onAbort = (): void => interrupt('abort');
+  p.signal?.addEventListener('abort', onAbort, { once: true });
+  const where = `connection ${p.number} to ${imapUrlOf(p.address)}`;
+  return {
+    interruption: (err) => {
+      if (why === 'abort') return new SourceAbortedError(`${where} aborted while logging in`, { cause: err });
+      if (why === 'timeout') {
+        return new ImapConnectionError(
+          `${where} did not log in and open ${JSON.stringify(p.address.mailbox)} within ${p.setupTimeoutMs / 1000} s (connectTimeoutMs)`,
+          { cause: err },
+        );
+      }
+      return undefined;
+    },
+    end: () => {
+      clearTimeout(timer);
+      p.signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** Logs out politely, then makes sure the socket is gone. */

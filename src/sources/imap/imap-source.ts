@@ -15,6 +15,7 @@ import {
   imapFlowOptions,
   imapUrlOf,
   DEFAULT_ACCOUNT_MAX_CONNECTIONS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   parseImapUrl,
   type ImapAddress,
   type ImapObserver,
@@ -57,7 +58,7 @@ export class ImapSource implements MailSource {
     const limits = accountLimits(account, accountMax, this.#options.requestsPerSecond ?? 10);
     this.#limits = limits;
     const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), limits.maxConnections);
-    const pool = new ConnectionPool(max, (n) => this.#connect(n), () => limits.slotWanted());
+    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), () => limits.slotWanted());
     limits.onSlotWanted(() => pool.closeIdle());
     this.#pool = pool;
     try {
@@ -166,7 +167,7 @@ export class ImapSource implements MailSource {
     this.#state = 'closed';
   }
 
-  async #connect(number: number): Promise<ImapConnection> {
+  async #connect(number: number, signal: AbortSignal | undefined): Promise<ImapConnection> {
     const limits = this.#limits as AccountLimits;
     const releaseSlot = await limits.acquireConnectionSlot();
     try {
@@ -177,6 +178,8 @@ export class ImapSource implements MailSource {
         writable: (this.#options.writeBack ?? 'off') !== 'off',
         expectedUidValidity: this.#identity?.uidValidity,
         releaseSlot,
+        setupTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        signal,
       });
     } catch (err) {
       releaseSlot();
@@ -201,7 +204,7 @@ export class ImapSource implements MailSource {
       const pool = this.#pool as ConnectionPool;
       let conn: ImapConnection | undefined;
       try {
-        conn = await pool.take();
+        conn = await pool.take(signal);
         const result = await op(conn);
         pool.give(conn);
         return result;

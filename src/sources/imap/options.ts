@@ -43,7 +43,11 @@ export interface ImapSourceOptions {
   maxAttempts?: number;
   /** First reconnect delay, doubled per attempt up to 10 s (default 500 ms). */
   backoffMs?: number;
-  /** Connect + greeting budget (default 15 s). */
+  /**
+   * Budget of a new connection: TCP, TLS, greeting, login and opening the mailbox (default
+   * 15 s). A server that greets and then never answers LOGIN would otherwise hold it until
+   * socketTimeoutMs.
+   */
   connectTimeoutMs?: number;
   /**
    * A connection silent for this long is taken for dead and replaced (default 2 min). A hung
@@ -66,6 +70,8 @@ export interface ImapSourceOptions {
 
 /** Gmail allows 15 simultaneous IMAP connections per account. */
 export const DEFAULT_ACCOUNT_MAX_CONNECTIONS = 15;
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 export interface ImapAddress {
   readonly secure: boolean;
@@ -112,7 +118,7 @@ export function imapFlowOptions(address: ImapAddress, opts: ImapSourceOptions, i
     throw new SourceLocationError(`plaintext IMAP is only allowed to a loopback imap:// address, not ${imapUrlOf(address)}`);
   }
   const isIp = /^[\d.]+$/.test(address.host) || address.host.includes(':');
-  const timeout = opts.connectTimeoutMs ?? 15_000;
+  const timeout = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return {
     host: address.host,
     port: address.port,
