@@ -33,8 +33,12 @@ export interface ClassifyBatchOptions {
    * ZooKeeper pings and heartbeats never starve behind classification.
    */
   readonly yieldEveryMs?: number;
-  /** Called after each yield; the coordination heartbeat hangs off it. */
-  readonly onProgress?: (done: number) => void;
+  /**
+   * Called as messages arrive from the source and after each yield of the
+   * classification; the coordination heartbeat hangs off it, so a slow but
+   * moving fetch keeps its claim fresh and only a silent one goes stale.
+   */
+  readonly onProgress?: (stage: 'fetching' | 'classifying', done: number) => void;
   /** Longest event-loop stall so far in this batch, from the processor's monitor. */
   readonly stallMs?: () => number;
 }
@@ -42,7 +46,9 @@ export interface ClassifyBatchOptions {
 export async function classifyBatch(batch: BatchToClassify, opts: ClassifyBatchOptions): Promise<BatchResult> {
   const yieldEveryMs = opts.yieldEveryMs ?? 10;
   const fetchStart = performance.now();
-  const fetched = await opts.source.fetchRange({ first: batch.first, last: batch.last }, opts.signal);
+  const fetched = await opts.source.fetchRange({ first: batch.first, last: batch.last }, opts.signal, (received) =>
+    opts.onProgress?.('fetching', received),
+  );
   const fetchMs = performance.now() - fetchStart;
 
   const classifyStart = performance.now();
@@ -53,7 +59,7 @@ export async function classifyBatch(batch: BatchToClassify, opts: ClassifyBatchO
     messages.push(classifyOne(opts.classifier, message.key, message.raw, message.label));
     if (performance.now() - sliceStart >= yieldEveryMs) {
       await yieldToEventLoop();
-      opts.onProgress?.(messages.length);
+      opts.onProgress?.('classifying', messages.length);
       sliceStart = performance.now();
     }
   }

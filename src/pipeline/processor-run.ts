@@ -6,7 +6,7 @@
  * machine of a fleet runs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Processor, WorkerStalledError, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
+import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
 import { zkAuthFromEnv } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
 import { openSource, UidValidityChangedError, writeBackVerdicts, type MailSource } from '../sources/index.js';
@@ -18,6 +18,7 @@ import { jobIdFor } from './job-identity.js';
 import { planBatches } from './plan.js';
 import { sourceOptionsFrom } from './source-options.js';
 import { StallMonitor } from './stall-monitor.js';
+import { watchForWedge } from './wedge-watch.js';
 import type { JobSpec } from '../coordination/index.js';
 
 export interface ProcessorRunInput {
@@ -29,15 +30,6 @@ export interface ProcessorRunInput {
   readonly drainSignal?: AbortSignal;
   /** The job the fleet is working on: a source that now makes another job (new UIDVALIDITY) is refused. */
   readonly expectedJobId?: string;
-}
-
-/** A batch's fetch or classification stopped making progress: this processor's source is not trusted again. */
-export class SourceWedgedError extends Error {
-  readonly code = 'SOURCE_WEDGED';
-  constructor(detail: string) {
-    super(`the mail source stopped answering (${detail}); this processor stops so that a fresh one takes its place`);
-    this.name = 'SourceWedgedError';
-  }
 }
 
 const SOURCE_CLOSE_GRACE_MS = 5_000;
@@ -92,10 +84,8 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 
   // Two things end this processor's part in the job. A changed UIDVALIDITY:
-  // going on would mix two numberings. A worker given up as stalled: the mail
-  // source it hangs in may be wedged for good (seen in the chaos run: IMAP
-  // connections that never sent FETCH again), and only a fresh process, which
-  // the fleet starts in its place, gets a fresh source.
+  // going on would mix two numberings. A wedged source (wedge-watch.ts): only
+  // a fresh process, which the fleet starts in its place, gets a fresh one.
   let fatal: Error | undefined;
   const stopWith = (err: Error): void => {
     fatal ??= err;
@@ -126,19 +116,14 @@ interface BatchDeps {
 }
 
 async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
-  // A stalled worker may never settle, so its abort is watched, not its catch.
-  const onAbort = (): void => {
-    const reason: unknown = ctx.signal.reason;
-    if (reason instanceof WorkerStalledError) deps.stopWith(new SourceWedgedError(reason.message));
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const settled = watchForWedge(ctx.signal, deps.stopWith);
   try {
     return await classifyAndEncode(batch, ctx, deps);
   } catch (err) {
     if (err instanceof UidValidityChangedError) deps.stopWith(err);
     throw err;
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+    settled();
   }
 }
 
@@ -150,7 +135,7 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
     signal: ctx.signal,
     // A rejected heartbeat means the claim is gone; ctx.signal aborts this
     // batch on the same event, so the rejection itself carries no news.
-    onProgress: (done) => void ctx.heartbeat(`classifying ${done}/${batch.count}`).catch(() => undefined),
+    onProgress: (stage, done) => void ctx.heartbeat(`${stage} ${done}/${batch.count}`).catch(() => undefined),
     stallMs: () => deps.stalls.takeWindowMaxMs(),
   });
   if (deps.config.writeBack !== 'off') await writeBack(deps.source, result);

@@ -41,7 +41,11 @@ export interface MailSource {
   listKeys(): Promise<MessageKey[]>;
   /** Keys above `after`, ascending (new mail for the cadence). */
   listKeysAfter(after: MessageKey): Promise<MessageKey[]>;
-  /** The messages of a range in ascending key order. */
-  fetchRange(range: KeyRange, signal?: AbortSignal): Promise<RawMessage[]>;
+  /**
+   * The messages of a range in ascending key order. A remote source calls
+   * `onProgress` with the count received so far as messages arrive, so that a
+   * long fetch can show it is alive; a local one may return without calling it.
+   */
+  fetchRange(range: KeyRange, signal?: AbortSignal, onProgress?: (received: number) => void): Promise<RawMessage[]>;
   close(): Promise<void>;
 }

@@ -50,6 +50,17 @@ describe('IMAP source against a real Dovecot', () => {
     await source.close();
   });
 
+  it('reports progress as messages arrive, so that a long fetch can show it is alive', async () => {
+    loadInbox();
+    const source = plainSource(server);
+    await source.open();
+    const counts: number[] = [];
+    const got = await source.fetchRange({ first: 1, last: 10_000 }, undefined, (received) => counts.push(received));
+    expect(got.length).toBe(UIDS.length);
+    expect(counts).toEqual(UIDS.map((_, i) => i + 1));
+    await source.close();
+  });
+
   it('reading never changes \\Seen (BODY.PEEK), checked from a second client', async () => {
     loadInbox(4242, (uid) => (uid === 6 ? 'S' : ''));
     const source = plainSource(server);

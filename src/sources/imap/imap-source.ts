@@ -94,7 +94,7 @@ export class ImapSource implements MailSource {
     return uids.filter((uid) => uid > after);
   }
 
-  fetchRange(range: KeyRange, signal?: AbortSignal): Promise<RawMessage[]> {
+  fetchRange(range: KeyRange, signal?: AbortSignal, onProgress?: (received: number) => void): Promise<RawMessage[]> {
     const got = new Map<number, Buffer>();
     let resumeFrom = range.first;
     const fetchOnce = async (conn: ImapConnection): Promise<void> => {
@@ -115,6 +115,7 @@ export class ImapSource implements MailSource {
           highest = Math.max(highest, msg.uid);
           if (!got.has(msg.uid)) got.set(msg.uid, msg.source);
           this.#observer.onFetched?.({ key: msg.uid, bytes: msg.source.length, connection: conn.number });
+          onProgress?.(got.size);
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
