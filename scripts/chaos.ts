@@ -90,6 +90,7 @@ async function main(): Promise<number> {
       const faults = FAULT_KINDS.map((k) => `${k} ${row.faults[k]}`).join(', ');
       const a = row.audit;
       say(`round ${round}: ${a.ok ? 'ok' : `FAIL: ${a.problems.join(' | ')}`} (${(row.wallMs / 1000).toFixed(1)} s; ${faults}; missing ${a.missing}, double ${a.doubleCommitted}, wrong ${a.wrongVerdicts}, fenced ${a.fencedRejected}, reclaims ${a.reclaims}, replaced ${row.replaced})`);
+      for (const line of row.log) say(`  ${line}`);
     }
   } finally {
     const current = currentDovecot() ?? dovecot;
