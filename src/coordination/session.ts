@@ -77,6 +77,15 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
   /** Monotonic send time of the newest request that got a reply: the server heard from us then. */
   private lastHeardAt = 0;
   private probeInFlight = false;
+  /**
+   * Requests made while the client is between servers, sent once it is
+   * connected again. node-zookeeper-client queues the auth packet of a
+   * reconnect *behind* the requests queued while disconnected, so the server
+   * would see them unauthenticated and answer NO_AUTH (seen in the chaos run
+   * after a leader kill; test/coordination/ensemble.test.ts).
+   */
+  private connected = false;
+  private readonly untilConnected: Array<() => void> = [];
 
   constructor(private readonly opts: ZkSessionOptions) {
     super();
@@ -132,6 +141,7 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
       throw new ZkUnreachableError(this.connectString, this.connectTimeoutMs);
     }
     this.lastHeardAt = performance.now();
+    this.connected = true;
     const tick = Math.max(50, Math.floor(this.sessionTimeoutMs / 6));
     this.watchdog = setInterval(() => this.checkDeadline(), tick);
   }
@@ -233,14 +243,23 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
           resolve(value);
         }
       };
-      try {
-        send(finish);
-      } catch (err) {
-        settled = true;
-        clearTimeout(timer);
-        reject(err);
-      }
+      const dispatch = (): void => {
+        if (settled) return;
+        try {
+          send(finish);
+        } catch (err) {
+          settled = true;
+          clearTimeout(timer);
+          reject(err);
+        }
+      };
+      if (this.connected || this.state !== 'started') dispatch();
+      else this.untilConnected.push(dispatch);
     });
+  }
+
+  private releaseWaitingRequests(): void {
+    for (const dispatch of this.untilConnected.splice(0)) dispatch();
   }
 
   private heardAt(sentAt: number): void {
@@ -267,8 +286,15 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
   private onClientState(s: { name: string }): void {
     if (s === zookeeper.State.EXPIRED) this.declareLost('expired by the server');
     else if (s === zookeeper.State.AUTH_FAILED) this.declareLost('authentication failed (check the fleet credentials)');
-    else if (s === zookeeper.State.DISCONNECTED && this.state === 'started') this.emit('suspended');
-    else if (s === zookeeper.State.SYNC_CONNECTED && this.state === 'started') this.emit('reconnected');
+    else if (s === zookeeper.State.DISCONNECTED && this.state === 'started') {
+      this.connected = false;
+      this.emit('suspended');
+    } else if (s === zookeeper.State.SYNC_CONNECTED && this.state === 'started') {
+      // The auth packet is already queued ahead: what is sent from here on is authenticated.
+      this.connected = true;
+      this.releaseWaitingRequests();
+      this.emit('reconnected');
+    }
   }
 
   private declareLost(reason: string): void {
@@ -283,6 +309,8 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     if (!this.abort.signal.aborted) this.abort.abort(reason ?? new SessionLostError('session closed'));
+    // They fail at once now (the session is gone), not at their timeout.
+    this.releaseWaitingRequests();
     const client = this.client;
     if (client) await hardClose(client);
   }

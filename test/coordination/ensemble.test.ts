@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { Processor, readDoneMarkers, readQuarantine, type ZkSession } from '../../src/coordination/index.js';
+import { Processor, readDoneMarkers, readQuarantine, ZkSession } from '../../src/coordination/index.js';
 import { eventually, makeBatches, openSession, range, startChildProcessor, type ChildProcessor } from './helpers.js';
 
 let zk: ZooKeeperCluster;
@@ -27,6 +27,30 @@ afterAll(async () => {
 });
 
 describe('3-node ensemble', () => {
+  it('a request made while the session moves to another node carries the fleet credentials (no NO_AUTH)', async () => {
+    const session = new ZkSession({ connectString: zk.connectString, auth: { user: 'fleet', password: 'moving-session' }, sessionTimeoutMs: 8_000 });
+    await session.start();
+    try {
+      await session.mkdirp('/acl-failover/node'); // readable with the fleet's digest only
+      let during: Promise<unknown> | undefined;
+      session.once('suspended', () => {
+        during = session.getData('/acl-failover/node');
+      });
+      // Stop the nodes one at a time until the one serving the session was hit.
+      for (const node of zk.nodes) {
+        await zk.killNode(node.id);
+        await eventually('the session to notice', () => during, 2_000).catch(() => undefined);
+        await zk.startNode(node.id);
+        if (during) break;
+      }
+      expect(during).toBeDefined();
+      await expect(during).resolves.toMatchObject({ data: Buffer.alloc(0) });
+      expect(session.alive).toBe(true);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('two processors racing for one batch: exactly one commits it (10 rounds)', async () => {
     for (const round of range(10)) {
       const procs = range(2).map((i) => new Processor({ connectString: zk.connectString, root: ROOT, processorId: `e${round}p${i}`, ...timing }));
