@@ -228,28 +228,28 @@ async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknow
     return 'released';
   }
   if (reason instanceof ClaimLostError) return fenced(h, s, o, reason.message);
-  if (reason instanceof WorkerStalledError && s.alive) return giveUpStalled(h, s, o, reason);
+  // Counted like a worker failure, so that a batch that always hangs ends in quarantine.
+  if (reason instanceof WorkerStalledError && s.alive) return fail(h, s, o, reason);
   return 'aborted';
 }
 
-/** Counted like a worker failure (a batch that always hangs ends in quarantine), unless our claim is already gone. */
-async function giveUpStalled(h: AttemptHost, s: ZkSession, o: Owned, reason: WorkerStalledError): Promise<AttemptOutcome> {
-  try {
-    return await fail(h, s, o, reason);
-  } catch (err) {
-    // Reclaimed (or expired) meanwhile: whoever took it over counted the attempt.
-    if (isZkError(err, zookeeper.Exception.NO_NODE)) return fenced(h, s, o, `${reason.message}; the claim was already gone`);
-    throw err;
-  }
-}
-
+/**
+ * Records a failed attempt (quarantine at maxAttempts), unless our claim is
+ * already gone: whoever reclaimed it counted the attempt, and the failure of
+ * a batch we no longer own is a fenced attempt, not a crash (chaos run).
+ */
 async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promise<AttemptOutcome> {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   h.emit('failed', { batch: o.batch.index, attempt: o.attempt, error: message });
   if (o.attempt >= h.options.maxAttempts) {
     return quarantine(h, s, o.batch, o.batchVersion, o, o.attemptNodes, message);
   }
-  await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
+  try {
+    await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
+  } catch (recordErr) {
+    if (isZkError(recordErr, zookeeper.Exception.NO_NODE)) return fenced(h, s, o, `${message}; the claim was already gone`);
+    throw recordErr;
+  }
   return 'failed';
 }
 

@@ -249,6 +249,29 @@ describe('processors', () => {
     expect(await readJobStatus(admin, ROOT, 'stuck')).toMatchObject({ reclaims: 1, fencedCommits: 1, complete: true });
   });
 
+  it('a worker that fails after its claim was reclaimed: the processor records a fenced attempt and carries on (no crash)', async () => {
+    const slow = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'slowfailer' });
+    const helper = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'helper2' });
+    let slowBatch = -1;
+    const slowRun = slow.run({ spec: spec('fail-late'), plan: () => makeBatches(4) }, async (b) => {
+      if (slowBatch === -1) {
+        slowBatch = b.index;
+        // Silent past staleAfter (reclaimed meanwhile), then fails before its own stall limit (2 × staleAfter).
+        await new Promise((r) => setTimeout(r, 2_500));
+        throw new Error('mail source gave up');
+      }
+      return Buffer.from('slow-result');
+    });
+    await eventually('the slow processor has claimed a batch', () => slowBatch >= 0, 10_000);
+    const helperDone = helper.run({ spec: spec('fail-late') }, async () => Buffer.from('helper-result'));
+    const [a, b] = await Promise.all([slowRun, helperDone]);
+    expect(b.reclaimed).toBeGreaterThanOrEqual(1);
+    expect(a.fenced).toBe(1);
+    const done = await readDoneMarkers(admin, ROOT, 'fail-late');
+    expect(done.map((d) => d.batch)).toEqual(range(4));
+    expect(done.find((d) => d.batch === slowBatch)).toMatchObject({ processorId: 'helper2', attempt: 2 });
+  });
+
   it('a worker hung for ever (no result, no heartbeat, deaf to its signal) with nobody left to reclaim: its own processor gives the attempt up and the job completes', async () => {
     // Chaos seed 50, round 14: the whole fleet hung in its workers while its sessions stayed healthy; nobody reclaimed.
     const p = new Processor({ ...processorOpts, connectString: zk.connectString, processorId: 'alone.hung' });
