@@ -1,10 +1,10 @@
 /**
- * The five faults, each against the real thing:
+ * The six faults, each against the real thing:
  *   kill       a running processor gets SIGKILL (its claims vanish with its session);
  *   stop       a running processor gets SIGSTOP for longer than its session
  *              timeout, then SIGCONT (it wakes up holding a claim that is void);
  *   zk-leader  the ZooKeeper leader is SIGKILLed, then restarted on its old data;
- *   dovecot    Dovecot is stopped and started again on the same ports and mail;
+ *   dovecot    Dovecot crashes (every process SIGKILLed) and starts again on the same ports and mail;
  *   imap-cut   every IMAP session process is SIGKILLed (the TCP connections drop);
  *   imap-hang  one IMAP session process (one busy in a FETCH if any) is
  *              SIGSTOPped for longer than the stale-after time, then resumed:
@@ -14,10 +14,9 @@
  * A fault that finds nothing to hit (no running processor, no IMAP session) is
  * recorded as skipped, not as injected.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { imapSessionPids, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { askTcp, isAlive, spawnServer, waitUntil } from '../../src/servers/process.js';
+import { readFileSync } from 'node:fs';
+import { crashDovecot, imapSessionPids, startDovecotAgain, type DovecotServer } from '../../src/servers/dovecot.js';
+import { waitUntil } from '../../src/servers/process.js';
 import type { ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import type { ChaosFleet } from './fleet.js';
 import type { FaultKind } from './schedule.js';
@@ -75,7 +74,7 @@ export function injectFault(kind: FaultKind, atMs: number, t: FaultTargets): Inj
       // Serialized with hangs: a stopped session process would hold up Dovecot's shutdown.
       const over = serialized(t, 'dovecot', () => restartDovecot(t));
       t.inProgress.set('dovecot-restart', over.catch(() => undefined));
-      return done('Dovecot stopped and started', over);
+      return done('Dovecot crashed and restarted', over);
     }
     case 'imap-cut':
       return cutImapSessions(kind, atMs, t);
@@ -180,53 +179,23 @@ async function restartLeader(t: FaultTargets): Promise<void> {
 }
 
 /**
- * startDovecot() picks fresh ports, so a restart "on the same ports" is done
- * here: stop the master by its pid, then start `dovecot -F` again with the
- * config it wrote (same ports, certificate, passwd file and Maildirs).
+ * Dovecot crashes (master and every child SIGKILLed: all sessions drop) and
+ * comes back on the same ports with the same config, certificate, users and
+ * Maildirs.
  */
 async function restartDovecot(t: FaultTargets): Promise<void> {
   const old = t.dovecot;
-  // A child that outlives its master (it was slow to exit, or the master needed
-  // SIGKILL) keeps the login socket bound, and the new master then refuses to
-  // start ("Dovecot is already running?"): those are killed too.
-  const children = childPids(old.pid);
-  await stopDovecot(old);
-  for (const pid of children) {
-    signalled(pid, 'SIGCONT');
-    signalled(pid, 'SIGKILL');
-  }
-  await waitUntil('the old Dovecot processes to exit', async () => children.every((pid) => !isAlive(pid)), 5_000);
+  await crashDovecot(old);
   await sleep(t.downMs);
   for (let attempt = 1; ; attempt++) {
-    const proc = spawnServer({ name: 'dovecot', command: 'dovecot', args: ['-F', '-c', join(old.dir, 'dovecot.conf')], logFile: join(old.dir, 'stdio.log') });
-    t.dovecot = { ...old, pid: proc.pid, process: proc };
     try {
-      await waitUntil(`Dovecot restart on 127.0.0.1:${old.imapsPort} (see ${old.logFile})`, async () => {
-        if (proc.child.exitCode !== null) throw new Error('dovecot exited at restart');
-        return (await askTcp(old.imapPort, 'a LOGOUT\r\n', 1_000)).startsWith('* OK');
-      }, 10_000);
+      t.dovecot = await startDovecotAgain(old);
       return;
     } catch (err) {
-      await stopDovecot(t.dovecot);
       if (attempt >= 3) throw err;
       await sleep(1_000);
     }
   }
-}
-
-/** Direct children of `pid`, from /proc. */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
 }
 
 function pick<T>(items: readonly T[], random: () => number): T | undefined {

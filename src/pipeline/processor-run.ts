@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
 import { zkAuthFromEnv } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
-import { openSource, UidValidityChangedError, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import type { Logger } from '../cli/logger.js';
 import type { RunConfig } from '../cli/config.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
@@ -83,9 +83,9 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const onDrain = (): void => void processor.drain(config.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 
-  // Two things end this processor's part in the job. A changed UIDVALIDITY:
-  // going on would mix two numberings. A wedged source (wedge-watch.ts): only
-  // a fresh process, which the fleet starts in its place, gets a fresh one.
+  // Two things end this processor's part in the job. A failure of the mailbox
+  // itself (isSourceFailure below). A wedged source (wedge-watch.ts): only a
+  // fresh process, which the fleet starts in its place, gets a fresh one.
   let fatal: Error | undefined;
   const stopWith = (err: Error): void => {
     fatal ??= err;
@@ -120,11 +120,24 @@ async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Pr
   try {
     return await classifyAndEncode(batch, ctx, deps);
   } catch (err) {
-    if (err instanceof UidValidityChangedError) deps.stopWith(err);
+    if (isSourceFailure(err)) deps.stopWith(err);
     throw err;
   } finally {
     settled();
   }
+}
+
+/**
+ * The mailbox itself failed, not this batch: the server stayed unreachable
+ * through the source's own retries, refused the login, lost the mailbox, or
+ * renumbered it (UIDVALIDITY). Counted as the batch's failed attempt, an
+ * outage would push healthy batches into quarantine one after another. So the
+ * processor stops instead: stopWith closes it at once, which releases the
+ * claim uncounted, and the error names the server (exit code 3); a rerun
+ * resumes the job where it stopped.
+ */
+function isSourceFailure(err: unknown): err is SourceError {
+  return err instanceof SourceError && !(err instanceof SourceAbortedError);
 }
 
 async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {

@@ -65,23 +65,37 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
   const confFile = join(dir, 'dovecot.conf');
   writeFileSync(confFile, dovecotConf(dir, imapPort, imapsPort, opts.authFailureDelaySeconds ?? 0) + (opts.extraConfig ?? ''));
   const logFile = join(dir, 'dovecot.log');
+  return launch({ dir, host: '127.0.0.1', imapPort, imapsPort, caFile, logFile });
+}
+
+/**
+ * Starts a stopped instance again from the config it wrote: same ports,
+ * certificate, users and mail (startDovecot would pick fresh ports).
+ */
+export function startDovecotAgain(server: DovecotServer): Promise<DovecotServer> {
+  const { dir, host, imapPort, imapsPort, caFile, logFile } = server;
+  return launch({ dir, host, imapPort, imapsPort, caFile, logFile });
+}
+
+async function launch(where: Omit<DovecotServer, 'pid' | 'process'>): Promise<DovecotServer> {
   const proc = spawnServer({
     name: 'dovecot',
     command: 'dovecot',
-    args: ['-F', '-c', confFile],
-    logFile: join(dir, 'stdio.log'),
+    args: ['-F', '-c', join(where.dir, 'dovecot.conf')],
+    logFile: join(where.dir, 'stdio.log'),
   });
-  const server: DovecotServer = { dir, host: '127.0.0.1', imapPort, imapsPort, caFile, pid: proc.pid, logFile, process: proc };
+  const server: DovecotServer = { ...where, pid: proc.pid, process: proc };
   try {
-    await waitUntil(`Dovecot on 127.0.0.1:${imapPort} (log ${logFile})`, async () => {
-      if (proc.child.exitCode !== null) throw new ServerStartError(`dovecot exited at start; see ${logFile} and ${proc.logFile}`);
-      return (await greeting(imapPort)).startsWith('* OK');
+    await waitUntil(`Dovecot on 127.0.0.1:${where.imapPort} (log ${where.logFile})`, async () => {
+      if (proc.child.exitCode !== null) throw new ServerStartError(`dovecot exited at start; see ${where.logFile} and ${proc.logFile}`);
+      return (await greeting(where.imapPort)).startsWith('* OK');
     }, 10_000);
   } catch (err) {
     await stopServer(proc);
     throw err;
   }
-  writeFileSync(join(dir, 'dovecot.json'), JSON.stringify({ imapPort, imapsPort, caFile, pid: proc.pid, logFile }, null, 2));
+  const { imapPort, imapsPort, caFile, logFile } = where;
+  writeFileSync(join(where.dir, 'dovecot.json'), JSON.stringify({ imapPort, imapsPort, caFile, pid: proc.pid, logFile }, null, 2));
   return server;
 }
 
@@ -89,6 +103,28 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
 export async function stopDovecot(server: Pick<DovecotServer, 'pid' | 'process'>): Promise<void> {
   if (server.process) await stopServer(server.process);
   else await stopPid(server.pid);
+}
+
+/**
+ * SIGKILLs the master and every child: all connections drop at once, as when
+ * the server's machine goes down. (A master stopped alone lets established
+ * sessions carry on serving.)
+ */
+export async function crashDovecot(server: Pick<DovecotServer, 'pid' | 'process'>): Promise<void> {
+  // Paused first, the master cannot start a child we would miss: one left
+  // running (an imap-login holds the listening socket) would answer the next
+  // instance's clients with a greeting and then hang their logins.
+  process.kill(server.pid, 'SIGSTOP');
+  const children = dovecotChildPids(server);
+  for (const pid of [...children, server.pid]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  await stopDovecot(server);
+  await waitUntil('the Dovecot processes to exit', async () => children.every((pid) => !isAlive(pid)), 5_000);
 }
 
 /** Reads the state a `startDovecot` in another process left in `dir` (scripts/dovecot.ts). */
@@ -189,8 +225,8 @@ export function authProcessPids(server: Pick<DovecotServer, 'pid'>): number[] {
   return dovecotChildPids(server, 'auth');
 }
 
-/** Children of the master whose process name is `comm`. */
-function dovecotChildPids(server: Pick<DovecotServer, 'pid'>, comm: string): number[] {
+/** Children of the master (login, auth, imap, ...), or only those whose process name is `comm`. */
+export function dovecotChildPids(server: Pick<DovecotServer, 'pid'>, comm?: string): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -198,7 +234,7 @@ function dovecotChildPids(server: Pick<DovecotServer, 'pid'>, comm: string): num
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (Number(fields[1]) === server.pid && name === comm) out.push(Number(entry));
+      if (Number(fields[1]) === server.pid && (comm === undefined || name === comm)) out.push(Number(entry));
     } catch {
       // the process went away while we read /proc
     }
