@@ -34,11 +34,11 @@ export interface FaultTargets {
   /** How long the ZooKeeper leader and Dovecot stay down. */
   readonly downMs: number;
   /**
-   * Server faults under way, by kind: each kind's faults run one after the
-   * other. Dovecot's hangs queue with its restarts (a stopped session process
-   * would hold up the shutdown); 'dovecot-restart' is the latest restart alone.
+   * Server faults under way, by kind: faults of one kind run one after the
+   * other. A Dovecot crash kills hung sessions too, so it needs not wait for a
+   * hang, nor an IMAP cut for one.
    */
-  readonly inProgress: Map<FaultKind | 'dovecot-restart', Promise<void>>;
+  readonly inProgress: Map<FaultKind, Promise<void>>;
 }
 
 export interface InjectedFault {
@@ -70,12 +70,8 @@ export function injectFault(kind: FaultKind, atMs: number, t: FaultTargets): Inj
     }
     case 'zk-leader':
       return done('ZooKeeper leader killed and restarted', serialized(t, kind, () => restartLeader(t)));
-    case 'dovecot': {
-      // Serialized with hangs: a stopped session process would hold up Dovecot's shutdown.
-      const over = serialized(t, 'dovecot', () => restartDovecot(t));
-      t.inProgress.set('dovecot-restart', over.catch(() => undefined));
-      return done('Dovecot crashed and restarted', over);
-    }
+    case 'dovecot':
+      return done('Dovecot crashed and restarted', serialized(t, kind, () => restartDovecot(t)));
     case 'imap-cut':
       return cutImapSessions(kind, atMs, t);
     case 'imap-hang':
@@ -91,10 +87,8 @@ export function injectFault(kind: FaultKind, atMs: number, t: FaultTargets): Inj
 function cutImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): InjectedFault {
   const fault: InjectedFault = { kind, atMs, injected: false, detail: 'no IMAP session open for 6 s', over: Promise.resolve() };
   fault.over = (async () => {
-    // Cutting a Dovecot that is restarting would cut nothing. A hang need not be
-    // waited for (waiting 14 s made the cut miss short jobs): the cut kills the
-    // hung session too, which only ends that hang early.
-    await t.inProgress.get('dovecot-restart');
+    // Cutting a Dovecot that is restarting would cut nothing.
+    await t.inProgress.get('dovecot');
     let cut = 0;
     const deadline = Date.now() + 6_000;
     while (cut === 0 && Date.now() < deadline && t.fleet.size > 0) {
@@ -119,7 +113,7 @@ function cutImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): Inject
 
 function hangImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): InjectedFault {
   const fault: InjectedFault = { kind, atMs, injected: false, detail: 'no IMAP session open for 6 s', over: Promise.resolve() };
-  fault.over = serialized(t, 'dovecot', async () => {
+  fault.over = serialized(t, kind, async () => {
     const deadline = Date.now() + 6_000;
     let hung: number[] = [];
     while (hung.length === 0 && Date.now() < deadline && t.fleet.size > 0) {
@@ -161,7 +155,7 @@ function signalled(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** A second restart of the same server waits for the first to be over (a quorum of 3 survives one loss). */
+/** A second fault of a kind waits for the first to be over (a quorum of 3 survives one loss; one hang at a time). */
 function serialized(t: FaultTargets, kind: FaultKind, restart: () => Promise<void>): Promise<void> {
   const previous = t.inProgress.get(kind) ?? Promise.resolve();
   const next = previous.then(restart);

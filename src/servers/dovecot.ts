@@ -114,6 +114,7 @@ export async function crashDovecot(server: Pick<DovecotServer, 'pid' | 'process'
   // Paused first, the master cannot start a child we would miss: one left
   // running (an imap-login holds the listening socket) would answer the next
   // instance's clients with a greeting and then hang their logins.
+  if (!isAlive(server.pid)) return;
   process.kill(server.pid, 'SIGSTOP');
   const children = dovecotChildPids(server);
   for (const pid of [...children, server.pid]) {
