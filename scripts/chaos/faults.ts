@@ -5,7 +5,7 @@
  *              timeout, then SIGCONT (it wakes up holding a claim that is void);
  *   zk-leader  the ZooKeeper leader is SIGKILLed, then restarted on its old data;
  *   dovecot    Dovecot crashes (every process SIGKILLed) and starts again on the same ports and mail;
- *   imap-cut   every IMAP session process is SIGKILLed (the TCP connections drop);
+ *   imap-cut   every IMAP session process (but a hung one) is SIGKILLed (the TCP connections drop);
  *   imap-hang  one IMAP session process (one busy in a FETCH if any) is
  *              SIGSTOPped for longer than the stale-after time, then resumed:
  *              the processor waiting on it keeps its ZooKeeper session but
@@ -92,7 +92,9 @@ function cutImapSessions(kind: FaultKind, atMs: number, t: FaultTargets): Inject
     let cut = 0;
     const deadline = Date.now() + 6_000;
     while (cut === 0 && Date.now() < deadline && t.fleet.size > 0) {
-      for (const pid of imapSessionPids(t.dovecot)) {
+      // A hung (stopped) session may hold the mailbox's dotlock: killed, it would leave
+      // the lock for Dovecot's 2-minute stale timeout, stalling every session that long.
+      for (const pid of imapSessionPids(t.dovecot).filter((p) => !isStopped(p))) {
         try {
           process.kill(pid, 'SIGKILL');
           cut++;
@@ -144,6 +146,15 @@ function busySession(pids: readonly number[], random: () => number): number | un
     }
   });
   return pick(fetching.length > 0 ? fetching : pids, random);
+}
+
+function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  } catch {
+    return false;
+  }
 }
 
 function signalled(pid: number, signal: NodeJS.Signals): boolean {

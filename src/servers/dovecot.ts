@@ -74,7 +74,20 @@ export async function startDovecot(opts: DovecotOptions): Promise<DovecotServer>
  */
 export function startDovecotAgain(server: DovecotServer): Promise<DovecotServer> {
   const { dir, host, imapPort, imapsPort, caFile, logFile } = server;
+  removeStaleDotlocks(join(dir, 'home'));
   return launch({ dir, host, imapPort, imapsPort, caFile, logFile });
+}
+
+/**
+ * A session process killed while it held a Maildir dotlock (dovecot-uidlist.lock)
+ * leaves the file behind, and Dovecot overrides it only after 2 minutes: every
+ * SELECT waits that long (seen in the chaos run after a crash). With no Dovecot
+ * process running, every dotlock is stale, so a restart removes them.
+ */
+function removeStaleDotlocks(folder: string): void {
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.lock')) rmSync(join(entry.parentPath, entry.name), { force: true });
+  }
 }
 
 async function launch(where: Omit<DovecotServer, 'pid' | 'process'>): Promise<DovecotServer> {

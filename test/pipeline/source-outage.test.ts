@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listJobs, readJobStatus } from '../../src/coordination/index.js';
-import { crashDovecot, loadMailbox, startDovecotAgain, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crashDovecot, loadMailbox, startDovecotAgain, stopDovecot, userHome, type DovecotServer } from '../../src/servers/dovecot.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { fixtureMessages, parseReport, runCli, startTestServers, TEST_SPLIT, type TestServers } from './harness.js';
 
@@ -60,6 +62,9 @@ describe('the IMAP server goes away mid-job', () => {
     expect(halfway.complete).toBe(false);
     expect(halfway.quarantined).toBe(0);
 
+    // As if the crash had caught a session holding the mailbox's dotlock: Dovecot would
+    // make every SELECT wait 2 minutes for it; the restart clears it.
+    writeFileSync(join(userHome(dovecot, USER), 'Maildir', 'dovecot-uidlist.lock'), `${process.pid}\n`);
     restarted = await startDovecotAgain(dovecot);
     const rerun = await runCli(args, env);
     expect(rerun.code, rerun.stderr).toBe(0);
