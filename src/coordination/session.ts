@@ -84,7 +84,6 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
    * would see them unauthenticated and answer NO_AUTH (seen in the chaos run
    * after a leader kill; test/coordination/ensemble.test.ts).
    */
-  private connected = false;
   private readonly untilConnected: Array<() => void> = [];
 
   constructor(private readonly opts: ZkSessionOptions) {
@@ -141,7 +140,6 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
       throw new ZkUnreachableError(this.connectString, this.connectTimeoutMs);
     }
     this.lastHeardAt = performance.now();
-    this.connected = true;
     const tick = Math.max(50, Math.floor(this.sessionTimeoutMs / 6));
     this.watchdog = setInterval(() => this.checkDeadline(), tick);
   }
@@ -253,7 +251,7 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
           reject(err);
         }
       };
-      if (this.connected || this.state !== 'started') dispatch();
+      if (this.client?.getState() === zookeeper.State.SYNC_CONNECTED || this.state !== 'started') dispatch();
       else this.untilConnected.push(dispatch);
     });
   }
@@ -286,12 +284,9 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
   private onClientState(s: { name: string }): void {
     if (s === zookeeper.State.EXPIRED) this.declareLost('expired by the server');
     else if (s === zookeeper.State.AUTH_FAILED) this.declareLost('authentication failed (check the fleet credentials)');
-    else if (s === zookeeper.State.DISCONNECTED && this.state === 'started') {
-      this.connected = false;
-      this.emit('suspended');
-    } else if (s === zookeeper.State.SYNC_CONNECTED && this.state === 'started') {
+    else if (s === zookeeper.State.DISCONNECTED && this.state === 'started') this.emit('suspended');
+    else if (s === zookeeper.State.SYNC_CONNECTED && this.state === 'started') {
       // The auth packet is already queued ahead: what is sent from here on is authenticated.
-      this.connected = true;
       this.releaseWaitingRequests();
       this.emit('reconnected');
     }
