@@ -8,7 +8,7 @@
  * --all: all 6046 into fixtures/generated/spamassassin-all/. Files are numbered
  * 00001.eml... in the order of their md5 (then corpus name), which mixes ham and
  * spam the way an inbox does and never changes, so the fixture keys are stable.
- * MANIFEST.tsv maps each file back to its corpus name. The bytes are the corpus
+ * .manifest.tsv maps each file back to its corpus name. The bytes are the corpus
  * `.txt` without its mbox envelope line (src/corpus).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ export interface CorpusFixtureResult {
 /** Writes the fixture (atomically: a temp folder renamed into place). */
 export function buildCorpusFixture(opts: { all?: boolean; out?: string; ifMissing?: boolean } = {}): CorpusFixtureResult {
   const dir = resolve(opts.out ?? join(repoRoot(), 'fixtures', 'generated', opts.all ? 'spamassassin-all' : 'spamassassin-test'));
-  const marker = join(dir, 'COMPLETE');
+  const marker = join(dir, '.complete');
   if (opts.ifMissing && existsSync(marker)) {
     return { dir, messages: Number(readFileSync(marker, 'utf8').trim()), built: false };
   }
@@ -40,8 +40,8 @@ export function buildCorpusFixture(opts: { all?: boolean; out?: string; ifMissin
     writeFileSync(join(temp, file), readCorpusMessage(msg));
     manifest.push(`${file}\t${msg.label}\t${msg.name}`);
   });
-  writeFileSync(join(temp, 'MANIFEST.tsv'), manifest.join('\n') + '\n');
-  writeFileSync(join(temp, 'COMPLETE'), `${messages.length}\n`);
+  writeFileSync(join(temp, '.manifest.tsv'), manifest.join('\n') + '\n');
+  writeFileSync(join(temp, '.complete'), `${messages.length}\n`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
   renameSync(temp, dir);

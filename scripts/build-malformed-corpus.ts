@@ -2,8 +2,8 @@
  * Writes the malformed-mail corpus (scripts/malformed/catalogue.ts):
  *   fixtures/malformed-corpus/NNN-name.eml            small ones (committed)
  *   fixtures/generated/malformed-large/NNN-name.eml   10 MB lines, 20 MB attachments (generated, gitignored)
- * each folder with MANIFEST.tsv (file, what is wrong). Deterministic: the
- * same bytes every time. `--if-missing` skips a folder whose COMPLETE marker
+ * each folder with .manifest.tsv (file, what is wrong). Deterministic: the
+ * same bytes every time. `--if-missing` skips a folder whose .complete marker
  * exists (scripts/setup.sh); `--check` verifies the committed folder matches.
  *
  *   node dist/scripts/build-malformed-corpus.js [--if-missing] [--check]
@@ -32,8 +32,8 @@ function build(dir: string, entries: readonly CraftedMessage[]): number {
     bytes += raw.length;
     writeFileSync(join(dir, names[i]!), raw);
   });
-  writeFileSync(join(dir, 'MANIFEST.tsv'), manifest(entries, names));
-  writeFileSync(join(dir, 'COMPLETE'), `${entries.length}\n`);
+  writeFileSync(join(dir, '.manifest.tsv'), manifest(entries, names));
+  writeFileSync(join(dir, '.complete'), `${entries.length}\n`);
   return bytes;
 }
 
@@ -55,10 +55,10 @@ function check(dir: string, entries: readonly CraftedMessage[]): string[] {
   return problems;
 }
 
-/** Builds whichever folder lacks its COMPLETE marker (what setup.sh's --if-missing does). */
+/** Builds whichever folder lacks its .complete marker (what setup.sh's --if-missing does). */
 export function ensureMalformedCorpus(): void {
   for (const [dir, entries] of [[SMALL_DIR, CATALOGUE.filter((m) => !m.large)], [LARGE_DIR, CATALOGUE.filter((m) => m.large)]] as const) {
-    if (!existsSync(join(dir, 'COMPLETE'))) build(dir, entries);
+    if (!existsSync(join(dir, '.complete'))) build(dir, entries);
   }
 }
 
@@ -76,7 +76,7 @@ function main(): void {
     return;
   }
   for (const [dir, entries] of [[SMALL_DIR, small], [LARGE_DIR, large]] as const) {
-    if (values['if-missing'] && existsSync(join(dir, 'COMPLETE'))) continue;
+    if (values['if-missing'] && existsSync(join(dir, '.complete'))) continue;
     const bytes = build(dir, entries);
     process.stdout.write(`malformed corpus: ${entries.length} messages, ${(bytes / 1024 / 1024).toFixed(1)} MB in ${dir}\n`);
   }

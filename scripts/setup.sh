@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
-command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+# The dovecot binary can outlive its imap service (dovecot-imapd removed):
+# check the service program itself.
+{ command -v dovecot >/dev/null 2>&1 && [ -x /usr/lib/dovecot/imap ]; } || need+=(dovecot-imapd)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

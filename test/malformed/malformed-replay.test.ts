@@ -38,7 +38,7 @@ interface ManifestEntry {
 }
 
 function manifest(dir: string): ManifestEntry[] {
-  return readFileSync(join(dir, 'MANIFEST.tsv'), 'utf8')
+  return readFileSync(join(dir, '.manifest.tsv'), 'utf8')
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => {

@@ -95,6 +95,32 @@ describe('Maildir and .eml folders', () => {
     await source.close();
   });
 
+  it('a folder yields every regular file whatever its name, but dot files and the labels file', async () => {
+    const root = scratchDir('anyname-');
+    const names = ['00001.eml', '00002.eml', '00003.abc123', 'inmail.4', 'msg.EML.txt', '00006.7c53336b37003a9286aba55d2945844c', 'sub/deeper'];
+    mkdirSync(join(root, 'sub'));
+    names.forEach((name, i) => writeFileSync(join(root, name), `Subject: ${i + 1}\n\nbody ${i + 1}\n`));
+    writeFileSync(join(root, '.hidden'), 'Subject: editor swap file\n\n');
+    writeFileSync(join(root, 'labels.txt'), 'spam inmail.4\n');
+    const { identity, messages } = await readAll(openSource(root));
+    expect(identity.kind).toBe('emldir');
+    expect(messages).toHaveLength(names.length);
+    const source = new FixtureSource(root);
+    await source.open();
+    expect(new Set(messages.map((m) => source.nameOf(m.key)))).toEqual(new Set(names));
+    expect(messages.filter((m) => m.label === 'spam').map((m) => source.nameOf(m.key))).toEqual(['inmail.4']);
+    await source.close();
+  });
+
+  it('files beside ham/ and spam/ are messages too, unlabelled unless the labels file names them', async () => {
+    const root = scratchDir('beside-');
+    cpSync(join(FIXTURES, 'eml', 'sample'), root, { recursive: true });
+    writeFileSync(join(root, 'stray.msg'), 'Subject: stray\n\nbody\n');
+    const { messages } = await readAll(openSource(root));
+    expect(messages).toHaveLength(5);
+    expect(messages.filter((m) => m.label === undefined)).toHaveLength(1);
+  });
+
   it('ham/ and spam/ subfolders may be Maildirs; a labels file may not contradict them', async () => {
     const root = scratchDir('mdl-');
     for (const [label, sub, name] of [['ham', 'cur', '200.M1.h:2,S'], ['spam', 'new', '100.M2.h'], ['ham', 'new', '300.M3.h']] as const) {
