@@ -17,6 +17,9 @@
  */
 import { PlanConflictError } from './errors.js';
 
+/** The root znode of a fleet unless told otherwise. */
+export const DEFAULT_ROOT = '/spamzk';
+
 const PAD = 10;
 const NONCE_LEN = 6;
 const ID_RE = /^[A-Za-z0-9._]+$/;

@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import { readJobStatus, type JobStatus, type ZkSession } from '../coordination/index.js';
-import type { Logger } from '../cli/logger.js';
+import type { Logger } from './settings.js';
 
 export interface ProgressOptions {
   readonly session: ZkSession;
