@@ -59,6 +59,9 @@ interface Setting {
   fallback: unknown;
 }
 
+/** Messages per batch unless told otherwise (why 250: see the comment on its setting below). */
+export const DEFAULT_BATCH_SIZE = 250;
+
 const SETTINGS: readonly Setting[] = [
   { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', fallback: undefined },
   { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', fallback: DEFAULT_ROOT },
@@ -66,7 +69,7 @@ const SETTINGS: readonly Setting[] = [
   // 250 keeps ZooKeeper's share of a batch (~4 round trips, a few ms) near 5%
   // of the work and makes one IMAP FETCH per batch, yet a reclaimed batch
   // costs well under a second of redone work.
-  { key: 'batchSize', kind: 'int', env: 'SPAMZK_BATCH_SIZE', min: 1, max: 10_000, fallback: 250 },
+  { key: 'batchSize', kind: 'int', env: 'SPAMZK_BATCH_SIZE', min: 1, max: 10_000, fallback: DEFAULT_BATCH_SIZE },
   { key: 'model', kind: 'string', env: 'SPAMZK_MODEL', fallback: undefined },
   { key: 'sessionTimeoutMs', flag: 'sessionTimeout', kind: 'duration', env: 'SPAMZK_SESSION_TIMEOUT', min: 2_000, max: 60_000, fallback: 10_000 },
   { key: 'staleAfterMs', flag: 'staleAfter', kind: 'duration', env: 'SPAMZK_STALE_AFTER', min: 1_000, max: 3_600_000, fallback: 60_000 },

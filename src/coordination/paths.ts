@@ -1,5 +1,7 @@
 /**
- * Every znode path of the protocol is built here, and only here.
+ * The builders of every znode path of the protocol. A child found by listing
+ * its parent (an attempt or event name) is joined to its parent's path where
+ * it is read.
  *
  *   <root>/jobs/<jobId>                         JobSpec (JSON), immutable
  *   <root>/jobs/<jobId>/plan                    PlanInfo; version bumped by each append (extend)
@@ -100,7 +102,7 @@ export function isClaimName(name: string): boolean {
 
 /**
  * Claim names identify their creator (processor id and a per-attempt nonce),
- * so a create whose reply was lost can be found again (FINDINGS: a re-sent
+ * so a create whose reply was lost can be found again (docs/findings.md: a re-sent
  * create can leave a second node owned by our live session).
  */
 export function parseClaimName(name: string): { processorId: string; nonce: string; seq: number } {

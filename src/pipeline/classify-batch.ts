@@ -13,6 +13,9 @@ import type { MessageVerdict, TrueLabel } from '../report/index.js';
 import { quantizeScore, type BatchResult } from './batch-result.js';
 
 /** What the pipeline needs of a model: structural, so tests may pass any. */
+/** Classification gives the event loop a turn after this much synchronous work, unless told otherwise. */
+export const DEFAULT_YIELD_EVERY_MS = 10;
+
 export interface MessageClassifier {
   classify(raw: Buffer): Verdict;
 }
@@ -44,7 +47,7 @@ export interface ClassifyBatchOptions {
 }
 
 export async function classifyBatch(batch: BatchToClassify, opts: ClassifyBatchOptions): Promise<BatchResult> {
-  const yieldEveryMs = opts.yieldEveryMs ?? 10;
+  const yieldEveryMs = opts.yieldEveryMs ?? DEFAULT_YIELD_EVERY_MS;
   const fetchStart = performance.now();
   const fetched = await opts.source.fetchRange({ first: batch.first, last: batch.last }, opts.signal, (received) =>
     opts.onProgress?.('fetching', received),

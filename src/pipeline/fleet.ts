@@ -12,6 +12,9 @@ import type { ChildProcess } from 'node:child_process';
 import { spawnProcessor, type ChildExit, type ChildOrder, type ProcessorRunSummary } from './child-protocol.js';
 import type { Logger, LogLevel, ProcessorSettings } from './settings.js';
 
+/** How many times one slot's child is replaced after dying, unless told otherwise. */
+export const DEFAULT_MAX_RESTARTS = 3;
+
 /** Exit codes after which a replacement would fail the same way (bad config, unreachable or changed source). */
 const DETERMINISTIC_EXITS = new Set([2, 3]);
 
@@ -92,7 +95,7 @@ export class LocalFleet {
 
   private giveUpReason(slot: number, exit: ChildExit, attempt: number): Error | undefined {
     if (exit.code !== null && DETERMINISTIC_EXITS.has(exit.code)) return new ProcessorStoppedError(slot, exit.code);
-    if (attempt >= (this.opts.maxRestarts ?? 3)) return new ProcessorGaveUpError(slot, attempt + 1, exit.signal ?? `code ${exit.code}`);
+    if (attempt >= (this.opts.maxRestarts ?? DEFAULT_MAX_RESTARTS)) return new ProcessorGaveUpError(slot, attempt + 1, exit.signal ?? `code ${exit.code}`);
     return undefined;
   }
 

@@ -140,8 +140,9 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
 
 /**
  * Keywords are idempotent, so a batch that is retried after a crash sets them
- * again harmlessly. A move is not: a retried batch finds moved messages gone
- * and records them as vanished (documented in docs/design.md).
+ * again harmlessly. A move is not: a retried batch no longer finds the moved
+ * messages, which get no outcome, and the report's integrity checks count them
+ * as missing (docs/design.md, "Write-back").
  */
 async function writeBack(source: MailSource, result: BatchResult): Promise<void> {
   const verdicts = result.messages.flatMap((m) =>

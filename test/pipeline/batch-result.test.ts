@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deflateRawSync } from 'node:zlib';
-import { decodeBatchResult, encodeBatchResult } from '../../src/pipeline/batch-result.js';
+import { decodeBatchResult, encodeBatchResult, RESULT_BUDGET_PER_100_MESSAGES } from '../../src/pipeline/batch-result.js';
 import type { MessageVerdict } from '../../src/report/index.js';
 
 function sampleMessages(n: number, firstKey = 1000): MessageVerdict[] {
@@ -40,9 +40,9 @@ describe('batch result encoding', () => {
     ]);
   });
 
-  it('stays under 2 KB per 100 messages (the ZooKeeper footprint budget)', () => {
+  it('stays under its budget per 100 messages (the ZooKeeper footprint)', () => {
     const encoded = encodeBatchResult({ messages: sampleMessages(1000), fetchMs: 100, classifyMs: 100, stallMs: 5 });
-    expect(encoded.length / 10).toBeLessThan(2048);
+    expect(encoded.length / 10).toBeLessThan(RESULT_BUDGET_PER_100_MESSAGES);
   });
 
   it('names what is wrong with a foreign buffer', () => {

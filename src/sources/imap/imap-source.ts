@@ -108,7 +108,7 @@ export class ImapSource implements MailSource {
       const onAbort = (): void => conn.client.close();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        // Only collect here: issuing any command inside this loop deadlocks imapflow (FINDINGS.md).
+        // Only collect here: issuing any command inside this loop deadlocks imapflow (docs/findings.md).
         for await (const msg of conn.client.fetch(`${resumeFrom}:${range.last}`, { uid: true, source: true }, { uid: true })) {
           if (msg.uid < range.first || msg.uid > range.last || !msg.source) continue;
           if (msg.uid <= highest) ascending = false;
