@@ -7,7 +7,7 @@
  */
 export type { JobSettings, Logger, LogLevel, ProcessorSettings, WriteBackMode, ZkAuth } from './settings.js';
 export { LOG_LEVELS, WRITE_BACK_MODES } from './settings.js';
-export { runJob, type JobRunInput, type JobRunOutcome } from './job-run.js';
+export { runJob, type JobRunInput, type JobRunOutcome, type ProgressDisplay, type ProgressWatch } from './job-run.js';
 export { runProcessor, SourceChangedError, type ProcessorRunInput } from './processor-run.js';
 export {
   ChildProtocolError,

@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, openJob, readBatches, ZkSession, type ZkAuth } from '../coordination/index.js';
+import { extendJob, openJob, readBatches, readJobStatus, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
@@ -21,7 +21,6 @@ import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
 import { jobSpecFor } from './job-identity.js';
 import { planBatches } from './plan.js';
-import { watchProgress } from './progress.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
 
@@ -30,12 +29,21 @@ export interface JobRunInput {
   /** The fleet's ZooKeeper credentials, when its znodes are ACL-protected (children read theirs from the inherited environment). */
   readonly auth?: ZkAuth;
   readonly log: Logger;
-  /** Draw a progress bar (a terminal) rather than log progress lines. */
-  readonly interactive: boolean;
+  /** Shows the job's progress while local processors run (the CLI draws a bar or logs lines). */
+  readonly progress?: ProgressDisplay;
   /** Aborting it drains the local processors and ends the run early. */
   readonly signal?: AbortSignal;
   /** With a cadence: stop after this many passes (default: until interrupted). */
   readonly passes?: number;
+}
+
+export interface ProgressWatch {
+  stop(): Promise<void>;
+}
+
+/** Given a job and a reader of its status (the whole fleet's, from ZooKeeper), shows progress until stopped. */
+export interface ProgressDisplay {
+  watch(jobId: string, readStatus: () => Promise<JobStatus>): ProgressWatch;
 }
 
 export interface JobRunOutcome {
@@ -82,12 +90,12 @@ async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: stri
   const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel });
   const onAbort = (): void => fleet.drain();
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  const progress = watchProgress({ session, root: settings.zkRoot, jobId, log: input.log, bar: input.interactive });
+  const progress = input.progress?.watch(jobId, () => readJobStatus(session, settings.zkRoot, jobId));
   try {
     return await fleet.run();
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
-    await progress.stop();
+    await progress?.stop();
   }
 }
 
