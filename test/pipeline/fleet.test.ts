@@ -27,7 +27,7 @@ const FLEET_CHILD = fileURLToPath(new URL('./fixtures/fleet-child.ts', import.me
 const SETTINGS: ProcessorSettings = {
   source: '/tmp/mailbox',
   connectString: '127.0.0.1:2181',
-  zkRoot: '/spamzk',
+  zkRoot: '/fleet-test',
   model: undefined,
   batchSize: 250,
   sessionTimeoutMs: 10_000,
