@@ -18,7 +18,7 @@ import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Processor, ZkSession, openJob, type Batch } from '../src/coordination/index.js';
+import { DEFAULT_ROOT, Processor, ZkSession, openJob, type Batch } from '../src/coordination/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
 import { markdownTable } from './markdown-table.js';
 
@@ -136,7 +136,7 @@ async function runJob(zk: ZooKeeperCluster, label: string, processors: number, b
     // Planned up front, so that the processes' staggered start-up does not decide who plans.
     const s = new ZkSession({ connectString: zk.connectString });
     await s.start();
-    await openJob(s, '/spamzk', { jobId, sourceId: 'bench', modelId: 'none', batchSize: 100 }, () => makeBatches(batches));
+    await openJob(s, DEFAULT_ROOT, { jobId, sourceId: 'bench', modelId: 'none', batchSize: 100 }, () => makeBatches(batches));
     await s.close();
     parts = await runProcessorsAsProcesses(zk.connectString, jobId, ids, batches);
   } else {
@@ -172,7 +172,7 @@ async function planTime(zk: ZooKeeperCluster, n: number): Promise<number> {
   try {
     const plan = makeBatches(n);
     const t0 = performance.now();
-    await openJob(s, '/spamzk', { jobId: `plan-${++jobSeq}`, sourceId: 'bench', modelId: 'none', batchSize: 100 }, () => plan);
+    await openJob(s, DEFAULT_ROOT, { jobId: `plan-${++jobSeq}`, sourceId: 'bench', modelId: 'none', batchSize: 100 }, () => plan);
     return performance.now() - t0;
   } finally {
     await s.close();

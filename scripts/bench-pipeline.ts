@@ -15,15 +15,15 @@ import { spawn } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SpamModel } from '../src/classifier/index.js';
+import { SPAMZK_BIN } from '../src/shared/index.js';
 import { startZooKeeper } from '../src/servers/zookeeper.js';
 import { FixtureSource } from '../src/sources/index.js';
 import { buildCorpusFixture } from './build-corpus-fixture.js';
 import { markdownTable } from './markdown-table.js';
 
-const BIN = fileURLToPath(new URL('../bin/spamzk.js', import.meta.url));
+const BIN = SPAMZK_BIN;
 const SESSION_TIMEOUT_MS = 10_000;
 
 interface Row {

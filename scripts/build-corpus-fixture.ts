@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCorpus, readCorpusMessage, type CorpusMessage } from '../src/corpus/index.js';
+import { PACKAGE_ROOT } from '../src/shared/index.js';
 
 export interface CorpusFixtureResult {
   readonly dir: string;
@@ -24,7 +25,7 @@ export interface CorpusFixtureResult {
 
 /** Writes the fixture (atomically: a temp folder renamed into place). */
 export function buildCorpusFixture(opts: { all?: boolean; out?: string; ifMissing?: boolean } = {}): CorpusFixtureResult {
-  const dir = resolve(opts.out ?? join(repoRoot(), 'fixtures', 'generated', opts.all ? 'spamassassin-all' : 'spamassassin-test'));
+  const dir = resolve(opts.out ?? join(PACKAGE_ROOT, 'fixtures', 'generated', opts.all ? 'spamassassin-all' : 'spamassassin-test'));
   const marker = join(dir, '.complete');
   if (opts.ifMissing && existsSync(marker)) {
     return { dir, messages: Number(readFileSync(marker, 'utf8').trim()), built: false };
@@ -51,16 +52,6 @@ export function buildCorpusFixture(opts: { all?: boolean; out?: string; ifMissin
 /** The corpus in fixture order: by md5, then by corpus name. */
 export function orderedCorpus(split?: 'train' | 'test'): CorpusMessage[] {
   return listCorpus(split).sort((a, b) => (a.md5 < b.md5 ? -1 : a.md5 > b.md5 ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('build-corpus-fixture: cannot find the repository root (package.json)');
-    dir = up;
-  }
-  return dir;
 }
 
 function main(argv: string[]): void {

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listJobs, readJobStatus, ZkSession } from '../src/coordination/index.js';
 import { listCorpus, readCorpusMessage } from '../src/corpus/index.js';
+import { LOG_LEVELS, type LogLevel } from '../src/pipeline/index.js';
 import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../src/servers/dovecot.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
 import { auditRound } from './chaos/audit.js';
@@ -35,6 +36,13 @@ import { injectFault, type FaultTargets, type InjectedFault } from './chaos/faul
 import { ChaosFleet } from './chaos/fleet.js';
 import { FAULT_KINDS, planRound, seededRandom, type FaultKind } from './chaos/schedule.js';
 import { renderTable, totalOf, type RoundRow } from './chaos/table.js';
+
+/** CHAOS_LOG_LEVEL sets the processors' log level (warn unless told). */
+function chaosLogLevel(): LogLevel {
+  const level = process.env.CHAOS_LOG_LEVEL ?? 'warn';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`CHAOS_LOG_LEVEL="${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return level as LogLevel;
+}
 
 const SESSION_TIMEOUT_MS = 4_000;
 const STALE_AFTER_MS = 8_000;
@@ -129,14 +137,24 @@ async function runRound(
 
   const fleet = new ChaosFleet({
     processors: opts.processors,
-    args: [
-      `imaps://${USER}@127.0.0.1:${targets.dovecot.imapsPort}/INBOX`,
-      '--zk', targets.zk.connectString, '--zk-root', root,
-      '--batch-size', String(opts.batchSize),
-      '--session-timeout', `${SESSION_TIMEOUT_MS}ms`, '--stale-after', `${STALE_AFTER_MS}ms`,
-      '--max-attempts', '10', '--log-level', process.env.CHAOS_LOG_LEVEL ?? 'warn',
-    ],
-    env: { SPAMZK_IMAP_PASSWORD: secrets.imap, SPAMZK_ZK_AUTH: `fleet:${secrets.zk}`, SPAMZK_CA_FILE: targets.dovecot.caFile },
+    order: {
+      settings: {
+        source: `imaps://${USER}@127.0.0.1:${targets.dovecot.imapsPort}/INBOX`,
+        connectString: targets.zk.connectString,
+        zkRoot: root,
+        model: undefined,
+        batchSize: opts.batchSize,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+        staleAfterMs: STALE_AFTER_MS,
+        maxAttempts: 10,
+        imapPasswordFile: undefined,
+        caFile: targets.dovecot.caFile,
+        insecure: false,
+        writeBack: 'off',
+      },
+      logLevel: chaosLogLevel(),
+    },
+    env: { SPAMZK_IMAP_PASSWORD: secrets.imap, SPAMZK_ZK_AUTH: `fleet:${secrets.zk}` },
     logFile: join(roundDir, 'processors.log'),
     maxRestartsPerSlot: 25,
   });

@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { crashDovecot, imapSessionPids, startDovecotAgain, type DovecotServer } from '../../src/servers/dovecot.js';
 import { waitUntil } from '../../src/servers/process.js';
+import { delay } from '../../src/shared/index.js';
 import type { ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import type { ChaosFleet } from './fleet.js';
 import type { FaultKind } from './schedule.js';
@@ -207,6 +208,4 @@ function pick<T>(items: readonly T[], random: () => number): T | undefined {
   return items.length === 0 ? undefined : items[Math.floor(random() * items.length)];
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const sleep = (ms: number): Promise<void> => delay(ms);

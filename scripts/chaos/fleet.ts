@@ -1,21 +1,21 @@
 /**
  * The processors of one chaos round: N real `spamzk processor` processes, each
- * with its own ZooKeeper session. A processor that dies before the job is
- * complete is replaced, as `spamzk replay/run` does (src/pipeline/fleet.ts),
- * so the job completes whatever the fault schedule kills.
+ * with its own ZooKeeper session, started through the pipeline's child
+ * protocol (src/pipeline/child-protocol.ts), as `spamzk replay/run` starts
+ * them. A processor that dies before the job is complete is replaced, so the
+ * job completes whatever the fault schedule kills. Unlike the local fleet, it
+ * replaces a processor whatever its exit code (an IMAP cut makes one exit 3),
+ * and keeps every exit for the round's table.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/classifier/index.js';
-
-const BIN = join(PACKAGE_ROOT, 'bin', 'spamzk.js');
+import { spawnProcessor, type ChildExit, type ChildOrder } from '../../src/pipeline/index.js';
 
 export interface ChaosFleetOptions {
   readonly processors: number;
-  /** Everything after `processor`: the source and the flags. */
-  readonly args: readonly string[];
-  /** Secrets and settings for the children (never on their command line). */
+  /** What each processor is told (no secret in it). */
+  readonly order: ChildOrder;
+  /** Secrets for the children: added to their inherited environment, never on their command line. */
   readonly env: NodeJS.ProcessEnv;
   /** Every child's stderr is appended here. */
   readonly logFile: string;
@@ -23,13 +23,8 @@ export interface ChaosFleetOptions {
   readonly maxRestartsPerSlot: number;
 }
 
-export interface ProcessorExit {
+export interface ProcessorExit extends ChildExit {
   readonly slot: number;
-  readonly pid: number;
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** The processor's last stdout line (its run summary), when it printed one. */
-  readonly summary?: { jobId: string; complete: boolean; fenced: number; reclaimed: number; sessionsLost: number };
 }
 
 interface Member {
@@ -98,33 +93,14 @@ export class ChaosFleet {
     await new Promise((r) => this.log.end(r));
   }
 
-  private runOne(slot: number): Promise<ProcessorExit> {
-    const child = spawn(process.execPath, [BIN, 'processor', ...this.opts.args], {
-      env: { ...process.env, ...this.opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const member: Member = { slot, child, stopped: false };
-    this.members.set(child.pid!, member);
-    let stdout = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr!.on('data', (c: Buffer) => this.log.write(c));
-    return new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.members.delete(child.pid!);
-        const exit: ProcessorExit = { slot, pid: child.pid!, code, signal, ...summaryOf(stdout) };
-        this.exits.push(exit);
-        resolve(exit);
-      });
-    });
-  }
-}
-
-function summaryOf(stdout: string): { summary?: ProcessorExit['summary'] } {
-  const line = stdout.trim().split('\n').pop();
-  if (!line) return {};
-  try {
-    return { summary: JSON.parse(line) as ProcessorExit['summary'] };
-  } catch {
-    return {};
+  private async runOne(slot: number): Promise<ProcessorExit> {
+    const { child, exited } = spawnProcessor(this.opts.order, { env: this.opts.env, stderr: (chunk) => this.log.write(chunk) });
+    this.members.set(child.pid!, { slot, child, stopped: false });
+    const exit = await exited;
+    this.members.delete(exit.pid);
+    if (exit.summaryError) this.log.write(`chaos fleet: processor ${exit.pid} printed an unreadable summary: ${exit.summaryError}\n`);
+    const recorded: ProcessorExit = { slot, ...exit };
+    this.exits.push(recorded);
+    return recorded;
   }
 }

@@ -22,4 +22,4 @@ export {
 export type { ScoringOptions } from './scoring.js';
 export type { TokenizerOptions } from './tokenizer/index.js';
 export { trainModel } from './train.js';
-export { evaluate, rocAuc, type EvalFigures, type Scored } from './metrics.js';
+export { confusionRates, evaluate, rocAuc, type ConfusionCounts, type ConfusionRates, type EvalFigures, type Scored } from './metrics.js';

@@ -1,8 +1,8 @@
 /**
- * The figures every evaluation prints (FINDINGS.md reports the reference tools
- * with the same definitions): spam is the positive class, and "unsure" counts
- * as not spam (it is delivered, so a false negative for recall, never a false
- * positive).
+ * The figures every evaluation prints, and the job report's accuracy section
+ * (docs/findings.md reports the reference tools with the same definitions):
+ * spam is the positive class, and "unsure" counts as not spam (it is
+ * delivered, so a false negative for recall, never a false positive).
  */
 import type { VerdictLabel } from './types.js';
 
@@ -30,6 +30,35 @@ export interface EvalFigures {
   readonly unsure: { readonly spam: number; readonly ham: number };
 }
 
+/** tp: spam called spam, fn: spam let through, fp: ham called spam, tn: ham let through. */
+export interface ConfusionCounts {
+  readonly tp: number;
+  readonly fn: number;
+  readonly fp: number;
+  readonly tn: number;
+}
+
+/** The ratios of a confusion matrix; null where the denominator is zero. */
+export interface ConfusionRates {
+  readonly accuracy: number | null;
+  readonly fpr: number | null;
+  readonly recall: number | null;
+  readonly precision: number | null;
+  readonly f1: number | null;
+}
+
+export function confusionRates({ tp, fn, fp, tn }: ConfusionCounts): ConfusionRates {
+  const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+  return {
+    accuracy: ratio(tp + tn, tp + fn + fp + tn),
+    fpr: ratio(fp, fp + tn),
+    recall: ratio(tp, tp + fn),
+    precision: ratio(tp, tp + fp),
+    // 2PR/(P+R) rewritten so that it is defined (0) when nothing was called spam.
+    f1: ratio(2 * tp, 2 * tp + fp + fn),
+  };
+}
+
 export function evaluate(results: readonly Scored[]): EvalFigures {
   let tp = 0, fp = 0, tn = 0, fn = 0, unsureSpam = 0, unsureHam = 0;
   for (const r of results) {
@@ -44,19 +73,16 @@ export function evaluate(results: readonly Scored[]): EvalFigures {
       if (r.label === 'unsure') unsureHam++;
     }
   }
-  const spam = tp + fn;
-  const ham = fp + tn;
-  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
-  const recall = spam > 0 ? tp / spam : 0;
+  const rates = confusionRates({ tp, fn, fp, tn });
   return {
     messages: results.length,
-    spam,
-    ham,
-    accuracy: results.length > 0 ? (tp + tn) / results.length : 0,
-    fpr: ham > 0 ? fp / ham : 0,
-    recall,
-    precision,
-    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+    spam: tp + fn,
+    ham: fp + tn,
+    accuracy: rates.accuracy ?? 0,
+    fpr: rates.fpr ?? 0,
+    recall: rates.recall ?? 0,
+    precision: rates.precision ?? 0,
+    f1: rates.f1 ?? 0,
     auc: rocAuc(results),
     falsePositives: fp,
     falseNegatives: fn,

@@ -22,7 +22,7 @@ export interface ModelOptions {
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   scoring: {
     // robS and minDev: the best ROC AUC of a grid over robS x minDev x maxClues
-    // on TEST (see the closing note of issue 2). The cutoffs come from
+    // on TEST (docs/findings.md, "The classifier's scoring parameters"). The cutoffs come from
     // leave-one-out scores on TRAIN, not from TEST: at 0.9, 4 of 3296 ham
     // (0.12%) score as spam there; 0.5 starts the unsure band.
     robS: 0.1,

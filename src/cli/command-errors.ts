@@ -5,7 +5,7 @@
  */
 import { ConfigError } from './config.js';
 import { EXIT } from './exit-codes.js';
-import { ProcessorStoppedError } from '../pipeline/index.js';
+import { ChildProtocolError, ProcessorStoppedError } from '../pipeline/index.js';
 
 /** A file or folder a command needs cannot be read: exit code 3. */
 export class InputError extends Error {
@@ -31,7 +31,8 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof ConfigError) return EXIT.usage;
+  // A child handed an order it cannot use: a usage error of whoever started it.
+  if (err instanceof ConfigError || err instanceof ChildProtocolError) return EXIT.usage;
   // A processor's own exit code, passed on by the fleet that ran it.
   if (err instanceof ProcessorStoppedError) return err.exitCode;
   const code = (err as { code?: unknown } | undefined)?.code;

@@ -10,6 +10,8 @@
  * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (src/coordination).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULT_ROOT } from '../coordination/index.js';
+import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type ProcessorSettings } from '../pipeline/index.js';
 
 export class ConfigError extends Error {
   readonly code = 'BAD_CONFIG';
@@ -33,13 +35,13 @@ export interface RunConfig {
   /** Cadence: re-list the source every this many ms; undefined = one pass. */
   everyMs: number | undefined;
   reportDir: string | undefined;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
   progress: boolean;
   /** IMAP only. */
   imapPasswordFile: string | undefined;
   caFile: string | undefined;
   insecure: boolean;
-  writeBack: 'off' | 'keywords' | 'move';
+  writeBack: ProcessorSettings['writeBack'];
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool';
@@ -57,14 +59,17 @@ interface Setting {
   fallback: unknown;
 }
 
+/** Messages per batch unless told otherwise (why 250: see the comment on its setting below). */
+export const DEFAULT_BATCH_SIZE = 250;
+
 const SETTINGS: readonly Setting[] = [
   { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', fallback: undefined },
-  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', fallback: '/spamzk' },
+  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', fallback: DEFAULT_ROOT },
   { key: 'processors', kind: 'int', env: 'SPAMZK_PROCESSORS', min: 1, max: 64, fallback: 2 },
   // 250 keeps ZooKeeper's share of a batch (~4 round trips, a few ms) near 5%
   // of the work and makes one IMAP FETCH per batch, yet a reclaimed batch
   // costs well under a second of redone work.
-  { key: 'batchSize', kind: 'int', env: 'SPAMZK_BATCH_SIZE', min: 1, max: 10_000, fallback: 250 },
+  { key: 'batchSize', kind: 'int', env: 'SPAMZK_BATCH_SIZE', min: 1, max: 10_000, fallback: DEFAULT_BATCH_SIZE },
   { key: 'model', kind: 'string', env: 'SPAMZK_MODEL', fallback: undefined },
   { key: 'sessionTimeoutMs', flag: 'sessionTimeout', kind: 'duration', env: 'SPAMZK_SESSION_TIMEOUT', min: 2_000, max: 60_000, fallback: 10_000 },
   { key: 'staleAfterMs', flag: 'staleAfter', kind: 'duration', env: 'SPAMZK_STALE_AFTER', min: 1_000, max: 3_600_000, fallback: 60_000 },
@@ -75,14 +80,14 @@ const SETTINGS: readonly Setting[] = [
     key: 'logLevel',
     kind: 'string',
     env: 'SPAMZK_LOG_LEVEL',
-    oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    oneOf: LOG_LEVELS,
     fallback: 'info',
   },
   { key: 'progress', kind: 'bool', env: 'SPAMZK_PROGRESS', fallback: true },
   { key: 'imapPasswordFile', kind: 'string', env: 'SPAMZK_IMAP_PASSWORD_FILE', fallback: undefined },
   { key: 'caFile', kind: 'string', env: 'SPAMZK_CA_FILE', fallback: undefined },
   { key: 'insecure', kind: 'bool', env: 'SPAMZK_INSECURE', fallback: false },
-  { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: ['off', 'keywords', 'move'], fallback: 'off' },
+  { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: WRITE_BACK_MODES, fallback: 'off' },
 ];
 
 /** Flag values as commander hands them over (camelCase names, strings or booleans). */
@@ -176,4 +181,33 @@ function inRange(setting: Setting, origin: string, value: number): number {
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** What one processor is told: the run's settings for `source`, on the ensemble at `connectString`. */
+export function processorSettingsFrom(config: RunConfig, source: string, connectString: string): ProcessorSettings {
+  return {
+    source,
+    connectString,
+    zkRoot: config.zkRoot,
+    model: config.model,
+    batchSize: config.batchSize,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    staleAfterMs: config.staleAfterMs,
+    maxAttempts: config.maxAttempts,
+    imapPasswordFile: config.imapPasswordFile,
+    caFile: config.caFile,
+    insecure: config.insecure,
+    writeBack: config.writeBack,
+  };
+}
+
+/** What a whole run on this machine is told. */
+export function jobSettingsFrom(config: RunConfig, source: string, connectString: string, childLogLevel: LogLevel): JobSettings {
+  return {
+    ...processorSettingsFrom(config, source, connectString),
+    processors: config.processors,
+    everyMs: config.everyMs,
+    reportDir: config.reportDir,
+    childLogLevel,
+  };
 }

@@ -3,9 +3,7 @@
  * ./commands and registers itself on the program; this file only wires them.
  */
 import { Command, CommanderError } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { PACKAGE_VERSION } from '../shared/index.js';
 import { EXIT } from './exit-codes.js';
 import { registerClassify } from './commands/classify.js';
 import { registerEval } from './commands/eval.js';
@@ -15,19 +13,10 @@ import { registerReplay } from './commands/replay.js';
 import { registerReport } from './commands/report.js';
 import { registerStatus } from './commands/status.js';
 
-/** The version in package.json, found by walking up: works from src/ (tests) and dist/src/ alike. */
-function packageVersion(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
-}
-
 export function buildProgram(): Command {
   const program = new Command('spamzk')
     .description('Classify an inbox as spam or ham on a fleet of processors coordinated by ZooKeeper')
-    .version(packageVersion())
+    .version(PACKAGE_VERSION)
     .exitOverride()
     .showHelpAfterError();
   registerReplay(program);

@@ -4,11 +4,12 @@
  * flags win, then the environment, then the file, then the defaults.
  */
 import type { Command } from 'commander';
+import { DEFAULT_ROOT } from '../coordination/index.js';
 
 export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--zk <connect>', 'ZooKeeper ensemble, e.g. 10.0.0.1:2181,10.0.0.2:2181 [SPAMZK_ZK]; default: start a local one for this run')
-    .option('--zk-root <path>', 'root znode of the fleet [SPAMZK_ZK_ROOT] (default /spamzk)')
+    .option('--zk-root <path>', `root znode of the fleet [SPAMZK_ZK_ROOT] (default ${DEFAULT_ROOT})`)
     .option('-p, --processors <n>', 'processor processes on this machine [SPAMZK_PROCESSORS] (default 2)')
     .option('--batch-size <n>', 'messages per batch [SPAMZK_BATCH_SIZE] (default 250)')
     .option('-m, --model <file>', 'model file [SPAMZK_MODEL] (default: the shipped model)')

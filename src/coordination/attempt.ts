@@ -336,7 +336,7 @@ async function inspectHeldBatch(h: AttemptHost, s: ZkSession, b: number, lowest:
 }
 
 /**
- * The claim's reply was lost, so the claim may exist anyway (FINDINGS: a
+ * The claim's reply was lost, so the claim may exist anyway (docs/findings.md: a
  * re-sent create can even leave two). Ours are found by their self-identifying
  * names and withdrawn with their attempt node: this try did not happen.
  */

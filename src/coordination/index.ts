@@ -12,7 +12,7 @@ export { openJob, extendJob } from './planner.js';
 export type { BatchPlanner, OpenJobResult } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
-export { JobPaths } from './paths.js';
+export { DEFAULT_ROOT, JobPaths } from './paths.js';
 export { ClaimLostError, ReleasedError, ResultTooLargeError, WorkerStalledError, MAX_RESULT_BYTES } from './attempt.js';
 export {
   CoordinationError,

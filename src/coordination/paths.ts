@@ -1,5 +1,7 @@
 /**
- * Every znode path of the protocol is built here, and only here.
+ * The builders of every znode path of the protocol. A child found by listing
+ * its parent (an attempt or event name) is joined to its parent's path where
+ * it is read.
  *
  *   <root>/jobs/<jobId>                         JobSpec (JSON), immutable
  *   <root>/jobs/<jobId>/plan                    PlanInfo; version bumped by each append (extend)
@@ -16,6 +18,9 @@
  * <b> is the batch index zero-padded to 10 digits so that names sort as numbers.
  */
 import { PlanConflictError } from './errors.js';
+
+/** The root znode of a fleet unless told otherwise. */
+export const DEFAULT_ROOT = '/spamzk';
 
 const PAD = 10;
 const NONCE_LEN = 6;
@@ -97,7 +102,7 @@ export function isClaimName(name: string): boolean {
 
 /**
  * Claim names identify their creator (processor id and a per-attempt nonce),
- * so a create whose reply was lost can be found again (FINDINGS: a re-sent
+ * so a create whose reply was lost can be found again (docs/findings.md: a re-sent
  * create can leave a second node owned by our live session).
  */
 export function parseClaimName(name: string): { processorId: string; nonce: string; seq: number } {

@@ -15,7 +15,7 @@ import { tryBatch, type AttemptOutcome } from './attempt.js';
 import { delay } from './delay.js';
 import { CoordinationError, isAmbiguous, isZkError, LifecycleError, SessionLostError, ZkUnreachableError } from './errors.js';
 import { visitOrder } from './ordering.js';
-import { assertProcessorId, JobPaths, parseBatchName } from './paths.js';
+import { assertProcessorId, DEFAULT_ROOT, JobPaths, parseBatchName } from './paths.js';
 import { openJob, readPlan, type BatchPlanner } from './planner.js';
 import { decodeDone, type StoredEvent } from './records.js';
 import { ZkSession, type RequestCounts, type ZkAuth } from './session.js';
@@ -131,7 +131,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     if (this.state !== 'latent') return Promise.reject(new LifecycleError(`Processor.run() called in state ${this.state}; a processor runs one job`));
     this.state = 'running';
     this.workerFn = worker;
-    this.jobPaths = new JobPaths(this.opts.root ?? '/spamzk', job.spec.jobId);
+    this.jobPaths = new JobPaths(this.opts.root ?? DEFAULT_ROOT, job.spec.jobId);
     this.summary = emptySummary(job.spec.jobId, this.processorId);
     this.running = this.loop(job).finally(() => this.shutdown());
     return this.running;

@@ -1,7 +1,7 @@
 /**
  * Every state change of the protocol, one named function each. The name says
- * what ZooKeeper guarantees when it succeeds; nothing else in the library
- * writes to ZooKeeper.
+ * what ZooKeeper guarantees when it succeeds. The one write elsewhere is
+ * openJob's mkdirp of the jobs folder (planner.ts), which holds no state.
  *
  * Two versions fence everything (see docs/design.md):
  *  - the batch node's version: bumped only when the batch is closed (done or

@@ -27,7 +27,7 @@ export interface CorpusMessage {
   readonly path: string;
 }
 
-/** TEST iff the first 8 hex digits of the md5 are divisible by 5 (FINDINGS.md). */
+/** TEST iff the first 8 hex digits of the md5 are divisible by 5 (docs/findings.md). */
 export function splitOf(md5: string): CorpusSplit {
   return parseInt(md5.slice(0, 8), 16) % 5 === 0 ? 'test' : 'train';
 }

@@ -4,29 +4,16 @@
  * The done marker is created by the same ZooKeeper multi that fences the
  * commit, so the verdicts and the "batch is done" fact can never disagree: a
  * fenced-out processor's verdicts are never stored, and a committed batch
- * always has its verdicts. The encoding is compact (about 6 bytes a message
- * after deflate, well under the 2 KB per 100 messages budget) and versioned.
+ * always has its verdicts. The encoding is compact (about 1.6 bytes a message
+ * after deflate on the TEST split, against a budget of 2 KB per 100 messages;
+ * scripts/done-marker-size.ts measures it) and versioned.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-
-export type MessageVerdictLabel = 'spam' | 'ham' | 'unsure' | 'failed';
-
-export interface MessageResult {
-  readonly key: number;
-  readonly verdict: MessageVerdictLabel;
-  /** Spam probability, quantized to 1/65535 for storage; 0 for failed messages. */
-  readonly score: number;
-  /** Known label of a fixture message. */
-  readonly label?: 'spam' | 'ham';
-  /** Failure reason, or a note on a verdict reached from partial input. */
-  readonly note?: string;
-}
+import type { MessageVerdict, TrueLabel } from '../report/index.js';
 
 export interface BatchResult {
-  readonly processor: string;
-  /** Messages the plan expected in this batch's key range. */
-  readonly expected: number;
-  readonly messages: readonly MessageResult[];
+  /** One verdict per message the source returned for the batch's key range. */
+  readonly messages: readonly MessageVerdict[];
   /** Time spent fetching and classifying, ms (for throughput figures). */
   readonly fetchMs: number;
   readonly classifyMs: number;
@@ -34,14 +21,20 @@ export interface BatchResult {
   readonly stallMs: number;
 }
 
-const FORMAT_VERSION = 1;
-const VERDICT_CODES: readonly MessageVerdictLabel[] = ['ham', 'spam', 'unsure', 'failed'];
-const LABEL_CODES = ['', 'ham', 'spam'] as const;
+/** Scores are stored as 16-bit steps of 1/SCORE_STEPS. */
+export const SCORE_STEPS = 65535;
+/** What 100 messages may cost in a done marker, so that ZooKeeper's share of a large mailbox stays small. */
+export const RESULT_BUDGET_PER_100_MESSAGES = 2048;
 
+/** v2 dropped the processor id and the planned count: the done marker's header and the batch node hold them. */
+const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = new Set([1, FORMAT_VERSION]);
+const VERDICT_CODES: readonly MessageVerdict['verdict'][] = ['ham', 'spam', 'unsure', 'failed'];
+const LABEL_CODES: readonly (TrueLabel | '')[] = ['', 'ham', 'spam'];
+
+/** The done marker's wire form (before deflate); short names keep it small. */
 interface EncodedBatch {
   v: number;
-  p: string;
-  e: number;
   f: number;
   c: number;
   l: number;
@@ -51,7 +44,7 @@ interface EncodedBatch {
   d: string;
   /** Scores as uint16 little-endian, base64. */
   s: string;
-  /** Notes by message index. */
+  /** Notes (a failure's reason, or a partial-input note) by message index. */
   n: Record<string, string>;
 }
 
@@ -65,7 +58,7 @@ export class BatchResultFormatError extends Error {
 
 export function quantizeScore(score: number): number {
   const clamped = Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0;
-  return Math.round(clamped * 65535) / 65535;
+  return Math.round(clamped * SCORE_STEPS) / SCORE_STEPS;
 }
 
 export function encodeBatchResult(result: BatchResult): Buffer {
@@ -79,13 +72,12 @@ export function encodeBatchResult(result: BatchResult): Buffer {
     previous = m.key;
     const labelCode = m.label ? LABEL_CODES.indexOf(m.label) : 0;
     codes += String.fromCharCode(48 + VERDICT_CODES.indexOf(m.verdict) + 4 * labelCode);
-    scores.writeUInt16LE(Math.round(quantizeScore(m.score) * 65535), i * 2);
-    if (m.note) notes[i] = m.note;
+    scores.writeUInt16LE(Math.round(quantizeScore(m.score ?? 0) * SCORE_STEPS), i * 2);
+    const note = m.verdict === 'failed' ? m.reason : m.note;
+    if (note) notes[i] = note;
   });
   const encoded: EncodedBatch = {
     v: FORMAT_VERSION,
-    p: result.processor,
-    e: result.expected,
     f: Math.round(result.fetchMs),
     c: Math.round(result.classifyMs),
     l: Math.round(result.stallMs),
@@ -104,24 +96,20 @@ export function decodeBatchResult(data: Buffer): BatchResult {
   } catch (err) {
     throw new BatchResultFormatError(`a done marker's result is not a spamzk batch result: ${(err as Error).message}`);
   }
-  if (encoded.v !== FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.has(encoded.v)) {
     throw new BatchResultFormatError(`batch result format v${encoded.v} is not supported (this spamzk reads v${FORMAT_VERSION})`);
   }
   const scores = Buffer.from(encoded.s, 'base64');
   let key = 0;
-  const messages = encoded.k.map((delta, i): MessageResult => {
+  const messages = encoded.k.map((delta, i): MessageVerdict => {
     key += delta;
     const code = encoded.d.charCodeAt(i) - 48;
     const verdict = VERDICT_CODES[code % 4]!;
-    const label = LABEL_CODES[Math.floor(code / 4)] || undefined;
+    const known = LABEL_CODES[Math.floor(code / 4)];
+    const label = known ? { label: known } : {};
     const note = encoded.n[i];
-    return {
-      key,
-      verdict,
-      score: scores.readUInt16LE(i * 2) / 65535,
-      ...(label ? { label } : {}),
-      ...(note !== undefined ? { note } : {}),
-    };
+    if (verdict === 'failed') return { key, verdict, score: null, ...label, reason: note ?? 'unknown' };
+    return { key, verdict, score: scores.readUInt16LE(i * 2) / SCORE_STEPS, ...label, ...(note !== undefined ? { note } : {}) };
   });
-  return { processor: encoded.p, expected: encoded.e, fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages };
+  return { fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages };
 }

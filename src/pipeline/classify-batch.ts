@@ -9,9 +9,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Verdict } from '../classifier/types.js';
 import type { MailSource } from '../sources/types.js';
-import { quantizeScore, type BatchResult, type MessageResult } from './batch-result.js';
+import type { MessageVerdict, TrueLabel } from '../report/index.js';
+import { quantizeScore, type BatchResult } from './batch-result.js';
 
 /** What the pipeline needs of a model: structural, so tests may pass any. */
+/** Classification gives the event loop a turn after this much synchronous work, unless told otherwise. */
+export const DEFAULT_YIELD_EVERY_MS = 10;
+
 export interface MessageClassifier {
   classify(raw: Buffer): Verdict;
 }
@@ -26,7 +30,6 @@ export interface BatchToClassify {
 export interface ClassifyBatchOptions {
   readonly source: MailSource;
   readonly classifier: MessageClassifier;
-  readonly processor: string;
   readonly signal: AbortSignal;
   /**
    * Give the event loop a turn after this much synchronous work, so that
@@ -44,7 +47,7 @@ export interface ClassifyBatchOptions {
 }
 
 export async function classifyBatch(batch: BatchToClassify, opts: ClassifyBatchOptions): Promise<BatchResult> {
-  const yieldEveryMs = opts.yieldEveryMs ?? 10;
+  const yieldEveryMs = opts.yieldEveryMs ?? DEFAULT_YIELD_EVERY_MS;
   const fetchStart = performance.now();
   const fetched = await opts.source.fetchRange({ first: batch.first, last: batch.last }, opts.signal, (received) =>
     opts.onProgress?.('fetching', received),
@@ -52,7 +55,7 @@ export async function classifyBatch(batch: BatchToClassify, opts: ClassifyBatchO
   const fetchMs = performance.now() - fetchStart;
 
   const classifyStart = performance.now();
-  const messages: MessageResult[] = [];
+  const messages: MessageVerdict[] = [];
   let sliceStart = performance.now();
   for (const message of fetched) {
     opts.signal.throwIfAborted();
@@ -64,8 +67,6 @@ export async function classifyBatch(batch: BatchToClassify, opts: ClassifyBatchO
     }
   }
   return {
-    processor: opts.processor,
-    expected: batch.count,
     messages,
     fetchMs,
     classifyMs: performance.now() - classifyStart,
@@ -77,8 +78,8 @@ function classifyOne(
   classifier: MessageClassifier,
   key: number,
   raw: Buffer,
-  label: 'spam' | 'ham' | undefined,
-): MessageResult {
+  label: TrueLabel | undefined,
+): MessageVerdict {
   const known = label ? { label } : {};
   try {
     const verdict = classifier.classify(raw);
@@ -88,6 +89,6 @@ function classifyOne(
     // The classifier's typed errors name the reason; anything else is still
     // this one message's failure, recorded rather than thrown.
     const reason = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
-    return { key, verdict: 'failed', score: 0, ...known, note: reason };
+    return { key, verdict: 'failed', score: null, ...known, reason };
   }
 }

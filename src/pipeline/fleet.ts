@@ -3,21 +3,20 @@
  * ZooKeeper session, so that a machine's cores are all used. A child that
  * dies before the job is complete is replaced (its claims vanish with its
  * session and are taken over by the protocol; the replacement simply joins).
+ *
+ * When the fleet gives up on one child, it drains the others and waits for
+ * them to exit before it fails: whoever runs the fleet may then stop the
+ * ZooKeeper it runs on without cutting a processor off mid-batch.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { Logger } from '../cli/logger.js';
-import type { RunConfig } from '../cli/config.js';
-import type { ProcessorRunSummary } from './processor-run.js';
+import type { ChildProcess } from 'node:child_process';
+import { spawnProcessor, type ChildExit, type ChildOrder, type ProcessorRunSummary } from './child-protocol.js';
+import type { Logger, LogLevel, ProcessorSettings } from './settings.js';
 
-/** Environment variables carrying the resolved (secret-free) config and the job id to children. */
-export const CHILD_CONFIG_ENV = 'SPAMZK_CHILD_CONFIG';
-export const CHILD_JOB_ENV = 'SPAMZK_CHILD_JOB';
+/** How many times one slot's child is replaced after dying, unless told otherwise. */
+export const DEFAULT_MAX_RESTARTS = 3;
 
 /** Exit codes after which a replacement would fail the same way (bad config, unreachable or changed source). */
 const DETERMINISTIC_EXITS = new Set([2, 3]);
-
-const BIN = fileURLToPath(new URL('../../../bin/spamzk.js', import.meta.url));
 
 /** A processor stopped for a reason a replacement would hit too; the run ends with its exit code. */
 export class ProcessorStoppedError extends Error {
@@ -31,17 +30,25 @@ export class ProcessorStoppedError extends Error {
   }
 }
 
+/** One slot's child kept dying; the fleet gave up on it. */
+export class ProcessorGaveUpError extends Error {
+  readonly code = 'PROCESSOR_GAVE_UP';
+  constructor(slot: number, exits: number, last: string) {
+    super(`processor ${slot} exited with ${last} ${exits} times; giving up (see its log above)`);
+    this.name = 'ProcessorGaveUpError';
+  }
+}
+
 export interface FleetOptions {
   readonly processors: number;
-  readonly config: RunConfig;
-  readonly sourceLocation: string;
-  readonly connectString: string;
+  readonly settings: ProcessorSettings;
   readonly jobId: string;
   readonly log: Logger;
-  /** Log level for the children (quieter while a progress bar is drawn). */
-  readonly childLogLevel: string;
+  readonly childLogLevel: LogLevel;
   /** How many times one slot's child may be replaced after dying. */
   readonly maxRestarts?: number;
+  /** What to run instead of `spamzk processor` (tests). */
+  readonly command?: readonly string[];
 }
 
 export interface FleetOutcome {
@@ -55,27 +62,28 @@ export class LocalFleet {
 
   constructor(private readonly opts: FleetOptions) {}
 
-  /** Runs the processors until each has exited after the job completed. */
+  /** Runs the processors until each has exited after the job completed; on failure, until all have exited. */
   async run(): Promise<FleetOutcome> {
     const summaries: ProcessorRunSummary[] = [];
     let restarts = 0;
-    const slots = Array.from({ length: this.opts.processors }, async (_, slot) => {
+    let failure: Error | undefined;
+    const runSlot = async (slot: number): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
-        const { code, signal, summary } = await this.runChild(slot);
-        if (summary) summaries.push(summary);
-        if (code === 0 || this.stopping) return;
-        if (code !== null && DETERMINISTIC_EXITS.has(code)) {
+        const exit = await this.runChild(slot);
+        if (exit.summary) summaries.push(exit.summary);
+        if (exit.code === 0 || this.stopping) return;
+        const reason = this.giveUpReason(slot, exit, attempt);
+        if (reason) {
+          failure ??= reason;
           this.drain();
-          throw new ProcessorStoppedError(slot, code);
-        }
-        if (attempt >= (this.opts.maxRestarts ?? 3)) {
-          throw new Error(`processor ${slot} exited with ${signal ?? `code ${code}`} ${attempt + 1} times; giving up (see its log above)`);
+          return;
         }
         restarts++;
-        this.opts.log.warn({ slot, code, signal }, 'processor exited before the job completed; starting a replacement');
+        this.opts.log.warn({ slot, code: exit.code, signal: exit.signal }, 'processor exited before the job completed; starting a replacement');
       }
-    });
-    await Promise.all(slots);
+    };
+    await Promise.all(Array.from({ length: this.opts.processors }, (_, slot) => runSlot(slot)));
+    if (failure) throw failure;
     return { summaries, restarts };
   }
 
@@ -85,36 +93,21 @@ export class LocalFleet {
     for (const child of this.children) child.kill('SIGTERM');
   }
 
-  private runChild(slot: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; summary?: ProcessorRunSummary }> {
-    const { config, connectString } = this.opts;
-    const child = spawn(process.execPath, [BIN, 'processor', this.opts.sourceLocation], {
-      // Secrets (SPAMZK_IMAP_PASSWORD, SPAMZK_ZK_AUTH) travel in the inherited
-      // environment, never on the command line where `ps` would show them.
-      env: {
-        ...process.env,
-        [CHILD_CONFIG_ENV]: JSON.stringify({ ...config, zk: connectString, logLevel: this.opts.childLogLevel }),
-        [CHILD_JOB_ENV]: this.opts.jobId,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    this.children.add(child);
-    let stdout = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    return new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.children.delete(child);
-        resolve({ code, signal, summary: lastJsonLine(stdout) as ProcessorRunSummary | undefined });
-      });
-    });
-  }
-}
-
-function lastJsonLine(text: string): unknown {
-  const line = text.trim().split('\n').pop();
-  if (!line) return undefined;
-  try {
-    return JSON.parse(line);
-  } catch {
+  private giveUpReason(slot: number, exit: ChildExit, attempt: number): Error | undefined {
+    if (exit.code !== null && DETERMINISTIC_EXITS.has(exit.code)) return new ProcessorStoppedError(slot, exit.code);
+    if (attempt >= (this.opts.maxRestarts ?? DEFAULT_MAX_RESTARTS)) return new ProcessorGaveUpError(slot, attempt + 1, exit.signal ?? `code ${exit.code}`);
     return undefined;
+  }
+
+  private async runChild(slot: number): Promise<ChildExit> {
+    const order: ChildOrder = { settings: this.opts.settings, jobId: this.opts.jobId, logLevel: this.opts.childLogLevel };
+    const { child, exited } = spawnProcessor(order, { stderr: 'inherit', ...(this.opts.command ? { command: this.opts.command } : {}) });
+    this.children.add(child);
+    // A drain that began while this child was starting must reach it too.
+    if (this.stopping) child.kill('SIGTERM');
+    const exit = await exited;
+    this.children.delete(child);
+    if (exit.summaryError) this.opts.log.warn({ slot, err: exit.summaryError }, 'processor summary unreadable');
+    return exit;
   }
 }

@@ -11,10 +11,22 @@ import {
   readQuarantine,
   type Batch,
   type DoneMarker,
+  type CoordinationEventRecord,
+  type JobStatus,
+  type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
 import type { BatchCommit, MessageOutcome, ReportInput } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
+
+/** A job's records as ZooKeeper holds them. */
+export interface JobRecords {
+  readonly status: JobStatus;
+  readonly batches: readonly Batch[];
+  readonly done: readonly DoneMarker[];
+  readonly quarantine: readonly QuarantineRecord[];
+  readonly events: readonly CoordinationEventRecord[];
+}
 
 export async function gatherReportInput(session: ZkSession, root: string, jobId: string): Promise<ReportInput> {
   const [status, batches, done, quarantine, events] = await Promise.all([
@@ -24,6 +36,19 @@ export async function gatherReportInput(session: ZkSession, root: string, jobId:
     readQuarantine(session, root, jobId),
     readEvents(session, root, jobId),
   ]);
+  return reportInputFrom(jobId, { status, batches, done, quarantine, events });
+}
+
+/** The commits of a job so far (what `spamzk status` measures throughput from). */
+export async function readBatchCommits(session: ZkSession, root: string, jobId: string): Promise<BatchCommit[]> {
+  const [batches, done] = await Promise.all([readBatches(session, root, jobId), readDoneMarkers(session, root, jobId)]);
+  const byIndex = new Map(batches.map((b) => [b.index, b]));
+  return done.map((marker) => commitOf(marker, decodeBatchResult(marker.result), byIndex.get(marker.batch)));
+}
+
+/** Pure: the report's input from a job's records. */
+export function reportInputFrom(jobId: string, records: JobRecords): ReportInput {
+  const { status, batches, done, quarantine, events } = records;
   const byIndex = new Map(batches.map((b) => [b.index, b]));
   const outcomes: MessageOutcome[] = [];
   const commits: BatchCommit[] = [];
@@ -76,14 +101,7 @@ export async function gatherReportInput(session: ZkSession, root: string, jobId:
  * check compares the counts and says how many are missing.
  */
 function outcomesOf(marker: DoneMarker, result: BatchResult): MessageOutcome[] {
-  const processor = marker.processorId;
-  return result.messages.map((m): MessageOutcome => {
-    const label = m.label ? { label: m.label } : {};
-    if (m.verdict === 'failed') {
-      return { key: m.key, batch: marker.batch, processor, verdict: 'failed', reason: m.note ?? 'unknown', ...label };
-    }
-    return { key: m.key, batch: marker.batch, processor, verdict: m.verdict, score: m.score, ...label, ...(m.note ? { note: m.note } : {}) };
-  });
+  return result.messages.map((m): MessageOutcome => ({ ...m, batch: marker.batch, processor: marker.processorId }));
 }
 
 function commitOf(marker: DoneMarker, result: BatchResult, batch: Batch | undefined): BatchCommit {
@@ -91,7 +109,10 @@ function commitOf(marker: DoneMarker, result: BatchResult, batch: Batch | undefi
     batch: marker.batch,
     first: batch?.first ?? result.messages[0]?.key ?? 0,
     last: batch?.last ?? result.messages[result.messages.length - 1]?.key ?? 0,
-    messages: result.messages.length,
+    // The plan's count, not the result's own length: the integrity check
+    // compares the outcomes with it, so a batch that lost messages shows.
+    // (A batch node always exists before its done marker can be created.)
+    messages: batch?.count ?? result.messages.length,
     processor: marker.processorId,
     claimSeq: marker.claimSeq,
     attempts: marker.attempt,

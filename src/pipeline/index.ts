@@ -1,12 +1,26 @@
 /**
  * The pipeline joins the classifier, the coordination layer and the mail
  * sources: a processor claims a batch, fetches it, classifies it, and commits
- * its verdicts inside the batch's done marker.
+ * its verdicts inside the batch's done marker. It is a library: it is handed
+ * its settings (settings.ts), a ZooKeeper connect string and a logger, and
+ * reads no flag or environment variable of its own.
  */
-export { runJob, type JobRunInput, type JobRunOutcome } from './job-run.js';
-export { runProcessor, jobSpecFor, SourceChangedError, type ProcessorRunInput, type ProcessorRunSummary } from './processor-run.js';
-export { CHILD_CONFIG_ENV, CHILD_JOB_ENV, ProcessorStoppedError } from './fleet.js';
-export { gatherReportInput } from './gather.js';
-export { decodeBatchResult, encodeBatchResult, type BatchResult, type MessageResult } from './batch-result.js';
-export { jobIdFor } from './job-identity.js';
+export type { JobSettings, Logger, LogLevel, ProcessorSettings, WriteBackMode, ZkAuth } from './settings.js';
+export { LOG_LEVELS, WRITE_BACK_MODES } from './settings.js';
+export { runJob, type JobRunInput, type JobRunOutcome, type ProgressDisplay, type ProgressWatch } from './job-run.js';
+export { runProcessor, SourceChangedError, type ProcessorRunInput } from './processor-run.js';
+export {
+  ChildProtocolError,
+  readChildOrder,
+  spawnProcessor,
+  summaryLine,
+  type ChildExit,
+  type ChildOrder,
+  type ProcessorChild,
+  type ProcessorRunSummary,
+} from './child-protocol.js';
+export { LocalFleet, ProcessorGaveUpError, ProcessorStoppedError, type FleetOptions, type FleetOutcome } from './fleet.js';
+export { gatherReportInput, readBatchCommits } from './gather.js';
+export { decodeBatchResult, encodeBatchResult, type BatchResult } from './batch-result.js';
+export { jobSpecFor } from './job-identity.js';
 export { planBatches } from './plan.js';

@@ -6,25 +6,23 @@
  * machine of a fleet runs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
-import { zkAuthFromEnv } from '../coordination/index.js';
+import { Processor, type WorkContext, type Batch, type ZkAuth } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
 import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
-import type { Logger } from '../cli/logger.js';
-import type { RunConfig } from '../cli/config.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
+import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
-import { jobIdFor } from './job-identity.js';
+import { jobSpecFor } from './job-identity.js';
 import { planBatches } from './plan.js';
+import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
 import { StallMonitor } from './stall-monitor.js';
 import { watchForWedge } from './wedge-watch.js';
-import type { JobSpec } from '../coordination/index.js';
 
 export interface ProcessorRunInput {
-  readonly config: RunConfig;
-  readonly sourceLocation: string;
-  readonly connectString: string;
+  readonly settings: ProcessorSettings;
+  /** The fleet's ZooKeeper credentials, when its znodes are ACL-protected. */
+  readonly auth?: ZkAuth;
   readonly log: Logger;
   /** Aborting it drains: the batch in hand is finished (or released), then run() resolves. */
   readonly drainSignal?: AbortSignal;
@@ -43,27 +41,12 @@ export class SourceChangedError extends Error {
   }
 }
 
-export interface ProcessorRunSummary extends RunSummary {
-  readonly longestStallMs: number;
-}
-
-/** The job a source and a model make: the same on every machine. */
-export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number): JobSpec {
-  return {
-    jobId: jobIdFor({ sourceId, modelId, batchSize }),
-    sourceId,
-    modelId,
-    batchSize,
-    metadata: { uidValidity: String(uidValidity) },
-  };
-}
-
 export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorRunSummary> {
-  const { config, log } = input;
-  const model = SpamModel.load(config.model);
-  const source = openSource(input.sourceLocation, sourceOptionsFrom(config, log));
+  const { settings, log } = input;
+  const model = SpamModel.load(settings.model);
+  const source = openSource(settings.source, sourceOptionsFrom(settings, log));
   const identity = await source.open();
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, config.batchSize);
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
   if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
     await source.close();
     throw new SourceChangedError(
@@ -72,15 +55,15 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   }
   const stalls = new StallMonitor();
   const processor = new Processor({
-    connectString: input.connectString,
-    root: config.zkRoot,
-    auth: await zkAuthFromEnv(),
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    staleAfterMs: config.staleAfterMs,
-    maxAttempts: config.maxAttempts,
+    connectString: settings.connectString,
+    root: settings.zkRoot,
+    ...(input.auth ? { auth: input.auth } : {}),
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    staleAfterMs: settings.staleAfterMs,
+    maxAttempts: settings.maxAttempts,
   });
   logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
-  const onDrain = (): void => void processor.drain(config.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
+  const onDrain = (): void => void processor.drain(settings.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 
   // Two things end this processor's part in the job. A failure of the mailbox
@@ -94,8 +77,8 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   stalls.start();
   try {
     const summary = await processor.run(
-      { spec, plan: async () => planBatches(await source.listKeys(), config.batchSize) },
-      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config, stopWith }),
+      { spec, plan: async () => planBatches(await source.listKeys(), settings.batchSize) },
+      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, settings, stopWith }),
     );
     if (fatal) throw fatal;
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
@@ -111,7 +94,7 @@ interface BatchDeps {
   source: MailSource;
   model: SpamModel;
   stalls: StallMonitor;
-  config: RunConfig;
+  settings: ProcessorSettings;
   stopWith: (err: Error) => void;
 }
 
@@ -144,22 +127,22 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
   const result = await classifyBatch(batch, {
     source: deps.source,
     classifier: deps.model,
-    processor: ctx.processorId,
     signal: ctx.signal,
     // A rejected heartbeat means the claim is gone; ctx.signal aborts this
     // batch on the same event, so the rejection itself carries no news.
     onProgress: (stage, done) => void ctx.heartbeat(`${stage} ${done}/${batch.count}`).catch(() => undefined),
     stallMs: () => deps.stalls.takeWindowMaxMs(),
   });
-  if (deps.config.writeBack !== 'off') await writeBack(deps.source, result);
+  if (deps.settings.writeBack !== 'off') await writeBack(deps.source, result);
   ctx.signal.throwIfAborted();
   return encodeBatchResult(result);
 }
 
 /**
  * Keywords are idempotent, so a batch that is retried after a crash sets them
- * again harmlessly. A move is not: a retried batch finds moved messages gone
- * and records them as vanished (documented in docs/design.md).
+ * again harmlessly. A move is not: a retried batch no longer finds the moved
+ * messages, which get no outcome, and the report's integrity checks count them
+ * as missing (docs/design.md, "Write-back").
  */
 async function writeBack(source: MailSource, result: BatchResult): Promise<void> {
   const verdicts = result.messages.flatMap((m) =>

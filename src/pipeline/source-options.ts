@@ -1,14 +1,13 @@
-import type { RunConfig } from '../cli/config.js';
-import type { Logger } from '../cli/logger.js';
 import type { OpenSourceOptions } from '../sources/index.js';
+import type { Logger, ProcessorSettings } from './settings.js';
 
 /** The source settings of a run (IMAP ones are ignored by fixture sources). */
-export function sourceOptionsFrom(config: RunConfig, log: Logger): OpenSourceOptions {
+export function sourceOptionsFrom(settings: ProcessorSettings, log: Logger): OpenSourceOptions {
   return {
-    ...(config.imapPasswordFile ? { passwordFile: config.imapPasswordFile } : {}),
-    ...(config.caFile ? { caFile: config.caFile } : {}),
-    insecure: config.insecure,
-    writeBack: config.writeBack,
+    ...(settings.imapPasswordFile ? { passwordFile: settings.imapPasswordFile } : {}),
+    ...(settings.caFile ? { caFile: settings.caFile } : {}),
+    insecure: settings.insecure,
+    writeBack: settings.writeBack,
     warn: (message) => log.warn(message),
   };
 }

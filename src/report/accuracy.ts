@@ -8,6 +8,7 @@
  * price of the unsure band is visible both ways. Failed messages got no verdict
  * and are left out of every metric; the matrix still shows them.
  */
+import { confusionRates } from '../classifier/index.js';
 import type { AccuracyReport, ClassificationMetrics, ConfusionRow } from './job-report.js';
 import type { MessageOutcome } from './types.js';
 
@@ -50,18 +51,8 @@ function rowTotal(row: ConfusionRow): number {
   return row.spam + row.ham + row.unsure + row.failed;
 }
 
-function ratio(part: number, whole: number): number | null {
-  return whole === 0 ? null : part / whole;
-}
-
-/** tp: spam called spam, fn: spam let through, fp: ham called spam, tn: ham let through. */
-export function metricsFrom(tp: number, fn: number, fp: number, tn: number): ClassificationMetrics {
-  return {
-    accuracy: ratio(tp + tn, tp + fn + fp + tn),
-    falsePositiveRate: ratio(fp, fp + tn),
-    spamRecall: ratio(tp, tp + fn),
-    precision: ratio(tp, tp + fp),
-    // 2PR/(P+R) rewritten so that it is defined (0) when nothing was called spam.
-    f1: ratio(2 * tp, 2 * tp + fp + fn),
-  };
+/** tp: spam called spam, fn: spam let through, fp: ham called spam, tn: ham let through (the classifier's definitions). */
+function metricsFrom(tp: number, fn: number, fp: number, tn: number): ClassificationMetrics {
+  const rates = confusionRates({ tp, fn, fp, tn });
+  return { accuracy: rates.accuracy, falsePositiveRate: rates.fpr, spamRecall: rates.recall, precision: rates.precision, f1: rates.f1 };
 }

@@ -11,7 +11,6 @@ import {
   type FailedMessage,
   type JobReport,
   type ReportTotals,
-  type VerdictEntry,
 } from './job-report.js';
 import { byBatchThenClaim, byKey, fencedOrder, quarantineOrder, reclaimOrder } from './ordering.js';
 import { summarizeProcessors, throughputTimeline } from './throughput.js';
@@ -26,7 +25,7 @@ export function buildReport(input: ReportInput): JobReport {
   const histogram = new ScoreHistogram();
   const integrity = new IntegrityTally(input.commits);
   const messagesByProcessor = new Map<string, number>();
-  const verdicts: VerdictEntry[] = [];
+  const verdicts: MessageOutcome[] = [];
   const failed: FailedMessage[] = [];
   const partial: { key: number; note: string }[] = [];
 
@@ -38,7 +37,7 @@ export function buildReport(input: ReportInput): JobReport {
     histogram.add(o);
     integrity.add(o);
     messagesByProcessor.set(o.processor, (messagesByProcessor.get(o.processor) ?? 0) + 1);
-    verdicts.push(verdictEntry(o));
+    verdicts.push(listedOutcome(o));
     if (o.verdict === 'failed') failed.push({ key: o.key, batch: o.batch, processor: o.processor, reason: o.reason });
     else if (o.note !== undefined) partial.push({ key: o.key, note: o.note });
   });
@@ -66,14 +65,14 @@ export function buildReport(input: ReportInput): JobReport {
   };
 }
 
-function verdictEntry(o: MessageOutcome): VerdictEntry {
-  // Optional fields are left out rather than set to undefined, so that the
-  // object equals its own JSON round trip.
+function listedOutcome(o: MessageOutcome): MessageOutcome {
+  // A fresh object with the fields in one order, optional ones left out
+  // rather than set to undefined, so that it equals its own JSON round trip.
   const { key, verdict, batch, processor } = o;
   const label = o.label === undefined ? {} : { label: o.label };
-  if (o.verdict === 'failed') return { key, verdict, score: null, batch, processor, ...label, reason: o.reason };
+  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason };
   const note = o.note === undefined ? {} : { note: o.note };
-  return { key, verdict, score: o.score, batch, processor, ...label, ...note };
+  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note };
 }
 
 /**

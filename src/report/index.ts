@@ -9,6 +9,7 @@ export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { writeReportFiles, type ReportFiles } from './write.js';
 export { ReportInputError } from './validate.js';
+export { commitRate, type CommitRate } from './throughput.js';
 export type {
   AccuracyReport,
   BatchSummary,
@@ -25,7 +26,6 @@ export type {
   ReportTotals,
   ThroughputSeries,
   ThroughputTimeline,
-  VerdictEntry,
 } from './job-report.js';
 export type {
   BatchCommit,
@@ -34,5 +34,6 @@ export type {
   QuarantinedBatch,
   ReclaimEvent,
   ReportInput,
-  ReportVerdictLabel,
+  MessageVerdict,
+  TrueLabel,
 } from './types.js';

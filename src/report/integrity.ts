@@ -103,7 +103,7 @@ export class IntegrityTally {
       const outcomes = this.outcomesByBatch.get(batch) ?? 0;
       if (!commit) problems.push(`batch ${batch} has ${outcomes} outcomes but no commit`);
       else if (commit.messages !== outcomes) {
-        problems.push(`batch ${batch} committed ${commit.messages} messages but has ${outcomes} outcomes`);
+        problems.push(`batch ${batch} planned ${commit.messages} messages but has ${outcomes} outcomes`);
       }
     }
     const outside = [...this.outsideRange]
@@ -115,7 +115,7 @@ export class IntegrityTally {
       });
     const count = problems.length + this.outsideRange.length;
     if (count === 0) {
-      return pass('outcomes-match-commits', `each of ${this.commitsByBatch.size} committed batches has as many outcomes as its commit says, all within its key range`);
+      return pass('outcomes-match-commits', `each of ${this.commitsByBatch.size} committed batches has as many outcomes as its plan counted, all within its key range`);
     }
     return fail('outcomes-match-commits', listed([...problems, ...outside], count));
   }

@@ -8,9 +8,9 @@ import type {
   BatchCommit,
   FencedCommitEvent,
   QuarantinedBatch,
+  MessageOutcome,
   ReclaimEvent,
   ReportInput,
-  ReportVerdictLabel,
 } from './types.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -21,21 +21,6 @@ export interface ReportTotals {
   readonly ham: number;
   readonly unsure: number;
   readonly failed: number;
-}
-
-/** One line per message outcome, sorted by key. */
-export interface VerdictEntry {
-  readonly key: number;
-  readonly verdict: ReportVerdictLabel | 'failed';
-  /** Spam probability; null for a failed message, which has none. */
-  readonly score: number | null;
-  readonly batch: number;
-  readonly processor: string;
-  readonly label?: 'spam' | 'ham';
-  /** Why a failed message could not be classified. */
-  readonly reason?: string;
-  /** A verdict reached from partial input (size cap, undecodable part). */
-  readonly note?: string;
 }
 
 export interface FailedMessage {
@@ -181,5 +166,5 @@ export interface JobReport {
   readonly failed: readonly FailedMessage[];
   /** Classified from partial input: key and note. */
   readonly partial: readonly { readonly key: number; readonly note: string }[];
-  readonly verdicts: readonly VerdictEntry[];
+  readonly verdicts: readonly MessageOutcome[];
 }

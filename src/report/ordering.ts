@@ -3,14 +3,15 @@
  * same job are byte-identical whatever order ZooKeeper listed children in.
  * Strings compare by code unit, not by locale, for the same reason.
  */
-import type { FailedMessage, VerdictEntry } from './job-report.js';
+import type { FailedMessage } from './job-report.js';
+import type { MessageOutcome } from './types.js';
 import type { BatchCommit, FencedCommitEvent, QuarantinedBatch, ReclaimEvent } from './types.js';
 
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function byKey(a: VerdictEntry | FailedMessage, b: VerdictEntry | FailedMessage): number {
+export function byKey(a: MessageOutcome | FailedMessage, b: MessageOutcome | FailedMessage): number {
   return a.key - b.key || a.batch - b.batch || compareStrings(a.processor, b.processor);
 }
 

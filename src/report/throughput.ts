@@ -14,12 +14,32 @@ import type { BatchCommit, ReportInput } from './types.js';
 const TARGET_BUCKETS = 40;
 const MIN_BUCKET_MS = 100;
 
+export interface CommitRate {
+  /** Messages the commits account for. */
+  readonly messages: number;
+  /** From the first claim to the last commit, ms. */
+  readonly activeMs: number;
+  /** messages / activeMs, per second; null with no commits or no elapsed time. */
+  readonly messagesPerSecond: number | null;
+}
+
+/** The one definition of throughput, for the job (`spamzk status`) and for each processor (the report). */
+export function commitRate(commits: Iterable<BatchCommit>): CommitRate {
+  let messages = 0;
+  let start = Infinity;
+  let end = -Infinity;
+  for (const c of commits) {
+    messages += c.messages;
+    start = Math.min(start, claimedAt(c));
+    end = Math.max(end, c.committedAt);
+  }
+  const activeMs = end > start ? end - start : 0;
+  return { messages, activeMs, messagesPerSecond: activeMs > 0 ? round2((messages * 1000) / activeMs) : null };
+}
+
 interface ProcessorTally {
   messages: number;
-  batches: number;
-  committedMessages: number;
-  firstStart: number;
-  lastCommit: number;
+  commits: BatchCommit[];
   busyMs: number;
   lostClaims: number;
   reclaimed: number;
@@ -35,8 +55,7 @@ export function summarizeProcessors(
     let t = tallies.get(id);
     if (!t) {
       t = {
-        messages: 0, batches: 0, committedMessages: 0, firstStart: Infinity, lastCommit: -Infinity,
-        busyMs: 0, lostClaims: 0, reclaimed: 0, fencedCommits: 0,
+        messages: 0, commits: [], busyMs: 0, lostClaims: 0, reclaimed: 0, fencedCommits: 0,
       };
       tallies.set(id, t);
     }
@@ -45,10 +64,7 @@ export function summarizeProcessors(
   for (const [id, count] of messagesByProcessor) tally(id).messages = count;
   for (const c of input.commits) {
     const t = tally(c.processor);
-    t.batches++;
-    t.committedMessages += c.messages;
-    t.firstStart = Math.min(t.firstStart, claimedAt(c));
-    t.lastCommit = Math.max(t.lastCommit, c.committedAt);
+    t.commits.push(c);
     t.busyMs += durationOf(c);
   }
   for (const r of input.reclaims) {
@@ -61,13 +77,13 @@ export function summarizeProcessors(
 
   return [...tallies.keys()].sort(compareStrings).map((processor) => {
     const t = tallies.get(processor)!;
-    const activeMs = t.batches > 0 ? t.lastCommit - t.firstStart : 0;
+    const rate = commitRate(t.commits);
     return {
       processor,
       messages: t.messages,
-      batches: t.batches,
-      activeMs,
-      messagesPerSecond: t.batches > 0 && activeMs > 0 ? round2((t.committedMessages * 1000) / activeMs) : null,
+      batches: t.commits.length,
+      activeMs: rate.activeMs,
+      messagesPerSecond: rate.messagesPerSecond,
       busyMs: t.busyMs,
       lostClaims: t.lostClaims,
       reclaimed: t.reclaimed,

@@ -4,36 +4,48 @@
  * report module only shapes and renders it.
  */
 
-export type ReportVerdictLabel = 'spam' | 'ham' | 'unsure';
+import type { VerdictLabel } from '../classifier/index.js';
 
-/** One message's committed outcome. Exactly one per message key of the job. */
-export type MessageOutcome =
+/** What the message truly is, for labelled fixtures. */
+export type TrueLabel = 'spam' | 'ham';
+
+/**
+ * One message's verdict, as its processor committed it in the batch's done
+ * marker (src/pipeline/batch-result.ts) and as report.json lists it. The
+ * label of a verdict is the classifier's own VerdictLabel; 'failed' is a
+ * message that got none.
+ */
+export type MessageVerdict =
   | {
       readonly key: number;
-      readonly batch: number;
-      readonly processor: string;
-      readonly verdict: ReportVerdictLabel;
-      /** Spam probability in [0, 1]. */
+      readonly verdict: VerdictLabel;
+      /** Spam probability in [0, 1] (quantized to 1/65535 in the done marker). */
       readonly score: number;
       /** Known for labelled fixtures. */
-      readonly label?: 'spam' | 'ham';
+      readonly label?: TrueLabel;
       /** Set when the verdict came from partial input (size cap, undecodable part). */
       readonly note?: string;
     }
   | {
       readonly key: number;
-      readonly batch: number;
-      readonly processor: string;
       readonly verdict: 'failed';
+      readonly score: null;
+      readonly label?: TrueLabel;
       /** Why this message could not be classified (malformed, vanished from the mailbox...). */
       readonly reason: string;
-      readonly label?: 'spam' | 'ham';
     };
+
+/** A committed verdict and where it was committed. Exactly one per message key of the job. */
+export type MessageOutcome = MessageVerdict & {
+  readonly batch: number;
+  readonly processor: string;
+};
 
 export interface BatchCommit {
   readonly batch: number;
   readonly first: number;
   readonly last: number;
+  /** Messages the plan put in this batch (from its batch node): its outcomes must number as many. */
   readonly messages: number;
   readonly processor: string;
   /** Sequence number of the claim znode that committed it. */

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { delay } from '../shared/delay.js';
 
 export class ServerStartError extends Error {
   readonly code = 'SERVER_START_FAILED';
@@ -79,9 +80,9 @@ export async function stopPid(pid: number, graceMs = 5_000): Promise<void> {
   if (!isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+  while (isAlive(pid) && Date.now() < deadline) await delay(50);
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(20);
+  while (isAlive(pid)) await delay(20);
 }
 
 export function isAlive(pid: number): boolean {
@@ -145,10 +146,7 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
       // not ready yet
     }
     if (Date.now() > deadline) throw new ServerStartError(`${what} not ready after ${Math.round(timeoutMs / 1000)} s`);
-    await sleep(100);
+    await delay(100);
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

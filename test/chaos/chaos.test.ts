@@ -4,10 +4,10 @@
  * scripts/chaos.ts does the work; this test holds it to its promise.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/shared/index.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 const FAULT_KINDS = ['kill', 'stop', 'zk-leader', 'dovecot', 'imap-cut', 'imap-hang'] as const;
 
 interface ChaosSummary {

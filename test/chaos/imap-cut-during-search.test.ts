@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync } from 'node:fs';
 import { imapSessionPids, loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
-import { sleep } from '../../src/servers/process.js';
+import { delay as sleep } from '../../src/shared/index.js';
 import { openSource } from '../../src/sources/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 

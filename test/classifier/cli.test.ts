@@ -1,9 +1,8 @@
 /**
  * The classifier commands, run in-process on a commander program with just
- * them registered (main.ts reads its version from dist/, which a test of src/
- * must not depend on).
+ * them registered.
  * stdout must stay machine-readable: --json prints exactly one JSON object per
- * line and nothing else (FINDINGS: some libraries print banners on import).
+ * line and nothing else (docs/findings.md: natural prints on import).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

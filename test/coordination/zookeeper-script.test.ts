@@ -6,14 +6,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isAlive, stopPid } from '../../src/servers/process.js';
 import { zkMode } from '../../src/servers/zookeeper.js';
+import { PACKAGE_ROOT } from '../../src/shared/index.js';
 
 const run = promisify(execFile);
-const SCRIPT = fileURLToPath(new URL('../../scripts/zookeeper.ts', import.meta.url));
+const SCRIPT = join(PACKAGE_ROOT, 'scripts', 'zookeeper.ts');
 const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { timeout: 60_000 });
 
 describe('scripts/zookeeper.ts', () => {

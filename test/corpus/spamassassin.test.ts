@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { listCorpus, readCorpusMessage } from '../../src/corpus/index.js';
 
 describe('SpamAssassin corpus', () => {
-  it('has the fixed split of FINDINGS.md: 4805 TRAIN, 1241 TEST (854 ham, 387 spam)', () => {
+  it('has the fixed split of docs/findings.md: 4805 TRAIN, 1241 TEST (854 ham, 387 spam)', () => {
     const all = listCorpus();
     expect(all).toHaveLength(6046);
     const test = listCorpus('test');

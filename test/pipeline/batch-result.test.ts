@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatchResult, encodeBatchResult, type MessageResult } from '../../src/pipeline/batch-result.js';
+import { deflateRawSync } from 'node:zlib';
+import { decodeBatchResult, encodeBatchResult, RESULT_BUDGET_PER_100_MESSAGES } from '../../src/pipeline/batch-result.js';
+import type { MessageVerdict } from '../../src/report/index.js';
 
-function sampleMessages(n: number, firstKey = 1000): MessageResult[] {
-  const out: MessageResult[] = [];
+function sampleMessages(n: number, firstKey = 1000): MessageVerdict[] {
+  const out: MessageVerdict[] = [];
   let key = firstKey;
   for (let i = 0; i < n; i++) {
     key += 1 + (i % 7 === 0 ? 13 : 0); // UIDs with gaps
@@ -13,33 +15,34 @@ function sampleMessages(n: number, firstKey = 1000): MessageResult[] {
 }
 
 describe('batch result encoding', () => {
-  it('round-trips keys, verdicts, labels, notes and quantized scores', () => {
-    const messages: MessageResult[] = [
+  it('round-trips keys, verdicts, labels, notes, failure reasons and quantized scores', () => {
+    const messages: MessageVerdict[] = [
       ...sampleMessages(5),
-      { key: 5000, verdict: 'failed', score: 0, note: 'MALFORMED: invalid base64 in part 2' },
+      { key: 5000, verdict: 'failed', score: null, reason: 'MALFORMED: invalid base64 in part 2' },
       { key: 5001, verdict: 'unsure', score: 0.5, note: 'size cap: read 1048576 of 20971520 bytes' },
     ];
-    const result = { processor: 'host:1:abc', expected: 8, messages, fetchMs: 12.4, classifyMs: 3.6, stallMs: 2 };
-    const decoded = decodeBatchResult(encodeBatchResult(result));
-    expect(decoded.processor).toBe('host:1:abc');
-    expect(decoded.expected).toBe(8);
+    const decoded = decodeBatchResult(encodeBatchResult({ messages, fetchMs: 12.4, classifyMs: 3.6, stallMs: 2 }));
     expect(decoded.messages.map((m) => m.key)).toEqual(messages.map((m) => m.key));
     expect(decoded.messages.map((m) => m.verdict)).toEqual(messages.map((m) => m.verdict));
     expect(decoded.messages.map((m) => m.label)).toEqual(messages.map((m) => m.label));
-    expect(decoded.messages[5]!.note).toContain('invalid base64');
-    decoded.messages.forEach((m, i) => expect(Math.abs(m.score - messages[i]!.score)).toBeLessThanOrEqual(1 / 65535));
+    expect(decoded.messages[5]).toEqual({ key: 5000, verdict: 'failed', score: null, reason: 'MALFORMED: invalid base64 in part 2' });
+    expect(decoded.messages[6]).toMatchObject({ verdict: 'unsure', note: 'size cap: read 1048576 of 20971520 bytes' });
+    decoded.messages.forEach((m, i) => expect(Math.abs((m.score ?? 0) - (messages[i]!.score ?? 0))).toBeLessThanOrEqual(1 / 65535));
+    expect({ fetchMs: decoded.fetchMs, classifyMs: decoded.classifyMs, stallMs: decoded.stallMs }).toEqual({ fetchMs: 12, classifyMs: 4, stallMs: 2 });
   });
 
-  it('stays under 2 KB per 100 messages (the ZooKeeper footprint budget)', () => {
-    const encoded = encodeBatchResult({
-      processor: 'a-rather-long-hostname.example.org:123456:0123456789abcdef',
-      expected: 1000,
-      messages: sampleMessages(1000),
-      fetchMs: 100,
-      classifyMs: 100,
-      stallMs: 5,
-    });
-    expect(encoded.length / 10).toBeLessThan(2048);
+  it('reads the v1 done markers of earlier releases (their processor and planned count are ignored)', () => {
+    const v1 = { v: 1, p: 'host:1:abc', e: 2, f: 5, c: 6, l: 7, k: [10, 1], d: String.fromCharCode(48 + 1 + 4 * 2, 48 + 3), s: Buffer.alloc(4).toString('base64'), n: { 1: 'MALFORMED: x' } };
+    const decoded = decodeBatchResult(deflateRawSync(Buffer.from(JSON.stringify(v1))));
+    expect(decoded.messages).toEqual([
+      { key: 10, verdict: 'spam', score: 0, label: 'spam' },
+      { key: 11, verdict: 'failed', score: null, reason: 'MALFORMED: x' },
+    ]);
+  });
+
+  it('stays under its budget per 100 messages (the ZooKeeper footprint)', () => {
+    const encoded = encodeBatchResult({ messages: sampleMessages(1000), fetchMs: 100, classifyMs: 100, stallMs: 5 });
+    expect(encoded.length / 10).toBeLessThan(RESULT_BUDGET_PER_100_MESSAGES);
   });
 
   it('names what is wrong with a foreign buffer', () => {

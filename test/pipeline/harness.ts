@@ -1,14 +1,15 @@
 /** Runs the real `spamzk` CLI (compiled, as users run it) against real servers. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ZkSession } from '../../src/coordination/index.js';
 import { startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
+import { PACKAGE_ROOT, SPAMZK_BIN } from '../../src/shared/index.js';
 import { FixtureSource } from '../../src/sources/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/spamzk.js', import.meta.url));
-export const TEST_SPLIT = fileURLToPath(new URL('../../fixtures/generated/spamassassin-test', import.meta.url));
+export const BIN = SPAMZK_BIN;
+export const TEST_SPLIT = join(PACKAGE_ROOT, 'fixtures', 'generated', 'spamassassin-test');
 
 export interface CliResult {
   code: number | null;

@@ -131,7 +131,7 @@ describe('integrity checks catch a broken job', () => {
     expect(report.integrity.duplicateKeys).toEqual([{ key: 5, count: 2, batches: [0, 7] }]);
     const byName = Object.fromEntries(report.integrity.checks.map((c) => [c.name, c]));
     expect(byName['unique-keys']!.status).toBe('fail');
-    expect(byName['outcomes-match-commits']!.detail).toContain('batch 7 committed 10 messages but has 11 outcomes');
+    expect(byName['outcomes-match-commits']!.detail).toContain('batch 7 planned 10 messages but has 11 outcomes');
     expect(byName['outcomes-match-commits']!.detail).toContain('key 5 is outside batch 7');
     expect(byName['matches-source']!.status).toBe('fail');
   });

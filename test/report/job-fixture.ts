@@ -44,7 +44,7 @@ export function fixtureOutcomes(): MessageOutcome[] {
     const label = key % 4 === 0 ? 'spam' : 'ham';
     const reason = FAILED[key];
     if (reason !== undefined) {
-      outcomes.push({ key, batch, processor, verdict: 'failed', reason, label });
+      outcomes.push({ key, batch, processor, verdict: 'failed', score: null, reason, label });
       continue;
     }
     const scored = SCORED[key] ?? (label === 'spam' ? { verdict: 'spam', score: 0.97 } : { verdict: 'ham', score: 0.03 });

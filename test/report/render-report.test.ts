@@ -122,7 +122,7 @@ describe('report.md', () => {
   it('caps the failed-message list and says how many more there are', () => {
     const input = fixtureInput();
     const failed: MessageOutcome[] = input.outcomes.map((o) =>
-      o.batch === 0 || o.batch === 2 || o.batch === 4 ? { key: o.key, batch: o.batch, processor: o.processor, verdict: 'failed', reason: `undecodable part in ${o.key}` } : o);
+      o.batch === 0 || o.batch === 2 || o.batch === 4 ? { key: o.key, batch: o.batch, processor: o.processor, verdict: 'failed', score: null, reason: `undecodable part in ${o.key}` } : o);
     const text = renderMarkdown(buildReport({ ...input, outcomes: failed }));
     expect(text).toContain('## Failed messages (33)'); // 30 in batches 0, 2 and 4, plus keys 13, 16, 52
     expect(text.match(/^- key \d+ \(batch/gm)).toHaveLength(20);

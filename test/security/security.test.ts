@@ -11,7 +11,8 @@ import zookeeper from 'node-zookeeper-client';
 import { JobPaths, listJobs, readDoneMarkers, readJobStatus, ZkSession, type ZkAuth } from '../../src/coordination/index.js';
 import { loadMailbox, startDovecot, stopDovecot, type DovecotServer } from '../../src/servers/dovecot.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { sleep, waitUntil } from '../../src/servers/process.js';
+import { waitUntil } from '../../src/servers/process.js';
+import { delay as sleep } from '../../src/shared/index.js';
 import { fixtureMessages, runCli, TEST_SPLIT, type CliResult } from '../pipeline/harness.js';
 import { tempDirs } from '../support/temp-dirs.js';
 

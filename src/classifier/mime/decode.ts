@@ -6,7 +6,7 @@
  *
  * Why not mailparser or postal-mime: both build a full message object and
  * decode every attachment; measured on the TEST split they manage ~690 msgs/s,
- * slower than bogofilter's whole classification (FINDINGS.md). This walker
+ * slower than bogofilter's whole classification (docs/findings.md). This walker
  * only slices the source string and decodes the parts it tokenizes.
  *
  * Every loop is bounded (bytes read, nesting depth, part count, text length) so

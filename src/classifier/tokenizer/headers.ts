@@ -6,7 +6,7 @@
  * Received, Message-ID, X-Spam-* and list headers are left out on purpose: in
  * fixture corpora ham and spam come from different servers and years, so they
  * separate the classes for reasons that do not hold in a new inbox (the
- * SpamBayes lesson, FINDINGS.md). Content-Transfer-Encoding is left out too:
+ * SpamBayes lesson, docs/findings.md). Content-Transfer-Encoding is left out too:
  * quoted-printable was 305 spam / 10 ham in TRAIN, a trait of 2002 mailers
  * that today's legitimate newsletters share, and dropping it changed nothing
  * on TEST.

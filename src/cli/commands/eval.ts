@@ -1,6 +1,6 @@
 /**
  * `spamzk eval`: scores a labelled set (default: the TEST split) with a model
- * and prints the figures of FINDINGS.md. Messages per second time classify()
+ * and prints the figures docs/findings.md compares the reference tools by. Messages per second time classify()
  * alone, MIME decoding included, on one core; the files are read beforehand.
  */
 import type { Command } from 'commander';

@@ -3,7 +3,7 @@
  * (they read a job from any machine) and the choice of job.
  */
 import type { Command } from 'commander';
-import { listJobs, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
+import { DEFAULT_ROOT, listJobs, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
 import { ConfigError } from '../config.js';
 
 export interface InspectFlags {
@@ -16,7 +16,7 @@ export interface InspectFlags {
 export function addInspectOptions(cmd: Command): Command {
   return cmd
     .option('--zk <connect>', 'the fleet\'s ZooKeeper ensemble [SPAMZK_ZK]')
-    .option('--zk-root <path>', 'root znode of the fleet [SPAMZK_ZK_ROOT] (default /spamzk)')
+    .option('--zk-root <path>', `root znode of the fleet [SPAMZK_ZK_ROOT] (default ${DEFAULT_ROOT})`)
     .option('--job <id>', 'job id (default: the only job, or the list of jobs)')
     .option('--json', 'machine-readable output');
 }
@@ -30,7 +30,7 @@ export interface Inspection {
 export async function inspect<T>(flags: InspectFlags, use: (i: Inspection) => Promise<T>): Promise<T> {
   const connectString = flags.zk ?? process.env.SPAMZK_ZK;
   if (!connectString) throw new ConfigError('name the fleet\'s ZooKeeper with --zk HOST:PORT[,HOST:PORT...] or SPAMZK_ZK');
-  const root = flags.zkRoot ?? process.env.SPAMZK_ZK_ROOT ?? '/spamzk';
+  const root = flags.zkRoot ?? process.env.SPAMZK_ZK_ROOT ?? DEFAULT_ROOT;
   const session = new ZkSession({ connectString, auth: await zkAuthFromEnv() });
   await session.start();
   try {

@@ -1,13 +1,16 @@
 /**
  * `spamzk processor SOURCE`: one member of the fleet, in this process. `replay`
- * and `run` start N of these; on a machine that joins an existing fleet it can
- * be run directly (with --zk). SIGTERM drains: the batch in hand is finished
- * or released, then the process exits. Prints its run summary as one JSON line.
+ * and `run` start N of these (src/pipeline/child-protocol.ts: their settings
+ * come in a validated order, their summary goes back as a tagged stdout line);
+ * on a machine that joins an existing fleet it can be run directly (with --zk).
+ * SIGTERM drains: the batch in hand is finished or released, then the process
+ * exits.
  */
 import { Command } from 'commander';
-import { CHILD_CONFIG_ENV, CHILD_JOB_ENV, runProcessor } from '../../pipeline/index.js';
+import { zkAuthFromEnv } from '../../coordination/index.js';
+import { readChildOrder, runProcessor, summaryLine, type LogLevel, type ProcessorSettings } from '../../pipeline/index.js';
 import { reportError } from '../command-errors.js';
-import { ConfigError, resolveRunConfig, type RunConfig } from '../config.js';
+import { ConfigError, processorSettingsFrom, resolveRunConfig } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger } from '../logger.js';
 import { addRunOptions, givenFlags } from '../run-options.js';
@@ -22,19 +25,17 @@ export function registerProcessor(program: Command): void {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     try {
-      const config = configFor(self);
-      if (config.zk === undefined) throw new ConfigError('a processor needs --zk (or SPAMZK_ZK): it joins an existing fleet');
-      const log = createLogger(config.logLevel).child({ pid: process.pid });
-      const expectedJobId = process.env[CHILD_JOB_ENV];
+      const { settings, logLevel, expectedJobId } = orderFor(self, source);
+      const log = createLogger(logLevel).child({ pid: process.pid });
+      const auth = await zkAuthFromEnv();
       const summary = await runProcessor({
-        config,
-        sourceLocation: source,
-        connectString: config.zk,
+        settings,
         log,
         drainSignal: drain.signal,
+        ...(auth ? { auth } : {}),
         ...(expectedJobId ? { expectedJobId } : {}),
       });
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      process.stdout.write(summaryLine(summary));
       process.exitCode = summary.complete || drain.signal.aborted ? EXIT.ok : EXIT.failure;
     } catch (err) {
       process.exitCode = reportError(err);
@@ -49,8 +50,17 @@ export function registerProcessor(program: Command): void {
   program.addCommand(cmd);
 }
 
-/** A child of `replay`/`run` gets its parent's resolved config; a hand-started one resolves its own. */
-function configFor(cmd: Command): RunConfig {
-  const inherited = process.env[CHILD_CONFIG_ENV];
-  return inherited ? (JSON.parse(inherited) as RunConfig) : resolveRunConfig(givenFlags(cmd));
+interface ProcessorOrder {
+  readonly settings: ProcessorSettings;
+  readonly logLevel: LogLevel;
+  readonly expectedJobId?: string;
+}
+
+/** A child of `replay`/`run` follows its parent's order; a hand-started one resolves its own flags. */
+function orderFor(cmd: Command, source: string): ProcessorOrder {
+  const order = readChildOrder(process.env);
+  if (order) return { settings: order.settings, logLevel: order.logLevel, ...(order.jobId !== undefined ? { expectedJobId: order.jobId } : {}) };
+  const config = resolveRunConfig(givenFlags(cmd));
+  if (config.zk === undefined) throw new ConfigError('a processor needs --zk (or SPAMZK_ZK): it joins an existing fleet');
+  return { settings: processorSettingsFrom(config, source, config.zk), logLevel: config.logLevel };
 }

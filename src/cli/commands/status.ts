@@ -3,8 +3,9 @@
  * in the spirit of `kafka-consumer-groups --describe`.
  */
 import { Command } from 'commander';
-import { listJobs, readDoneMarkers, readJobStatus, type JobStatus } from '../../coordination/index.js';
-import { decodeBatchResult } from '../../pipeline/index.js';
+import { listJobs, readJobStatus, type JobStatus } from '../../coordination/index.js';
+import { readBatchCommits } from '../../pipeline/index.js';
+import { commitRate } from '../../report/index.js';
 import { reportError } from '../command-errors.js';
 import { EXIT } from '../exit-codes.js';
 import { addInspectOptions, chooseJob, inspect, type InspectFlags, type Inspection } from './inspect-options.js';
@@ -46,14 +47,10 @@ async function printJobList(i: Inspection, json: boolean): Promise<void> {
   if (jobs.length > 1) process.stdout.write('(name one with --job ID)\n');
 }
 
-/** Messages committed over the span from the first claim to the last commit. */
+/** Messages committed over the span from the first claim to the last commit (as the report counts them). */
 async function measureThroughput(i: Inspection, jobId: string): Promise<Throughput> {
-  const done = await readDoneMarkers(i.session, i.root, jobId);
-  if (done.length === 0) return { messages: 0, msgsPerSec: 0 };
-  const messages = done.reduce((sum, d) => sum + decodeBatchResult(d.result).messages.length, 0);
-  const start = Math.min(...done.map((d) => d.claimedAt));
-  const end = Math.max(...done.map((d) => d.committedAt));
-  return { messages, msgsPerSec: end > start ? Math.round((messages * 1000) / (end - start)) : 0 };
+  const rate = commitRate(await readBatchCommits(i.session, i.root, jobId));
+  return { messages: rate.messages, msgsPerSec: Math.round(rate.messagesPerSecond ?? 0) };
 }
 
 function describe(jobId: string, s: JobStatus, t: Throughput): string {

@@ -1,7 +1,7 @@
 /**
  * One logged-in IMAP connection with the mailbox selected, and the mapping of
  * imapflow's errors to ours. An ImapFlow instance connects once only: after a
- * drop it is thrown away and a fresh one is made (FINDINGS.md).
+ * drop it is thrown away and a fresh one is made (docs/findings.md).
  */
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import {

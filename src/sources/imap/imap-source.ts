@@ -6,6 +6,7 @@
  * lost or returned twice. Each new connection re-checks UIDVALIDITY: a change
  * ends the job with UidValidityChangedError rather than mixing numberings.
  */
+import { delay } from '../../shared/index.js';
 import type { KeyRange, MailSource, MessageKey, RawMessage, SourceIdentity } from '../types.js';
 import { ImapConnectionError, SourceAbortedError, SourceStateError, UidValidityChangedError, WriteBackError } from '../errors.js';
 import { accountLimits, type AccountLimits } from './account-limits.js';
@@ -108,7 +109,7 @@ export class ImapSource implements MailSource {
       const onAbort = (): void => conn.client.close();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        // Only collect here: issuing any command inside this loop deadlocks imapflow (FINDINGS.md).
+        // Only collect here: issuing any command inside this loop deadlocks imapflow (docs/findings.md).
         for await (const msg of conn.client.fetch(`${resumeFrom}:${range.last}`, { uid: true, source: true }, { uid: true })) {
           if (msg.uid < range.first || msg.uid > range.last || !msg.source) continue;
           if (msg.uid <= highest) ascending = false;
@@ -293,17 +294,8 @@ function warnOnStderr(message: string): void {
   process.stderr.write(`spamzk: WARNING: ${message}\n`);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new SourceAbortedError('IMAP operation aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new SourceAbortedError('IMAP operation aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits out a backoff; an abort ends the wait and the operation. */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await delay(ms, signal);
+  if (signal?.aborted) throw new SourceAbortedError('IMAP operation aborted');
 }

@@ -1,25 +1,23 @@
 /**
  * Progress of a job as ZooKeeper sees it (so it counts the whole fleet, not
  * only this machine's processors): a bar on a terminal, log lines otherwise.
+ * The pipeline hands it a reader of the job's status; drawing is the CLI's.
  */
 import cliProgress from 'cli-progress';
-import { readJobStatus, type JobStatus, type ZkSession } from '../coordination/index.js';
-import type { Logger } from '../cli/logger.js';
+import type { JobStatus } from '../coordination/index.js';
+import type { Logger, ProgressDisplay, ProgressWatch } from '../pipeline/index.js';
 
 export interface ProgressOptions {
-  readonly session: ZkSession;
-  readonly root: string;
-  readonly jobId: string;
   readonly log: Logger;
   readonly bar: boolean;
   readonly intervalMs?: number;
 }
 
-export interface ProgressWatch {
-  stop(): Promise<void>;
+export function progressDisplay(opts: ProgressOptions): ProgressDisplay {
+  return { watch: (jobId, readStatus) => watchProgress(opts, jobId, readStatus) };
 }
 
-export function watchProgress(opts: ProgressOptions): ProgressWatch {
+function watchProgress(opts: ProgressOptions, jobId: string, readStatus: () => Promise<JobStatus>): ProgressWatch {
   const intervalMs = opts.intervalMs ?? (opts.bar ? 500 : 5_000);
   const bar = opts.bar
     ? new cliProgress.SingleBar(
@@ -40,13 +38,11 @@ export function watchProgress(opts: ProgressOptions): ProgressWatch {
       bar.setTotal(s.batchCount);
       bar.update(closed, fields);
     } else {
-      opts.log.info({ job: opts.jobId, done: s.done, quarantined: s.quarantined, pending: s.pending, ...fields }, 'progress');
+      opts.log.info({ job: jobId, done: s.done, quarantined: s.quarantined, pending: s.pending, ...fields }, 'progress');
     }
   };
   const poll = (): void => {
-    polling = readJobStatus(opts.session, opts.root, opts.jobId).then(show, (err: unknown) =>
-      opts.log.debug({ err: (err as Error).message }, 'progress poll failed'),
-    );
+    polling = readStatus().then(show, (err: unknown) => opts.log.debug({ err: (err as Error).message }, 'progress poll failed'));
   };
   const timer = setInterval(poll, intervalMs);
   poll();

@@ -1,0 +1,64 @@
+/**
+ * What the pipeline is given: its own settings and log interface. The CLI
+ * alone reads flags, SPAMZK_* variables and the config file, and maps them to
+ * these; the pipeline reads no environment and imports nothing from src/cli.
+ *
+ * Secrets are not settings: the fleet's ZooKeeper credentials come in beside
+ * them (`auth`), and a child processor reads them from its inherited
+ * environment, never from the settings it is sent (child-protocol.ts).
+ */
+import type { ZkAuth } from '../coordination/index.js';
+
+export type { ZkAuth };
+
+type LogFn = {
+  (bindings: object, message?: string): void;
+  (message: string): void;
+};
+
+/** Structured logging as the pipeline uses it (pino's Logger satisfies it). */
+export interface Logger {
+  readonly debug: LogFn;
+  readonly info: LogFn;
+  readonly warn: LogFn;
+  readonly error: LogFn;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export type WriteBackMode = 'off' | 'keywords' | 'move';
+export const WRITE_BACK_MODES: readonly WriteBackMode[] = ['off', 'keywords', 'move'];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Everything one processor needs, secrets aside; it is also what a local fleet sends each child. */
+export interface ProcessorSettings {
+  /** Fixture path or imap(s):// URL (never with a password in it). */
+  readonly source: string;
+  /** ZooKeeper connect string of the fleet. */
+  readonly connectString: string;
+  /** Root znode under which jobs live. */
+  readonly zkRoot: string;
+  /** Model file; undefined = the shipped model. */
+  readonly model: string | undefined;
+  readonly batchSize: number;
+  readonly sessionTimeoutMs: number;
+  readonly staleAfterMs: number;
+  readonly maxAttempts: number;
+  /** IMAP only (fixture sources ignore them). */
+  readonly imapPasswordFile: string | undefined;
+  readonly caFile: string | undefined;
+  readonly insecure: boolean;
+  readonly writeBack: WriteBackMode;
+}
+
+/** A whole run on this machine: N local processors, an optional cadence, the report. */
+export interface JobSettings extends ProcessorSettings {
+  readonly processors: number;
+  /** Cadence: re-list the source every this many ms; undefined = one pass. */
+  readonly everyMs: number | undefined;
+  /** Where report.json/.md/.html go; undefined = reports/<job>. */
+  readonly reportDir: string | undefined;
+  /** Log level of the child processors (quieter while a progress bar is drawn). */
+  readonly childLogLevel: LogLevel;
+}
