@@ -2,6 +2,8 @@
 # Everything a fresh machine needs before the demo or the tests, idempotent:
 #   - ZooKeeper 3.8 and Dovecot from Debian packages (installed, never started
 #     as system services: the project runs private instances on 127.0.0.1),
+#   - Debian's Chromium, which the status page's browser test drives headless
+#     through playwright-core (no browser is ever downloaded),
 #   - the compiled CLI (dist/), and the generated fixture mailboxes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
