@@ -126,9 +126,11 @@ function renderChart(t) {
   poly.setAttribute('stroke', '#2f9e44');
   poly.setAttribute('stroke-width', '2');
   poly.setAttribute('vector-effect', 'non-scaling-stroke');
-  svg.replaceChildren(area, poly);
+  const dots = pts.length === 1 ? [document.createElementNS(NS, 'circle')] : [];
+  for (const d of dots) { d.setAttribute('cx', x(0)); d.setAttribute('cy', y(pts[0].msgsPerSec)); d.setAttribute('r', '4'); d.setAttribute('fill', '#2f9e44'); }
+  svg.replaceChildren(area, poly, ...dots);
   svg.dataset.points = pts.length;
-  const span = pts.length ? Math.round((pts.length * t.bucketMs) / 1000) : 0;
+  const span = pts.length * t.bucketMs / 1000;
   $('chart-note').textContent = pts.length ? 'peak ' + max + ' msgs/s \u00b7 ' + span + ' s in buckets of ' + t.bucketMs / 1000 + ' s' : 'no batch committed yet';
 }
 

@@ -75,6 +75,7 @@ export interface JobSnapshot extends JobStatus {
 
 const RECENT_EVENTS = 20;
 const TARGET_BUCKETS = 60;
+const BUCKET_STEP_MS = 250;
 
 /** Reads the whole job (several pipelined reads; fine for jobs of thousands of batches). */
 export async function readJobSnapshot(session: ZkSession, root: string, jobId: string, now: () => number = Date.now): Promise<JobSnapshot> {
@@ -152,12 +153,12 @@ async function ownerClaims(session: ZkSession, paths: JobPaths, live: Claim[], t
 }
 
 function measureThroughput(done: DoneMarker[]): Throughput {
-  if (done.length === 0) return { messages: 0, msgsPerSec: 0, bucketMs: 1000, series: [] };
+  if (done.length === 0) return { messages: 0, msgsPerSec: 0, bucketMs: BUCKET_STEP_MS, series: [] };
   const commits = done.map((d) => ({ from: d.claimedAt, to: Math.max(d.committedAt, d.claimedAt), messages: decodeBatchResult(d.result).messages.length }));
   const messages = commits.reduce((sum, c) => sum + c.messages, 0);
   const start = Math.min(...commits.map((c) => c.from));
   const end = Math.max(...commits.map((c) => c.to));
-  const bucketMs = Math.max(1000, Math.ceil((end - start) / TARGET_BUCKETS / 1000) * 1000);
+  const bucketMs = Math.max(BUCKET_STEP_MS, Math.ceil((end - start) / TARGET_BUCKETS / BUCKET_STEP_MS) * BUCKET_STEP_MS);
   const buckets = new Array<number>(Math.floor((end - start) / bucketMs) + 1).fill(0);
   for (const c of commits) spread(c, start, bucketMs, buckets);
   return {
