@@ -3,9 +3,10 @@
  * the job from watches, bursts of commits are coalesced into a bounded rate of
  * reads, and an idle job costs no reads at all (no polling).
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkSession } from '../../src/coordination/index.js';
-import { FleetWatcher, readJobSnapshot, type JobSnapshot } from '../../src/dashboard/index.js';
+import { FleetWatcher, readJobSnapshot, serveStatusPage, type JobSnapshot } from '../../src/dashboard/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { eventually } from '../coordination/helpers.js';
 import { runCli, TEST_SPLIT } from '../pipeline/harness.js';
@@ -26,6 +27,14 @@ afterAll(async () => {
   await zk?.stop();
   temp.removeAll();
 });
+
+const EML_SAMPLE = fileURLToPath(new URL('../../fixtures/eml/sample', import.meta.url));
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return (await res.json()) as T;
+}
 
 const reads = (s: ZkSession): number => (s.counts.byOp.getChildren ?? 0) + (s.counts.byOp.getData ?? 0);
 
@@ -65,5 +74,33 @@ describe('FleetWatcher', () => {
     expect(reads(session)).toBe(before);
     expect(snapshots.length).toBe(published);
     watcher.close();
+  });
+
+  // Last: it stops the ZooKeeper server.
+  it('the status page outlives its ZooKeeper session: after an outage it reconnects and shows a job planned afterwards', async () => {
+    const root = '/watch-outage';
+    const open = async (): Promise<ZkSession> => {
+      const s = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 4_000, connectTimeoutMs: 3_000 });
+      await s.start();
+      return s;
+    };
+    const errors: unknown[] = [];
+    const page = await serveStatusPage({ session: await open(), openSession: open, root, port: 0, debounceMs: 100, onError: (e) => errors.push(e) });
+    try {
+      expect(await getJson<unknown[]>(`${page.url}api/jobs`)).toEqual([]);
+      const node = zk.nodes[0]!.id;
+      await zk.stopNode(node);
+      await eventually('the page notices its session is lost', () => errors.some((e) => (e as { code?: string }).code === 'ZK_SESSION_LOST'), 15_000);
+      await zk.startNode(node);
+      const result = await runCli(['replay', EML_SAMPLE, '--zk', zk.connectString, '--zk-root', root, '--processors', '1', '--batch-size', '2', '--json', '--report-dir', temp.make('spamzk-watcher-report-')]);
+      expect(result.code, result.stderr).toBe(0);
+      const [job] = await eventually('the new job is listed', async () => {
+        const jobs = await getJson<{ jobId: string }[]>(`${page.url}api/jobs`);
+        return jobs.length === 1 ? jobs : undefined;
+      }, 20_000);
+      await eventually('its snapshot is complete', async () => (await getJson<JobSnapshot>(`${page.url}api/jobs/${job!.jobId}`)).complete, 20_000);
+    } finally {
+      await page.close();
+    }
   });
 });
