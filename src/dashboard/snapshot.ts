@@ -27,6 +27,8 @@ export const BATCH_STATE_CODES: Readonly<Record<BatchState, string>> = { pending
 /** The claim that owns an open batch. */
 export interface ClaimView {
   batch: number;
+  /** The claim znode's name (unique for ever: processor, nonce, sequence). */
+  claimName: string;
   processorId: string;
   attempt: number;
   /** What the worker last reported ("claimed", "fetching 40/250", "working"...). */
@@ -140,6 +142,7 @@ async function ownerClaims(session: ZkSession, paths: JobPaths, live: Claim[], t
       const claimedAt = Number(stat.ctime.readBigInt64BE(0)); // 8-byte big-endian ms, server clock
       return {
         batch: c.batch,
+        claimName: c.name,
         processorId: c.processorId,
         attempt: c.attempt,
         status: c.status,

@@ -3,8 +3,9 @@
  * watches, never by polling.
  *
  * Per job it watches what changes a snapshot: the children of done/,
- * quarantine/, processors/ and events/, the plan and completion nodes, and the
- * children of each open batch (claims come and go there). Watches are one-shot
+ * quarantine/, processors/ and events/, the plan and completion nodes, the
+ * children of each open batch (claims come and go there), and the data of each
+ * claim in hand (heartbeats report the worker's progress there). Watches are one-shot
  * and each fired one is set again just before the job is read once more, so no
  * change between the firing and the read is missed. A burst of firings (a
  * commit deletes a claim and creates a done marker; a fleet commits many
@@ -86,6 +87,8 @@ class JobWatch {
       await this.arm(session);
       const snapshot = await readJobSnapshot(session, this.fleet.root, this.jobId);
       this.fleet.publish({ type: 'snapshot', snapshot });
+      // Heartbeats rewrite a claim's status: watch the claims in hand, so the page shows progress.
+      await Promise.all(snapshot.claims.map((c) => this.armClaim(session, this.paths.claim(c.batch, c.claimName))));
       // Batches planned since the last read need their claims watched too.
       if (await this.armOpenBatches(session, snapshot)) this.refresh.request();
     } catch (err) {
@@ -116,6 +119,12 @@ class JobWatch {
     }
     // A claim made between our read and the new watch would otherwise go unseen until the next change.
     return toArm.length > 0;
+  }
+
+  private async armClaim(s: ZkSession, path: string): Promise<void> {
+    let exists = true;
+    await this.once(path, async (w) => (exists = (await s.exists(path, w)) !== undefined));
+    if (!exists) this.armed.delete(path); // gone already (committed): the batch's children watch saw that
   }
 
   private async once(path: string, set: (watcher: () => void) => Promise<unknown>): Promise<void> {
@@ -214,6 +223,13 @@ export class FleetWatcher {
       this.reportError(err);
       this.jobList.request(this.retryMs);
       return;
+    }
+    const listed = new Set(this.listing.map((j) => j.jobId));
+    for (const [jobId, watch] of this.jobs) {
+      if (listed.has(jobId)) continue;
+      watch.refresh.close(); // removed by an operator: stop reading it
+      this.jobs.delete(jobId);
+      this.snapshots.delete(jobId);
     }
     for (const j of this.listing) {
       if (this.jobs.has(j.jobId)) continue;
