@@ -168,7 +168,12 @@ function measureThroughput(done: DoneMarker[]): Throughput {
     messages,
     msgsPerSec: end > start ? Math.round((messages * 1000) / (end - start)) : 0,
     bucketMs,
-    series: buckets.map((m, i) => ({ at: start + i * bucketMs, msgsPerSec: Math.round((m * 1000) / bucketMs) })),
+    // The last bucket is cut off at the last commit: its rate is over the part that elapsed.
+    series: buckets.map((m, i) => {
+      const at = start + i * bucketMs;
+      const width = Math.min(bucketMs, Math.max(1, end - at));
+      return { at, msgsPerSec: Math.round((m * 1000) / width) };
+    }),
   };
 }
 

@@ -146,6 +146,13 @@ describe('status page', () => {
     const status = await runCli(['status', '--zk', zk.connectString, '--zk-root', root, '--json']);
     const jobs = JSON.parse(status.stdout) as { jobId: string; batchCount: number }[];
     expect(jobs.map((j) => j.batchCount).sort()).toEqual([2, 4]);
+    // The text view prints the same snapshot.
+    const small = jobs.find((j) => j.batchCount === 2)!;
+    const text = await runCli(['status', '--zk', zk.connectString, '--zk-root', root, '--job', small.jobId]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`JOB ${small.jobId}  COMPLETE`);
+    expect(text.stdout).toContain('batches  2: done 2, claimed 0, pending 0, quarantined 0');
+    expect(text.stdout).toContain('messages 4 committed');
 
     const server = await serve(root);
     const { page } = browser;
