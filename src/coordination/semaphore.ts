@@ -151,8 +151,12 @@ export class LeaseSemaphore {
       const created = this.session.create(prefix, data, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL);
       const listed = this.session.getChildren(this.opts.path);
       const [c, l] = await Promise.allSettled([created, listed]);
-      if (c.status === 'fulfilled' && l.status === 'fulfilled') return { name: c.value.slice(this.opts.path.length + 1), children: l.value };
-      const err = c.status === 'rejected' ? c.reason : (l as PromiseRejectedResult).reason;
+      if (c.status === 'fulfilled') {
+        const name = c.value.slice(this.opts.path.length + 1);
+        if (l.status === 'fulfilled') return { name, children: l.value };
+        return { name, children: await this.listOrWithdraw(name) };
+      }
+      const err: unknown = c.reason;
       if (tries < 2 && isZkError(err, zookeeper.Exception.NO_NODE)) {
         await this.session.mkdirp(this.opts.path); // first use of this path: one more round trip, once
         continue;
@@ -160,9 +164,19 @@ export class LeaseSemaphore {
       if (tries < 2 && isAmbiguous(err) && this.session.alive) {
         // The create may have been applied with its reply lost: find it by our nonce, never leave a second one.
         const mine = (await this.session.getChildren(this.opts.path)).find((n) => n.startsWith(`${LEASE_PREFIX}${nonce}-`));
-        if (mine) return { name: mine, children: await this.session.getChildren(this.opts.path) };
+        if (mine) return { name: mine, children: await this.listOrWithdraw(mine) };
         continue;
       }
+      throw err;
+    }
+  }
+
+  /** Lists the line once more; if even that fails, withdraws our lease so that nothing is left behind. */
+  private async listOrWithdraw(name: string): Promise<string[]> {
+    try {
+      return await this.session.getChildren(this.opts.path);
+    } catch (err) {
+      await removeLease(this.session, `${this.opts.path}/${name}`).catch(() => undefined);
       throw err;
     }
   }
