@@ -138,6 +138,38 @@ describe('status page', () => {
     }
   });
 
+  it('shows a reclaim and the stuck processor\'s fenced commit as they happen', async () => {
+    const root = '/dash-reclaim';
+    const server = await serve(root);
+    const { page } = browser;
+    await page.goto(server.url);
+    const opts = { connectString: zk.connectString, root, sessionTimeoutMs: 4_000, staleAfterMs: 1_000 };
+    const spec = { jobId: 'job-reclaim-demo', sourceId: 'test:reclaim', modelId: 'test-model', batchSize: 1 };
+    const result = (processor: string, key: number) => encodeBatchResult({ processor, expected: 1, messages: [{ key, verdict: 'spam', score: 0.9 }], fetchMs: 1, classifyMs: 1, stallMs: 0 });
+    const stuck = new Processor({ ...opts, processorId: 'stuck' });
+    let stuckBatch = -1;
+    const stuckRun = stuck.run({ spec, plan: () => [1, 2].map((key, index) => ({ index, first: key, last: key, count: 1 })) }, async (b, ctx) => {
+      if (stuckBatch === -1) {
+        stuckBatch = b.index;
+        await new Promise((r) => setTimeout(r, 3_500)); // silent past staleAfter: reclaimed meanwhile
+      }
+      return result(ctx.processorId, b.first);
+    });
+    await eventually('the stuck processor holds a batch', () => stuckBatch >= 0, 10_000);
+    const helper = new Processor({ ...opts, processorId: 'helper' });
+    const [a, b] = await Promise.all([stuckRun, helper.run({ spec }, async (batch, ctx) => result(ctx.processorId, batch.first))]);
+    expect(b.reclaimed).toBe(1);
+    expect(a.fenced).toBe(1);
+    await page.locator('#grid[data-job="job-reclaim-demo"][data-done="2"]').waitFor({ timeout: 10_000 });
+    await eventually('the page counts the reclaim and the fenced commit', async () =>
+      (await page.locator('#n-reclaims').textContent()) === '1' && (await page.locator('#n-fenced').textContent()) === '1', 10_000);
+    const events = await page.locator('#events li').allTextContents();
+    expect(events).toHaveLength(2);
+    expect(events.some((e) => new RegExp(`reclaimed batch ${stuckBatch} by helper \\(from stuck\\)`).test(e))).toBe(true);
+    expect(events.some((e) => new RegExp(`fenced batch ${stuckBatch} by stuck`).test(e))).toBe(true);
+    await keepScreenshot(page, 'status-page-reclaim.png');
+  });
+
   it('lists two jobs, and shows each one\'s own grid when picked', async () => {
     const root = '/dash-two';
     const [a, b] = [await replay(EML_SAMPLE, root, 2), await replay(MBOX_SAMPLE, root, 1)];
