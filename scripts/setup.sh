@@ -2,6 +2,8 @@
 # Everything a fresh machine needs before the demo or the tests, idempotent:
 #   - ZooKeeper 3.8 and Dovecot from Debian packages (installed, never started
 #     as system services: the project runs private instances on 127.0.0.1),
+#   - Debian's Chromium, which the status page's browser test drives headless
+#     through playwright-core (no browser is ever downloaded),
 #   - the compiled CLI (dist/), and the generated fixture mailboxes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +13,7 @@ need=()
 # The dovecot binary can outlive its imap service (dovecot-imapd removed):
 # check the service program itself.
 { command -v dovecot >/dev/null 2>&1 && [ -x /usr/lib/dovecot/imap ]; } || need+=(dovecot-imapd)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

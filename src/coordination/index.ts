@@ -13,6 +13,7 @@ export type { BatchPlanner, OpenJobResult } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
+export { LeaseSemaphore, Lease, SemaphoreTimeoutError, SemaphoreConfigError, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export { ClaimLostError, ReleasedError, ResultTooLargeError, WorkerStalledError, MAX_RESULT_BYTES } from './attempt.js';
 export {
   CoordinationError,

@@ -42,6 +42,11 @@ export async function gatherReportInput(session: ZkSession, root: string, jobId:
 /** The commits of a job so far (what `spamzk status` measures throughput from). */
 export async function readBatchCommits(session: ZkSession, root: string, jobId: string): Promise<BatchCommit[]> {
   const [batches, done] = await Promise.all([readBatches(session, root, jobId), readDoneMarkers(session, root, jobId)]);
+  return commitsOf(done, batches);
+}
+
+/** The commits that done markers record; without the batch nodes, a batch's size is its outcomes' count. */
+export function commitsOf(done: readonly DoneMarker[], batches: readonly Batch[] = []): BatchCommit[] {
   const byIndex = new Map(batches.map((b) => [b.index, b]));
   return done.map((marker) => commitOf(marker, decodeBatchResult(marker.result), byIndex.get(marker.batch)));
 }

@@ -20,7 +20,7 @@ export {
   type ProcessorRunSummary,
 } from './child-protocol.js';
 export { LocalFleet, ProcessorGaveUpError, ProcessorStoppedError, type FleetOptions, type FleetOutcome } from './fleet.js';
-export { gatherReportInput, readBatchCommits } from './gather.js';
+export { commitsOf, gatherReportInput, readBatchCommits } from './gather.js';
 export { decodeBatchResult, encodeBatchResult, type BatchResult } from './batch-result.js';
 export { jobSpecFor } from './job-identity.js';
 export { planBatches } from './plan.js';

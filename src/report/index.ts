@@ -9,7 +9,7 @@ export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { writeReportFiles, type ReportFiles } from './write.js';
 export { ReportInputError } from './validate.js';
-export { commitRate, type CommitRate } from './throughput.js';
+export { commitRate, throughputTimeline, type CommitRate } from './throughput.js';
 export type {
   AccuracyReport,
   BatchSummary,
