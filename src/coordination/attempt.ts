@@ -5,9 +5,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
-import { CoordinationError, isAmbiguous, isZkError, SessionLostError } from './errors.js';
-import { attemptName, attemptNumber, isAttemptName, isClaimName, newNonce, parseClaimName, type JobPaths } from './paths.js';
-import { decodeDone, decodeJson, encodeJson, statCtime, type StoredAttempt, type StoredBatch } from './records.js';
+import {
+  ClaimLostError,
+  isAmbiguous,
+  isZkError,
+  MAX_RESULT_BYTES,
+  ReleasedError,
+  ResultTooLargeError,
+  WorkerStalledError,
+} from './errors.js';
+import { attemptName, attemptNumber, isAttemptName, isClaimName, newNonce, parseClaimName, sortClaims, type JobPaths } from './paths.js';
+import { decodeJson, statCtime, type StoredAttempt, type StoredBatch } from './records.js';
 import type { ZkSession } from './session.js';
 import {
   claimBatchAttempt,
@@ -34,39 +42,6 @@ export type AttemptOutcome =
   | 'fenced'
   | 'aborted';
 
-/** Raised into the worker's AbortSignal when our claim is known to be gone. */
-export class ClaimLostError extends CoordinationError {
-  constructor(batch: number, why: string) {
-    super('CLAIM_LOST', `claim on batch ${batch} lost: ${why}; the result will not be committed`);
-  }
-}
-
-/**
- * ZooKeeper drops a connection whose packet exceeds jute.maxbuffer (1 MiB by
- * default) - the commit would look like a network fault, over and over. So an
- * oversized result is a failure of the worker, with a clear message.
- */
-export const MAX_RESULT_BYTES = 1_000_000;
-
-export class ResultTooLargeError extends CoordinationError {
-  constructor(batch: number, bytes: number) {
-    super('RESULT_TOO_LARGE', `result of batch ${batch} is ${bytes} bytes; a done marker holds at most ${MAX_RESULT_BYTES}: use smaller batches or a more compact result`);
-  }
-}
-
-/**
- * Raised into the worker's AbortSignal when the worker has neither returned
- * nor heartbeaten for STALLED_AFTER_STALE × staleAfterMs: its attempt is given up.
- */
-export class WorkerStalledError extends CoordinationError {
-  constructor(batch: number, silentMs: number) {
-    super(
-      'WORKER_STALLED',
-      `worker on batch ${batch} made no progress for ${Math.round(silentMs)} ms (no heartbeat, no result); attempt given up: a worker must heartbeat at least every staleAfterMs / 2`,
-    );
-  }
-}
-
 /**
  * A silent worker's claim is stale after staleAfterMs and any other processor
  * may reclaim it. But when every processor of the fleet is stuck in a worker
@@ -76,13 +51,6 @@ export class WorkerStalledError extends CoordinationError {
  * by itself after this many staleAfterMs, leaving the others the first chance.
  */
 const STALLED_AFTER_STALE = 2;
-
-/** Raised into the worker's AbortSignal by drain()/close(). */
-export class ReleasedError extends CoordinationError {
-  constructor(batch: number, why: string) {
-    super('BATCH_RELEASED', `batch ${batch} released: ${why}`);
-  }
-}
 
 interface Owned {
   batch: Batch;
@@ -357,11 +325,6 @@ async function withdrawAmbiguousClaim(
   throw cause;
 }
 
-/** Claim names ordered by sequence: the first is the owner. */
-export function sortClaims(children: string[]): string[] {
-  return children.filter(isClaimName).sort((a, b) => parseClaimName(a).seq - parseClaimName(b).seq);
-}
-
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -380,4 +343,3 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-export { decodeDone, encodeJson };

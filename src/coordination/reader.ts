@@ -4,9 +4,8 @@
  * 10,000-batch job is read in well under a second.
  */
 import zookeeper from 'node-zookeeper-client';
-import { sortClaims } from './attempt.js';
 import { isZkError } from './errors.js';
-import { JobPaths, jobsDir, parseBatchName, parseClaimName } from './paths.js';
+import { JobPaths, jobsDir, parseBatchName, parseClaimName, sortClaims } from './paths.js';
 import { readPlan, readSpec } from './planner.js';
 import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
 import type { ZkSession } from './session.js';

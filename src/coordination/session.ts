@@ -360,21 +360,3 @@ export function fleetAcl(auth: ZkAuth): ACL[] {
   const digest = createHash('sha1').update(`${auth.user}:${auth.password}`).digest('base64');
   return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', `${auth.user}:${digest}`))];
 }
-
-/**
- * Fleet credentials from the environment, never from argv:
- * SPAMZK_ZK_AUTH="user:password" or SPAMZK_ZK_AUTH_FILE=/path (file holds "user:password").
- */
-export async function zkAuthFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ZkAuth | undefined> {
-  let raw = env.SPAMZK_ZK_AUTH;
-  if (!raw && env.SPAMZK_ZK_AUTH_FILE) {
-    const { readFile } = await import('node:fs/promises');
-    raw = (await readFile(env.SPAMZK_ZK_AUTH_FILE, 'utf8')).trim();
-  }
-  if (!raw) return undefined;
-  const colon = raw.indexOf(':');
-  if (colon <= 0 || colon === raw.length - 1) {
-    throw new LifecycleError('ZooKeeper credentials must look like "user:password" (SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE)');
-  }
-  return { user: raw.slice(0, colon), password: raw.slice(colon + 1) };
-}

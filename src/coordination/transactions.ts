@@ -16,8 +16,8 @@
  * so their version is >= 1 before anyone compares against it.
  */
 import zookeeper from 'node-zookeeper-client';
-import { CoordinationError, isZkError } from './errors.js';
-import { batchName, type JobPaths } from './paths.js';
+import { isZkError, PlanConflictError } from './errors.js';
+import type { JobPaths } from './paths.js';
 import {
   encodeDone,
   encodeJson,
@@ -87,7 +87,7 @@ export async function appendBatchesIfPlanUnchanged(
   batches: Batch[],
   plan: StoredPlan,
 ): Promise<number> {
-  if (planVersion < 1) throw new CoordinationError('PLAN_VERSION', `plan of job ${p.jobId} has version 0; refusing an unversioned append`);
+  if (planVersion < 1) throw new PlanConflictError(`plan of job ${p.jobId} has version 0; refusing an unversioned append`);
   const results = await s.multi(`append ${batches.length} batches to ${p.jobId}`, (tx) => {
     tx.setData(p.plan, encodeJson(plan), planVersion);
     for (const b of batches) {
@@ -308,5 +308,3 @@ export async function markJobComplete(s: ZkSession, p: JobPaths, batchCount: num
 function closedBatch(batch: Batch, state: 'done' | 'quarantined'): StoredBatch {
   return { first: batch.first, last: batch.last, count: batch.count, state };
 }
-
-export { batchName };

@@ -5,6 +5,7 @@
 import type { JobPaths } from './paths.js';
 import type { StoredEvent } from './records.js';
 import type { SessionLostError } from './errors.js';
+import type { ResolvedProcessorOptions } from './settings.js';
 import type { Batch } from './types.js';
 
 export interface WorkContext {
@@ -45,13 +46,6 @@ export interface ProcessorEvents extends Record<string, unknown[]> {
   complete: [{ jobId: string; batchCount: number }];
 }
 
-export interface ResolvedProcessorOptions {
-  staleAfterMs: number;
-  heartbeatIntervalMs: number;
-  maxAttempts: number;
-  idlePollMs: number;
-}
-
 /** What one attempt needs from its processor (implemented by Processor). */
 export interface AttemptHost {
   readonly paths: JobPaths;
@@ -68,4 +62,38 @@ export interface AttemptHost {
   /** Records an event through any live session; failures are reported as warnings, never thrown. */
   recordEventSomehow(event: StoredEvent): Promise<void>;
   countHeartbeat(): void;
+}
+
+export interface RunSummary {
+  jobId: string;
+  processorId: string;
+  batchCount: number;
+  complete: boolean;
+  committed: number;
+  lostRaces: number;
+  fenced: number;
+  reclaimed: number;
+  failed: number;
+  quarantined: number;
+  released: number;
+  sessionsLost: number;
+  heartbeats: number;
+}
+
+export function emptySummary(jobId: string, processorId: string): RunSummary {
+  return {
+    jobId,
+    processorId,
+    batchCount: 0,
+    complete: false,
+    committed: 0,
+    lostRaces: 0,
+    fenced: 0,
+    reclaimed: 0,
+    failed: 0,
+    quarantined: 0,
+    released: 0,
+    sessionsLost: 0,
+    heartbeats: 0,
+  };
 }

@@ -14,7 +14,8 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, openJob, readBatches, zkAuthFromEnv, ZkSession } from '../coordination/index.js';
+import { extendJob, openJob, readBatches, ZkSession } from '../coordination/index.js';
+import { zkAuthFromEnv } from '../cli/zk-auth.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../servers/zookeeper.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Processor, type RunSummary, type WorkContext, type Batch } from '../coordination/index.js';
-import { zkAuthFromEnv } from '../coordination/index.js';
+import { zkAuthFromEnv } from '../cli/zk-auth.js';
 import { SpamModel } from '../classifier/index.js';
 import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import type { Logger } from '../cli/logger.js';
