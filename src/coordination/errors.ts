@@ -39,8 +39,18 @@ export class ZkRequestTimeoutError extends CoordinationError {
  * be assumed gone. Work in hand must stop; a new session must be started.
  */
 export class SessionLostError extends CoordinationError {
-  constructor(reason: string) {
+  /**
+   * True when this process itself stalled (event loop blocked or the process
+   * stopped) between the last answered request and the loss: the loss may be
+   * the work's own doing, so the attempt in hand is counted against its batch.
+   * False when the process ran smoothly and the server or the network went
+   * silent: the fleet's fault, charged to no batch (docs/design.md).
+   */
+  readonly processStalled: boolean;
+
+  constructor(reason: string, processStalled = true) {
     super('ZK_SESSION_LOST', `ZooKeeper session lost: ${reason}; claims held by it are void`);
+    this.processStalled = processStalled;
   }
 }
 

@@ -25,7 +25,8 @@ import { deregisterProcessor, markJobComplete, recordEvent, registerProcessor } 
 import { TypedEmitter } from './typed-emitter.js';
 import type { JobSpec } from './types.js';
 import { defaultProcessorId, resolveOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './settings.js';
-import { emptySummary, type AttemptHost, type ProcessorEvents, type RunSummary, type WorkerFn } from './worker.js';
+import { spareAttempt } from './spare.js';
+import { emptySummary, type AttemptHost, type AttemptToSpare, type ProcessorEvents, type RunSummary, type WorkerFn } from './worker.js';
 
 export interface JobToRun {
   spec: JobSpec;
@@ -53,6 +54,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   /** Batches with a pending children watch (set while idle). */
   private readonly watching = new Set<number>();
   private wakeIdle: AbortController | undefined;
+  /** Attempts of ours cut short by a fault of the fleet, to be spared on the next session. */
+  private readonly toSpare: AttemptToSpare[] = [];
 
   constructor(private readonly opts: ProcessorOptions) {
     super();
@@ -123,6 +126,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       quarantined: 'quarantined',
       released: 'released',
       sessionLost: 'sessionsLost',
+      spared: 'spared',
     };
     const key = counters[event];
     if (key) (this.summary[key] as number)++;
@@ -170,6 +174,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       readDoneOwner: (b) => self.readDoneOwner(b),
       recordEventSomehow: (event) => self.recordEventSomehow(event),
       countHeartbeat: () => void self.summary.heartbeats++,
+      spareAttempt: (a) => void self.toSpare.push(a),
     };
   }
 
@@ -185,6 +190,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
           opened = true;
         }
         if (this.registeredOn !== s) await this.register(s);
+        await this.spareQueued(s);
         const round = await this.round(s);
         if (round.complete) {
           this.summary.complete = true;
@@ -226,6 +232,14 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       }
     }
     this.registeredOn = s;
+  }
+
+  private async spareQueued(s: ZkSession): Promise<void> {
+    while (this.toSpare.length > 0) {
+      const a = this.toSpare[0]!;
+      if (await spareAttempt(s, this.paths, this.processorId, a)) this.emit('spared', { batch: a.batch, attempt: a.attempt, reason: a.reason });
+      this.toSpare.shift();
+    }
   }
 
   /** One pass: refresh which batches are open, then try ours (or, when none are left, others'). */

@@ -46,9 +46,13 @@ export function decodeDone(data: Buffer, what: string): { header: DoneHeader; re
 
 export interface StoredAttempt {
   processorId: string;
+  /** The claim's nonce: tells this attempt's own processor that the attempt is its own. */
+  nonce?: string;
   claimSeq?: number;
   /** Set when the attempt failed: the worker's error, or why it was reclaimed. */
   error?: string;
+  /** Set when the attempt does not count against the batch: its processor lost its session to a fault of the fleet. */
+  spared?: string;
 }
 
 export interface StoredQuarantine {

@@ -77,6 +77,9 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
   /** Monotonic send time of the newest request that got a reply: the server heard from us then. */
   private lastHeardAt = 0;
   private probeInFlight = false;
+  /** Monotonic time of the last watchdog tick, and of the end of the last event-loop stall it saw. */
+  private lastTickAt = 0;
+  private lastStallEndedAt = Number.NEGATIVE_INFINITY;
   /**
    * Requests made while the client is between servers, sent once it is
    * connected again. node-zookeeper-client queues the auth packet of a
@@ -140,6 +143,7 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
       throw new ZkUnreachableError(this.connectString, this.connectTimeoutMs);
     }
     this.lastHeardAt = performance.now();
+    this.lastTickAt = this.lastHeardAt;
     const tick = Math.max(50, Math.floor(this.sessionTimeoutMs / 6));
     this.watchdog = setInterval(() => this.checkDeadline(), tick);
   }
@@ -266,7 +270,11 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
 
   private checkDeadline(): void {
     if (this.state !== 'started') return;
-    const silentMs = performance.now() - this.lastHeardAt;
+    const now = performance.now();
+    // Ticks come every timeout / 6; a gap of two timeout / 6 more means this process did not run.
+    if (now - this.lastTickAt > this.sessionTimeoutMs / 3) this.lastStallEndedAt = now;
+    this.lastTickAt = now;
+    const silentMs = now - this.lastHeardAt;
     const deadlineMs = (this.sessionTimeoutMs * 2) / 3;
     if (silentMs > deadlineMs) {
       this.declareLost(`no reply from ${this.connectString} for ${formatMs(silentMs)} (session timeout ${formatMs(this.sessionTimeoutMs)})`);
@@ -294,7 +302,11 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
 
   private declareLost(reason: string): void {
     if (this.state !== 'started') return;
-    const err = new SessionLostError(reason);
+    // One more tick now: a stall that ends in this very callback has not been seen by the watchdog yet.
+    const now = performance.now();
+    if (now - this.lastTickAt > this.sessionTimeoutMs / 3) this.lastStallEndedAt = now;
+    const stalled = this.lastStallEndedAt >= this.lastHeardAt;
+    const err = new SessionLostError(stalled ? `${reason}; this process itself stalled meanwhile` : reason, stalled);
     void this.shutdown('lost', err);
     this.emit('lost', err);
   }

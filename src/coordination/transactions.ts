@@ -197,6 +197,22 @@ export async function releaseClaimUncounted(s: ZkSession, p: JobPaths, batch: nu
   });
 }
 
+/**
+ * Marks one of our attempts as not counting against its batch (its session was
+ * lost to a fault of the fleet): a plain setData at the version we read, so it
+ * fails if a failure or a reclaim was recorded on it meanwhile (those count).
+ */
+export async function spareAttemptIfUnchanged(
+  s: ZkSession,
+  p: JobPaths,
+  batch: number,
+  attempt: number,
+  version: number,
+  record: StoredAttempt,
+): Promise<void> {
+  await s.setData(p.attempt(batch, attempt), encodeJson(record), version);
+}
+
 /** Records a failed attempt (the worker threw) and frees the batch: only if our claim stands. */
 export async function recordFailedAttempt(
   s: ZkSession,

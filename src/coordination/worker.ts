@@ -39,6 +39,8 @@ export interface ProcessorEvents extends Record<string, unknown[]> {
   failed: [{ batch: number; attempt: number; error: string }];
   quarantined: [{ batch: number; attempts: number; lastError: string }];
   released: [{ batch: number; claimSeq: number }];
+  /** An attempt of ours cut short by a session lost to a fault of the fleet was marked as not counting against its batch. */
+  spared: [{ batch: number; attempt: number; reason: string }];
   sessionStarted: [{ sessionId: string; timeoutMs: number }];
   sessionLost: [{ error: SessionLostError }];
   /** A recoverable problem the processor handled (e.g. a ZooKeeper restart); for logs. */
@@ -62,6 +64,16 @@ export interface AttemptHost {
   /** Records an event through any live session; failures are reported as warnings, never thrown. */
   recordEventSomehow(event: StoredEvent): Promise<void>;
   countHeartbeat(): void;
+  /** Queues an attempt of ours to be spared (not counted against its batch) once a new session is up. */
+  spareAttempt(a: AttemptToSpare): void;
+}
+
+/** An attempt whose processor lost its session to a fault of the fleet, not of the batch. */
+export interface AttemptToSpare {
+  batch: number;
+  attempt: number;
+  nonce: string;
+  reason: string;
 }
 
 export interface RunSummary {
@@ -77,6 +89,8 @@ export interface RunSummary {
   quarantined: number;
   released: number;
   sessionsLost: number;
+  /** Attempts of ours cut short by a fault of the fleet and marked as not counting against their batch. */
+  spared: number;
   heartbeats: number;
 }
 
@@ -94,6 +108,7 @@ export function emptySummary(jobId: string, processorId: string): RunSummary {
     quarantined: 0,
     released: 0,
     sessionsLost: 0,
+    spared: 0,
     heartbeats: 0,
   };
 }

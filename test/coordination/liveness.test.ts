@@ -1,0 +1,163 @@
+/**
+ * Liveness against a real ZooKeeper (issue 12): a healthy job is not fenced
+ * or charged attempts for faults of the fleet itself (a slow or restarted
+ * ZooKeeper, a session lost while the processor ran smoothly), while a
+ * poison batch, whether it crashes its processor or stalls it, still reaches
+ * quarantine.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
+import {
+  Processor,
+  readDoneMarkers,
+  readEvents,
+  readQuarantine,
+  ZkSession,
+  type Batch,
+  type JobSpec,
+  type WorkContext,
+} from '../../src/coordination/index.js';
+import { makeBatches, startChildProcessor, waitStopped } from './helpers.js';
+
+let zk: ZooKeeperCluster;
+const ROOT = '/liveness';
+const spec = (jobId: string): JobSpec => ({ jobId, sourceId: 'src', modelId: 'm1', batchSize: 10 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  zk = await startZooKeeper({ nodes: 1, tickTimeMs: 500 });
+});
+
+afterEach(() => {
+  for (const n of zk.nodes) n.server?.child.kill('SIGCONT');
+});
+
+afterAll(async () => {
+  await zk?.stop();
+});
+
+/** A session that outlives the pauses these tests inflict (10 s, the most a 500 ms tick allows). */
+async function admin<T>(use: (s: ZkSession) => Promise<T>): Promise<T> {
+  const s = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 10_000 });
+  await s.start();
+  try {
+    return await use(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * A worker that reports progress every 20 ms without awaiting it, as the
+ * pipeline's fetch does, for `ms`; `onStart` runs once, on the first attempt.
+ */
+function beatingWorker(ms: number, onStart?: () => Promise<void>) {
+  let started = false;
+  return async (batch: Batch, ctx: WorkContext): Promise<Buffer> => {
+    const first = !started;
+    started = true;
+    const fault = first && onStart ? onStart() : Promise.resolve();
+    const until = performance.now() + ms;
+    while (performance.now() < until || !(await isSettled(fault))) {
+      ctx.signal.throwIfAborted();
+      void ctx.heartbeat(`step ${Math.round(performance.now())}`).catch(() => undefined);
+      await sleep(20);
+    }
+    return Buffer.from(`batch ${batch.index}`);
+  };
+}
+
+async function isSettled(p: Promise<void>): Promise<boolean> {
+  return Promise.race([p.then(() => true), sleep(0).then(() => false)]);
+}
+
+/** SIGSTOPs the standalone server for `ms`, then SIGCONTs it. */
+async function pauseZooKeeper(ms: number): Promise<void> {
+  const server = zk.nodes[0]!.server!;
+  server.child.kill('SIGSTOP');
+  await waitStopped(server.pid);
+  await sleep(ms);
+  server.child.kill('SIGCONT');
+}
+
+describe('heartbeats', () => {
+  it('a heartbeat whose reply is slow (ZooKeeper paused 450 ms, staleAfter 1.2 s) leaves the claim standing: committed at attempt 1, nothing fenced', async () => {
+    const p = new Processor({ connectString: zk.connectString, root: ROOT, processorId: 'slowreply', sessionTimeoutMs: 4_000, staleAfterMs: 1_200 });
+    const worker = beatingWorker(1_500, async () => {
+      await sleep(300);
+      await pauseZooKeeper(450);
+    });
+    const summary = await p.run({ spec: spec('slow-reply'), plan: () => makeBatches(1) }, worker);
+    expect(summary).toMatchObject({ complete: true, committed: 1, fenced: 0, failed: 0 });
+    await admin(async (s) => {
+      expect((await readDoneMarkers(s, ROOT, 'slow-reply')).map((d) => d.attempt)).toEqual([1]);
+      expect(await readEvents(s, ROOT, 'slow-reply')).toEqual([]);
+    });
+  });
+
+  it('a heartbeat in flight when ZooKeeper dies and restarts (connection loss, same session) is resolved by reading the claim back: committed at attempt 1', async () => {
+    const p = new Processor({ connectString: zk.connectString, root: ROOT, processorId: 'connloss', sessionTimeoutMs: 10_000, staleAfterMs: 1_200 });
+    const worker = beatingWorker(1_000, async () => {
+      await sleep(300);
+      const server = zk.nodes[0]!.server!;
+      server.child.kill('SIGSTOP');
+      await waitStopped(server.pid);
+      await sleep(300); // a heartbeat goes out and gets no reply
+      await zk.killNode(1, 'SIGKILL');
+      await zk.startNode(1);
+    });
+    const summary = await p.run({ spec: spec('conn-loss'), plan: () => makeBatches(1) }, worker);
+    expect(summary).toMatchObject({ complete: true, committed: 1, fenced: 0, failed: 0, sessionsLost: 0 });
+    await admin(async (s) => expect((await readDoneMarkers(s, ROOT, 'conn-loss')).map((d) => d.attempt)).toEqual([1]));
+  });
+});
+
+describe('attempts charged', () => {
+  it('a session lost because ZooKeeper went silent (paused 3 s, 2 s session) while the processor ran smoothly charges no attempt: with maxAttempts 1 the batch is redone, not quarantined', async () => {
+    const p = new Processor({
+      connectString: zk.connectString,
+      root: ROOT,
+      processorId: 'zkfault',
+      sessionTimeoutMs: 2_000,
+      staleAfterMs: 1_200,
+      maxAttempts: 1,
+    });
+    const worker = beatingWorker(500, () => pauseZooKeeper(3_000));
+    const summary = await p.run({ spec: spec('zk-silent'), plan: () => makeBatches(1) }, worker);
+    expect(summary).toMatchObject({ complete: true, committed: 1, quarantined: 0, sessionsLost: 1, spared: 1 });
+    await admin(async (s) => {
+      expect(await readQuarantine(s, ROOT, 'zk-silent')).toEqual([]);
+      expect((await readDoneMarkers(s, ROOT, 'zk-silent')).map((d) => d.attempt)).toEqual([2]);
+    });
+  });
+
+  it('a poison batch that crashes its processor every time still reaches quarantine (its crashes are counted)', async () => {
+    const job = 'poison-crash';
+    const base = { connectString: zk.connectString, root: ROOT, jobId: job, batches: 3, workMs: 50, sessionTimeoutMs: 2_000, staleAfterMs: 1_000, maxAttempts: 2, crashOn: [1] };
+    const exits = [];
+    for (const id of ['crashA', 'crashB', 'crashC']) {
+      const child = startChildProcessor({ ...base, processorId: id });
+      exits.push(await child.exited);
+    }
+    await admin(async (s) => {
+      const q = await readQuarantine(s, ROOT, job);
+      expect(q.map((r) => ({ batch: r.batch, attempts: r.attempts }))).toEqual([{ batch: 1, attempts: 2 }]);
+      expect((await readDoneMarkers(s, ROOT, job)).map((d) => d.batch)).toEqual([0, 2]);
+    });
+    expect(exits.filter((e) => e.signal === 'SIGKILL')).toHaveLength(2);
+  });
+
+  it('a poison batch that stalls its processor past the session timeout every time (event loop blocked) still reaches quarantine', async () => {
+    const p = new Processor({ connectString: zk.connectString, root: ROOT, processorId: 'staller', sessionTimeoutMs: 2_000, staleAfterMs: 1_000, maxAttempts: 2 });
+    const summary = await p.run({ spec: spec('poison-stall'), plan: () => makeBatches(1) }, async () => {
+      const until = Date.now() + 4_000; // the server expires the 2 s session meanwhile
+      while (Date.now() < until) {
+        /* no timers, no I/O */
+      }
+      return Buffer.from('never committed');
+    });
+    expect(summary).toMatchObject({ complete: true, committed: 0, quarantined: 1, spared: 0 });
+    await admin(async (s) => expect((await readQuarantine(s, ROOT, 'poison-stall')).map((r) => r.attempts)).toEqual([2]));
+  });
+});
