@@ -62,7 +62,7 @@ export class ZkOperationError extends CoordinationError {
     readonly op: string,
     readonly path: string,
   ) {
-    super(`ZK_${zkName}`, `ZooKeeper ${op} ${path} failed: ${zkName}${hint(zkCode)}`);
+    super(`ZK_${zkName}`, `ZooKeeper ${op} ${path} failed: ${zkName} (code ${zkCode})${hint(zkCode)}`);
   }
 }
 

@@ -25,6 +25,7 @@ import {
   formatMs,
 } from './errors.js';
 import { TypedEmitter } from './typed-emitter.js';
+import './zk-codes.js'; // before any client exists: unknown error codes must not kill the process
 
 export interface ZkAuth {
   user: string;
