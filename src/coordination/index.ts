@@ -7,6 +7,7 @@ export { ZkSession } from './session.js';
 export type { ZkSessionOptions, ZkAuth, RequestCounts, ZkSessionEvents } from './session.js';
 export { Processor } from './processor.js';
 export type { JobToRun } from './processor.js';
+export { jobSettingsOf } from './settings.js';
 export type { ProcessorOptions } from './settings.js';
 export type { WorkerFn, WorkContext, ProcessorEvents, RunSummary } from './worker.js';
 export { openJob, extendJob } from './planner.js';
@@ -35,6 +36,7 @@ export {
 } from './errors.js';
 export type {
   JobSpec,
+  JobSettings,
   Batch,
   Claim,
   ClaimData,

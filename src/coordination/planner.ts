@@ -26,6 +26,8 @@ export type BatchPlanner = () => Batch[] | Promise<Batch[]>;
 
 export interface OpenJobResult {
   plan: PlanInfo;
+  /** The job's spec as stored (with the settings it was created with, if any). */
+  spec: JobSpec;
   /** True if this caller wrote (or finished writing) the plan. */
   planned: boolean;
 }
@@ -48,16 +50,16 @@ export async function openJob(
     await s.mkdirp(p.job.slice(0, p.job.lastIndexOf('/')));
     if (await createJobWithPlanningLock(s, p, spec)) {
       await writePlan(s, p, planBatches);
-      return { plan: await readPlan(s, p), planned: true };
+      return { plan: await readPlan(s, p), spec, planned: true };
     }
   }
   // Without a planner, the job must exist (JobNotFoundError otherwise) and we only wait for its plan.
-  await assertSameSpec(s, p, spec);
+  const stored = await assertSameSpec(s, p, spec);
   let planned = false;
   for (;;) {
     signal?.throwIfAborted();
     const plan = await readPlan(s, p);
-    if (plan.ready) return { plan, planned };
+    if (plan.ready) return { plan, spec: stored, planned };
     if (planBatches && (await takePlanningLock(s, p))) {
       planned = (await writePlan(s, p, planBatches)) || planned;
       continue;
@@ -116,7 +118,8 @@ export async function readSpec(s: ZkSession, p: JobPaths): Promise<JobSpec> {
   }
 }
 
-async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promise<void> {
+/** The stored spec, if it makes the same job as `wanted` (settings may differ: the stored ones win). */
+async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promise<JobSpec> {
   const existing = await readSpec(s, p);
   for (const field of ['sourceId', 'modelId', 'batchSize'] as const) {
     if (existing[field] !== wanted[field]) throw new JobSpecMismatchError(p.jobId, field, existing[field], wanted[field]);
@@ -126,6 +129,7 @@ async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promi
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (a[key] !== b[key]) throw new JobSpecMismatchError(p.jobId, `metadata.${key}`, a[key], b[key]);
   }
+  return existing;
 }
 
 /**

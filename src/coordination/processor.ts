@@ -24,7 +24,7 @@ import { SessionKeeper, type ConnectionStateChange } from './session-keeper.js';
 import { deregisterProcessor, markJobComplete, recordEvent, registerProcessor } from './transactions.js';
 import { TypedEmitter } from './typed-emitter.js';
 import type { JobSpec } from './types.js';
-import { defaultProcessorId, resolveOptions, type ProcessorOptions, type ResolvedProcessorOptions } from './settings.js';
+import { defaultProcessorId, jobSettingsOf, resolveOptions, withJobSettings, type ProcessorOptions, type ResolvedProcessorOptions } from './settings.js';
 import { spareAttempt } from './spare.js';
 import { emptySummary, type AttemptHost, type AttemptToSpare, type ProcessorEvents, type RunSummary, type WorkerFn } from './worker.js';
 
@@ -38,7 +38,7 @@ type State = 'latent' | 'running' | 'draining' | 'closing' | 'closed';
 
 export class Processor extends TypedEmitter<ProcessorEvents> {
   readonly processorId: string;
-  readonly options: ResolvedProcessorOptions;
+  private resolved: ResolvedProcessorOptions;
   private readonly observed = new Map<number, { claimName: string; version: number; since: number }>();
   /** The narrow view of this processor that one attempt gets (attempt.ts). */
   private readonly host: AttemptHost;
@@ -61,12 +61,17 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     super();
     this.processorId = opts.processorId ?? defaultProcessorId();
     assertProcessorId(this.processorId);
-    this.options = resolveOptions(opts);
+    this.resolved = resolveOptions(opts);
     this.summary = emptySummary('', this.processorId);
     this.host = this.makeHost();
     this.sessions = new SessionKeeper(opts);
     this.sessions.on('state', (change) => this.onConnectionState(change));
     this.sessions.on('retrying', ({ error }) => this.emit('warning', { message: error.message, error }));
+  }
+
+  /** The options in force: this processor's own, then the job's settings once the job is open. */
+  get options(): ResolvedProcessorOptions {
+    return this.resolved;
   }
 
   private get paths(): JobPaths {
@@ -167,7 +172,9 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         return self.worker;
       },
       processorId: this.processorId,
-      options: this.options,
+      get options() {
+        return self.options;
+      },
       observed: this.observed,
       emit: (event, ...args) => self.emit(event, ...args),
       onStop: (cb) => self.onStop(cb),
@@ -208,8 +215,19 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     return { ...this.summary };
   }
 
+  /** Opens (or plans) the job; a new job records this processor's settings, an existing one's settings win. */
   private async open(s: ZkSession, job: JobToRun): Promise<void> {
-    await openJob(s, this.paths.root, job.spec, job.plan, this.stopSignal.signal);
+    const spec: JobSpec = { ...job.spec, settings: job.spec.settings ?? jobSettingsOf(this.resolved) };
+    const opened = await openJob(s, this.paths.root, spec, job.plan, this.stopSignal.signal);
+    const own = this.resolved;
+    const { options, differs } = withJobSettings(own, this.opts, opened.spec.settings, this.paths.job);
+    this.resolved = options;
+    const { staleAfterMs, heartbeatIntervalMs, maxAttempts } = options;
+    this.emit('jobSettings', { settings: { staleAfterMs, heartbeatIntervalMs, maxAttempts }, differs });
+    if (differs.length > 0) {
+      const detail = differs.map((name) => `${name}=${options[name]} (ours: ${own[name]})`).join(', ');
+      this.emit('warning', { message: `job ${this.paths.jobId} was created with other settings; using the job's: ${detail}` });
+    }
   }
 
   /**

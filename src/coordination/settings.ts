@@ -2,7 +2,9 @@
  * A processor's options and how their defaults are resolved.
  */
 import { hostname } from 'node:os';
+import { CorruptRecordError } from './errors.js';
 import type { ZkAuth } from './session.js';
+import type { JobSettings } from './types.js';
 
 export interface ProcessorOptions {
   connectString: string;
@@ -15,11 +17,15 @@ export interface ProcessorOptions {
   sessionTimeoutMs?: number;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** A live claim whose version has not changed for this long is reclaimed. Default 60 s. */
+  /**
+   * A live claim whose version has not changed for this long is reclaimed. Default 60 s.
+   * Job-wide, like the next two: a new job records them in its spec (JobSettings), and on
+   * an existing job the job's values win over these (a `jobSettings` event and a warning say so).
+   */
   staleAfterMs?: number;
-  /** Minimum interval between heartbeat writes. Default staleAfterMs / 6. */
+  /** Minimum interval between heartbeat writes, counted from the previous reply. Default staleAfterMs / 6. */
   heartbeatIntervalMs?: number;
-  /** Failed attempts (worker threw, reclaimed, crashed) before a batch is quarantined. Default 3. */
+  /** Counted failed attempts (worker threw, reclaimed, crashed) before a batch is quarantined. Default 3. */
   maxAttempts?: number;
   /** How often a processor with nothing to claim re-checks held batches. Default min(1 s, staleAfterMs / 4). */
   idlePollMs?: number;
@@ -34,7 +40,34 @@ export interface ResolvedProcessorOptions {
   idlePollMs: number;
 }
 
-export function resolveOptions(opts: ProcessorOptions): ResolvedProcessorOptions {
+/** The job-wide part of a processor's options, as recorded in a new job's spec. */
+export function jobSettingsOf(opts: Pick<ProcessorOptions, 'staleAfterMs' | 'heartbeatIntervalMs' | 'maxAttempts'>): JobSettings {
+  const { staleAfterMs, heartbeatIntervalMs, maxAttempts } = resolveOptions(opts);
+  return { staleAfterMs, heartbeatIntervalMs, maxAttempts };
+}
+
+const SETTING_NAMES = ['staleAfterMs', 'heartbeatIntervalMs', 'maxAttempts'] as const;
+
+/**
+ * A member's options once it has read the job's settings: the job's win.
+ * `differs` names each setting where this member's own options disagreed.
+ */
+export function withJobSettings(
+  own: ResolvedProcessorOptions,
+  opts: ProcessorOptions,
+  job: JobSettings | undefined,
+  what: string,
+): { options: ResolvedProcessorOptions; differs: Array<keyof JobSettings> } {
+  if (!job) return { options: own, differs: [] };
+  for (const name of SETTING_NAMES) {
+    if (!Number.isInteger(job[name]) || job[name] <= 0) throw new CorruptRecordError(what, `has settings.${name}=${JSON.stringify(job[name])}; expected a positive integer`);
+  }
+  const differs = SETTING_NAMES.filter((name) => own[name] !== job[name]);
+  const idlePollMs = opts.idlePollMs ?? resolveOptions({ staleAfterMs: job.staleAfterMs }).idlePollMs;
+  return { options: { ...own, staleAfterMs: job.staleAfterMs, heartbeatIntervalMs: job.heartbeatIntervalMs, maxAttempts: job.maxAttempts, idlePollMs }, differs };
+}
+
+export function resolveOptions(opts: Partial<ProcessorOptions>): ResolvedProcessorOptions {
   const staleAfterMs = opts.staleAfterMs ?? 60_000;
   return {
     staleAfterMs,

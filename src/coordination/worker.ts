@@ -6,7 +6,7 @@ import type { JobPaths } from './paths.js';
 import type { StoredEvent } from './records.js';
 import type { SessionLostError } from './errors.js';
 import type { ResolvedProcessorOptions } from './settings.js';
-import type { Batch } from './types.js';
+import type { Batch, JobSettings } from './types.js';
 
 export interface WorkContext {
   /** Aborts when the claim can no longer be committed (session lost, claim reclaimed) or on drain timeout/close. */
@@ -46,6 +46,8 @@ export interface ProcessorEvents extends Record<string, unknown[]> {
   /** A recoverable problem the processor handled (e.g. a ZooKeeper restart); for logs. */
   warning: [{ message: string; error?: unknown }];
   complete: [{ jobId: string; batchCount: number }];
+  /** The job-wide settings in force once the job is open; `differs` names those where this processor's own options disagreed (the job's win). */
+  jobSettings: [{ settings: JobSettings; differs: Array<keyof JobSettings> }];
 }
 
 /** What one attempt needs from its processor (implemented by Processor). */

@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, openJob, readBatches, ZkSession } from '../coordination/index.js';
+import { extendJob, jobSettingsOf, openJob, readBatches, ZkSession } from '../coordination/index.js';
 import { zkAuthFromEnv } from '../cli/zk-auth.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../servers/zookeeper.js';
@@ -52,7 +52,8 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   const { config, log } = input;
   const model = SpamModel.load(config.model);
   const identity = await withSource(input, async (_, id) => id);
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, config.batchSize);
+  const settings = jobSettingsOf({ staleAfterMs: config.staleAfterMs, maxAttempts: config.maxAttempts });
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, config.batchSize, settings);
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
   const zk = config.zk === undefined ? await startLocalZooKeeper(log) : undefined;

@@ -19,7 +19,7 @@ import { planBatches } from './plan.js';
 import { sourceOptionsFrom } from './source-options.js';
 import { StallMonitor } from './stall-monitor.js';
 import { watchForWedge } from './wedge-watch.js';
-import type { JobSpec } from '../coordination/index.js';
+import type { JobSettings, JobSpec } from '../coordination/index.js';
 
 export interface ProcessorRunInput {
   readonly config: RunConfig;
@@ -48,13 +48,15 @@ export interface ProcessorRunSummary extends RunSummary {
 }
 
 /** The job a source and a model make: the same on every machine. */
-export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number): JobSpec {
+export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number, settings?: JobSettings): JobSpec {
   return {
     jobId: jobIdFor({ sourceId, modelId, batchSize }),
     sourceId,
     modelId,
     batchSize,
     metadata: { uidValidity: String(uidValidity) },
+    // Job-wide, recorded when the job is created; not part of the job's identity.
+    ...(settings ? { settings } : {}),
   };
 }
 

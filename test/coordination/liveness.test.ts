@@ -161,3 +161,28 @@ describe('attempts charged', () => {
     await admin(async (s) => expect((await readQuarantine(s, ROOT, 'poison-stall')).map((r) => r.attempts)).toEqual([2]));
   });
 });
+
+describe('job-wide settings', () => {
+  it('a member started with a shorter staleAfter uses the job\'s and says so: it does not reclaim a healthy peer\'s claim', async () => {
+    const job = spec('settings');
+    const healthy = new Processor({ connectString: zk.connectString, root: ROOT, processorId: 'healthy', sessionTimeoutMs: 4_000, staleAfterMs: 3_000 });
+    const holding = new Promise<void>((resolve) => healthy.once('claimed', () => resolve()));
+    const healthyRun = healthy.run({ spec: job, plan: () => makeBatches(1) }, beatingWorker(2_500));
+    await holding;
+    const eager = new Processor({ connectString: zk.connectString, root: ROOT, processorId: 'eager', sessionTimeoutMs: 4_000, staleAfterMs: 300 });
+    const reclaims: unknown[] = [];
+    const warnings: string[] = [];
+    const settings: unknown[] = [];
+    eager.on('reclaimed', (e) => reclaims.push(e));
+    eager.on('warning', (e) => warnings.push(e.message));
+    eager.on('jobSettings', (e) => settings.push(e));
+    const [mine, theirs] = await Promise.all([healthyRun, eager.run({ spec: job }, beatingWorker(10))]);
+    expect(reclaims).toEqual([]);
+    expect(mine).toMatchObject({ committed: 1, fenced: 0 });
+    expect(theirs).toMatchObject({ complete: true, reclaimed: 0 });
+    expect(settings).toEqual([{ settings: { staleAfterMs: 3_000, heartbeatIntervalMs: 500, maxAttempts: 3 }, differs: ['staleAfterMs', 'heartbeatIntervalMs'] }]);
+    expect(eager.options.staleAfterMs).toBe(3_000);
+    expect(warnings.join('\n')).toContain('staleAfterMs=3000 (ours: 300)');
+    await admin(async (s) => expect(await readEvents(s, ROOT, 'settings')).toEqual([]));
+  });
+});
