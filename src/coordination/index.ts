@@ -11,7 +11,7 @@ export { jobSettingsOf } from './settings.js';
 export type { ProcessorOptions } from './settings.js';
 export type { WorkerFn, WorkContext, ProcessorEvents, RunSummary } from './worker.js';
 export { openJob, extendJob } from './planner.js';
-export type { BatchPlanner, OpenJobResult } from './planner.js';
+export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { JobPaths } from './paths.js';

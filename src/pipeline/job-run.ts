@@ -23,7 +23,7 @@ import type { Logger } from '../cli/logger.js';
 import type { RunConfig } from '../cli/config.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
-import { planBatches } from './plan.js';
+import { planBatches, planBatchesFrom } from './plan.js';
 import { jobSpecFor } from './processor-run.js';
 import { watchProgress } from './progress.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -61,7 +61,7 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   const session = new ZkSession({ connectString, auth: await zkAuthFromEnv(), sessionTimeoutMs: config.sessionTimeoutMs });
   try {
     await session.start();
-    await openJob(session, config.zkRoot, spec, () => withSource(input, async (s) => planBatches(await s.listKeys(), config.batchSize)));
+    await openJob(session, config.zkRoot, spec, (from) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), config.batchSize, from)));
     const fleets: FleetOutcome[] = [];
     for (let pass = 1; ; pass++) {
       fleets.push(await runLocalFleet(input, connectString, session, spec.jobId));

@@ -15,7 +15,7 @@ import type { RunConfig } from '../cli/config.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import { classifyBatch } from './classify-batch.js';
 import { jobIdFor } from './job-identity.js';
-import { planBatches } from './plan.js';
+import { planBatchesFrom } from './plan.js';
 import { sourceOptionsFrom } from './source-options.js';
 import { StallMonitor } from './stall-monitor.js';
 import { watchForWedge } from './wedge-watch.js';
@@ -96,7 +96,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   stalls.start();
   try {
     const summary = await processor.run(
-      { spec, plan: async () => planBatches(await source.listKeys(), config.batchSize) },
+      { spec, plan: async (from) => planBatchesFrom(await source.listKeys(), config.batchSize, from) },
       (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, config, stopWith }),
     );
     if (fatal) throw fatal;

@@ -9,13 +9,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import {
+  openJob,
   Processor,
+  readBatches,
   readDoneMarkers,
   readEvents,
   readQuarantine,
+  SessionLostError,
   ZkSession,
   type Batch,
   type JobSpec,
+  type PlanFrom,
   type WorkContext,
 } from '../../src/coordination/index.js';
 import { makeBatches, startChildProcessor, waitStopped } from './helpers.js';
@@ -184,5 +188,54 @@ describe('job-wide settings', () => {
     expect(eager.options.staleAfterMs).toBe(3_000);
     expect(warnings.join('\n')).toContain('staleAfterMs=3000 (ours: 300)');
     await admin(async (s) => expect(await readEvents(s, ROOT, 'settings')).toEqual([]));
+  });
+});
+
+/** A real session that dies (closes, as a crashed planner's would) when it is asked for its n-th append multi. */
+class PlannerDyingAtAppend extends ZkSession {
+  private appends = 0;
+  constructor(connectString: string, private readonly dieAt: number) {
+    super({ connectString, sessionTimeoutMs: 4_000 });
+  }
+  override multi(name: string, build: Parameters<ZkSession['multi']>[1]) {
+    if (name.startsWith('append') && ++this.appends === this.dieAt) {
+      return this.close().then(() => Promise.reject(new SessionLostError('test: the planner died between two appends')));
+    }
+    return super.multi(name, build);
+  }
+}
+
+/** Cuts ascending keys into batches of `size`, as a source's planner would. */
+function cut(keys: number[], size: number, firstIndex: number): Batch[] {
+  const out: Batch[] = [];
+  for (let i = 0; i < keys.length; i += size) {
+    const run = keys.slice(i, i + size);
+    out.push({ index: firstIndex + out.length, first: run[0]!, last: run.at(-1)!, count: run.length });
+  }
+  return out;
+}
+
+const plannerOver =
+  (keys: number[]) =>
+  ({ firstIndex, afterKey }: PlanFrom = { firstIndex: 0, afterKey: undefined }) =>
+    cut(afterKey === undefined ? keys : keys.filter((k) => k > afterKey), 5, firstIndex);
+
+describe('planning', () => {
+  it('a planner dies between two appends, then a key of the written prefix is expunged: the heir keeps the written batches and plans only the keys after them', async () => {
+    const job = spec('heir');
+    const keys = Array.from({ length: 50 }, (_, i) => 100 + 2 * i); // 10 batches of 5, appended 2 at a time
+    const doomed = new PlannerDyingAtAppend(zk.connectString, 2);
+    await doomed.start();
+    await expect(openJob(doomed, ROOT, job, plannerOver(keys), undefined, { appendChunk: 2 })).rejects.toBeInstanceOf(SessionLostError);
+    const expunged = keys.filter((k) => k !== keys[3]); // inside batch 0, which the dead planner wrote
+    await admin(async (s) => {
+      const result = await openJob(s, ROOT, job, plannerOver(expunged), undefined, { appendChunk: 2 });
+      expect(result).toMatchObject({ planned: true, plan: { batchCount: 10, ready: true } });
+      const batches = await readBatches(s, ROOT, 'heir');
+      expect(batches.slice(0, 2)).toEqual(cut(keys, 5, 0).slice(0, 2)); // as written, the expunged key's range included
+      const planned = expunged.filter((k) => batches.filter((b) => b.first <= k && k <= b.last).length === 1);
+      expect(planned).toEqual(expunged); // every key in exactly one batch
+      expect(batches.slice(2).reduce((n, b) => n + b.count, 0)).toBe(expunged.filter((k) => k > batches[1]!.last).length);
+    });
   });
 });
