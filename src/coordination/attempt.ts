@@ -222,9 +222,11 @@ async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknow
 async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promise<AttemptOutcome> {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   h.emit('failed', { batch: o.batch.index, attempt: o.attempt, error: message });
-  const before = o.priorAttempts.length + 1 >= h.options.maxAttempts ? (await countedAttempts(s, h.paths, o.batch.index, o.priorAttempts)).length : 0;
-  if (before + 1 >= h.options.maxAttempts) {
-    return quarantine(h, s, o.batch, o.batchVersion, o, o.attemptNodes, before + 1, message);
+  // Fewer attempt nodes than that cannot make this the last attempt, spared or not: no reads then.
+  const mayBeLast = o.priorAttempts.length + 1 >= h.options.maxAttempts;
+  const countedBefore = mayBeLast ? (await countedAttempts(s, h.paths, o.batch.index, o.priorAttempts)).length : 0;
+  if (mayBeLast && countedBefore + 1 >= h.options.maxAttempts) {
+    return quarantine(h, s, o.batch, o.batchVersion, o, o.attemptNodes, countedBefore + 1, message);
   }
   try {
     await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
@@ -274,17 +276,23 @@ interface CountedAttempt extends StoredAttempt {
 async function countedAttempts(s: ZkSession, p: JobPaths, b: number, attempts: string[]): Promise<CountedAttempt[]> {
   const records = await Promise.all(
     attempts.map(async (name) => {
-      const { data } = await s.getData(`${p.batch(b)}/${name}`);
-      return { ...decodeJson<StoredAttempt>(data, name), attempt: attemptNumber(name) };
+      try {
+        const { data } = await s.getData(`${p.batch(b)}/${name}`);
+        return { ...decodeJson<StoredAttempt>(data, name), attempt: attemptNumber(name) };
+      } catch (err) {
+        // Gone: the batch was closed meanwhile, and the versioned claim or quarantine that follows will find out.
+        if (isZkError(err, zookeeper.Exception.NO_NODE)) return undefined;
+        throw err;
+      }
     }),
   );
-  return records.filter((r) => r.spared === undefined).sort((x, y) => x.attempt - y.attempt);
+  return records.filter((r): r is CountedAttempt => r !== undefined && r.spared === undefined).sort((x, y) => x.attempt - y.attempt);
 }
 
 function lastAttemptError(counted: CountedAttempt[]): string {
   const last = counted.at(-1);
   if (!last) return 'unknown';
-  return last.error ?? `attempt ${last.attempt} by ${last.processorId} ended without a commit (processor crashed, or stalled past its session timeout)`;
+  return last.error ?? `attempt ${last.attempt} by ${last.processorId} ended without a commit (its processor crashed, stalled, or lost its session)`;
 }
 
 /** The session's loss, when the fleet (ZooKeeper, the network) caused it and this process did not stall. */

@@ -60,7 +60,11 @@ export function withJobSettings(
 ): { options: ResolvedProcessorOptions; differs: Array<keyof JobSettings> } {
   if (!job) return { options: own, differs: [] };
   for (const name of SETTING_NAMES) {
-    if (!Number.isInteger(job[name]) || job[name] <= 0) throw new CorruptRecordError(what, `has settings.${name}=${JSON.stringify(job[name])}; expected a positive integer`);
+    // A heartbeat interval of 0 means "no rate limit" (one write in flight still holds).
+    const least = name === 'heartbeatIntervalMs' ? 0 : 1;
+    if (typeof job[name] !== 'number' || !Number.isFinite(job[name]) || job[name] < least) {
+      throw new CorruptRecordError(what, `has settings.${name}=${JSON.stringify(job[name])}; expected a number ≥ ${least}`);
+    }
   }
   const differs = SETTING_NAMES.filter((name) => own[name] !== job[name]);
   const idlePollMs = opts.idlePollMs ?? resolveOptions({ staleAfterMs: job.staleAfterMs }).idlePollMs;
