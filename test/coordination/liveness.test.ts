@@ -22,7 +22,7 @@ import {
   type PlanFrom,
   type WorkContext,
 } from '../../src/coordination/index.js';
-import { makeBatches, startChildProcessor, waitStopped } from './helpers.js';
+import { makeBatches, startChildProcessor, startTcpProxy, waitStopped } from './helpers.js';
 
 let zk: ZooKeeperCluster;
 const ROOT = '/liveness';
@@ -100,20 +100,25 @@ describe('heartbeats', () => {
     });
   });
 
-  it('a heartbeat in flight when ZooKeeper dies and restarts (connection loss, same session) is resolved by reading the claim back: committed at attempt 1', async () => {
-    const p = new Processor({ connectString: zk.connectString, root: ROOT, processorId: 'connloss', sessionTimeoutMs: 10_000, staleAfterMs: 1_200 });
-    const worker = beatingWorker(1_000, async () => {
-      await sleep(300);
-      const server = zk.nodes[0]!.server!;
-      server.child.kill('SIGSTOP');
-      await waitStopped(server.pid);
-      await sleep(300); // a heartbeat goes out and gets no reply
-      await zk.killNode(1, 'SIGKILL');
-      await zk.startNode(1);
-    });
-    const summary = await p.run({ spec: spec('conn-loss'), plan: () => makeBatches(1) }, worker);
-    expect(summary).toMatchObject({ complete: true, committed: 1, fenced: 0, failed: 0, sessionsLost: 0 });
-    await admin(async (s) => expect((await readDoneMarkers(s, ROOT, 'conn-loss')).map((d) => d.attempt)).toEqual([1]));
+  it('a heartbeat in flight when the connection drops (same session, reconnected at once) is resolved by reading the claim back: committed at attempt 1', async () => {
+    const proxy = await startTcpProxy(zk.nodes[0]!.clientPort);
+    try {
+      const p = new Processor({ connectString: proxy.address, root: ROOT, processorId: 'connloss', sessionTimeoutMs: 4_000, staleAfterMs: 1_200 });
+      const worker = beatingWorker(1_000, async () => {
+        await sleep(300);
+        const server = zk.nodes[0]!.server!;
+        server.child.kill('SIGSTOP');
+        await waitStopped(server.pid);
+        await sleep(300); // a heartbeat goes out and gets no reply
+        proxy.cutAll(); // its reply is lost with the connection: CONNECTION_LOSS
+        server.child.kill('SIGCONT');
+      });
+      const summary = await p.run({ spec: spec('conn-loss'), plan: () => makeBatches(1) }, worker);
+      expect(summary).toMatchObject({ complete: true, committed: 1, fenced: 0, failed: 0, sessionsLost: 0 });
+      await admin(async (s) => expect((await readDoneMarkers(s, ROOT, 'conn-loss')).map((d) => d.attempt)).toEqual([1]));
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
