@@ -13,7 +13,7 @@ import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { jobSpecFor } from './job-identity.js';
-import { planBatches } from './plan.js';
+import { planBatchesFrom } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
 import { StallMonitor } from './stall-monitor.js';
@@ -77,7 +77,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   stalls.start();
   try {
     const summary = await processor.run(
-      { spec, plan: async () => planBatches(await source.listKeys(), settings.batchSize) },
+      { spec, plan: async (from) => planBatchesFrom(await source.listKeys(), settings.batchSize, from) },
       (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, settings, stopWith }),
     );
     if (fatal) throw fatal;

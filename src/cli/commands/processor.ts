@@ -7,7 +7,7 @@
  * exits.
  */
 import { Command } from 'commander';
-import { zkAuthFromEnv } from '../../coordination/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
 import { readChildOrder, runProcessor, summaryLine, type LogLevel, type ProcessorSettings } from '../../pipeline/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError, processorSettingsFrom, resolveRunConfig } from '../config.js';
