@@ -181,6 +181,21 @@ function hint(zkCode: number): string {
   }
 }
 
+export class SemaphoreTimeoutError extends CoordinationError {
+  constructor(path: string, maxLeases: number, timeoutMs: number) {
+    super(
+      'SEMAPHORE_TIMEOUT',
+      `no lease of ${path} (max ${maxLeases}) within ${formatMs(timeoutMs)}; every lease is held: wait longer or raise the cap`,
+    );
+  }
+}
+
+export class SemaphoreConfigError extends CoordinationError {
+  constructor(message: string) {
+    super('SEMAPHORE_CONFIG', message);
+  }
+}
+
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
 }

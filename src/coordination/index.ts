@@ -15,7 +15,7 @@ export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './pl
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
-export { LeaseSemaphore, Lease, SemaphoreTimeoutError, SemaphoreConfigError, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
+export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export {
   CoordinationError,
   ZkUnreachableError,
@@ -33,6 +33,8 @@ export {
   ReleasedError,
   ResultTooLargeError,
   WorkerStalledError,
+  SemaphoreTimeoutError,
+  SemaphoreConfigError,
   MAX_RESULT_BYTES,
 } from './errors.js';
 export type {
