@@ -1,17 +1,24 @@
 /**
  * The model file: one JSON document, versioned, whose `id` is the sha256 of
  * its canonical body (everything but the id, keys in a fixed order, tokens
- * sorted). Same counts and options give the same bytes and the same id, so a
- * report can name exactly which model classified a message, and loading a
- * file gives bit-identical scores (integers and options survive JSON exactly).
+ * sorted). Same state and options give the same bytes and the same id, so a
+ * report can name exactly which model classified a message. Loading a file
+ * gives bit-identical scores: counts are integers, the fusion weights are
+ * float64 written by JSON.stringify (which round-trips exactly), and the
+ * regression's float32 weights are stored as their little-endian bytes in
+ * base64. The options (hashing bits, head bytes, rates, cutoffs) are in the
+ * file, so a model is scored the way it was trained.
+ *
+ * Version 2 added the regression weights and the fusion; a version 1 file is
+ * refused with a clear message (retrain it).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ClassifierError } from './errors.js';
-import type { ModelOptions, ModelProvenance, ModelState } from './model.js';
+import type { FusionWeights, ModelOptions, ModelProvenance, ModelState } from './model-types.js';
 
 export const MODEL_FORMAT = 'spamzk-model';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 
 type TokenRow = [string, number, number];
 
@@ -22,6 +29,9 @@ interface ModelFileBody {
   options: ModelOptions;
   nSpam: number;
   nHam: number;
+  fusion: FusionWeights;
+  /** base64 of the float32 weights, little-endian. */
+  weights: string;
   tokens: TokenRow[];
 }
 
@@ -64,8 +74,9 @@ export function parseModel(text: string, where: string): ModelState {
   if (doc.version !== MODEL_FORMAT_VERSION) {
     throw new ClassifierError('MODEL_VERSION', `${where} has model format ${String(doc.version)}; this spamzk reads ${MODEL_FORMAT_VERSION}: retrain it`);
   }
-  if (!Array.isArray(doc.tokens) || typeof doc.nSpam !== 'number' || typeof doc.nHam !== 'number' || !doc.options || !doc.provenance) {
-    throw new ClassifierError('MODEL_CORRUPT', `${where} lacks tokens, counts, options or provenance`);
+  if (!Array.isArray(doc.tokens) || typeof doc.nSpam !== 'number' || typeof doc.nHam !== 'number' || !doc.options || !doc.provenance
+    || typeof doc.weights !== 'string' || !doc.fusion) {
+    throw new ClassifierError('MODEL_CORRUPT', `${where} lacks tokens, counts, weights, fusion, options or provenance`);
   }
   // The file is `{"id":"<hash>",` + body: hashing the text itself checks the id
   // without rebuilding the canonical body (which would double load time and memory).
@@ -76,7 +87,25 @@ export function parseModel(text: string, where: string): ModelState {
   }
   const counts = new Map<string, [number, number]>();
   for (const row of doc.tokens) counts.set(row[0], [row[1], row[2]]);
-  return { options: doc.options, provenance: doc.provenance, nSpam: doc.nSpam, nHam: doc.nHam, counts };
+  const weights = decodeWeights(doc.weights);
+  const expected = 2 ** doc.options.online.bits;
+  if (weights.length !== expected) {
+    throw new ClassifierError('MODEL_CORRUPT', `${where} has ${weights.length} weights; its options say 2^${doc.options.online.bits} = ${expected}`);
+  }
+  return { options: doc.options, provenance: doc.provenance, nSpam: doc.nSpam, nHam: doc.nHam, counts, weights, fusion: { ...doc.fusion } };
+}
+
+function encodeWeights(weights: Float32Array): string {
+  const bytes = Buffer.alloc(weights.length * 4);
+  for (let i = 0; i < weights.length; i++) bytes.writeFloatLE(weights[i]!, i * 4);
+  return bytes.toString('base64');
+}
+
+function decodeWeights(text: string): Float32Array {
+  const bytes = Buffer.from(text, 'base64');
+  const weights = new Float32Array(bytes.length >> 2);
+  for (let i = 0; i < weights.length; i++) weights[i] = bytes.readFloatLE(i * 4);
+  return weights;
 }
 
 function canonicalBody(state: ModelState): string {
@@ -90,6 +119,8 @@ function canonicalBody(state: ModelState): string {
     options: sortKeys(state.options),
     nSpam: state.nSpam,
     nHam: state.nHam,
+    fusion: sortKeys(state.fusion),
+    weights: encodeWeights(state.weights),
     tokens,
   };
   // One token per line keeps the file greppable and its diffs readable.

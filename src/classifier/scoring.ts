@@ -48,6 +48,88 @@ export function fisherScore(probs: readonly number[]): number {
 }
 
 /**
+ * fisherScore as log-odds, ln(score / (1 - score)), computed without forming
+ * the score: fisherScore saturates at exactly 0 or 1 for confident messages,
+ * which ties them and loses their order (TREC's 1-ROCA% ranks by the score).
+ * With S = 1 - Qs (spamminess) and H = 1 - Qh (hamminess),
+ * score = (Qh + S) / 2 and 1 - score = (Qs + H) / 2, each side a sum of two
+ * chi-square tails that are kept as logarithms.
+ */
+export function fisherLogOdds(probs: readonly number[]): number {
+  const n = probs.length;
+  if (n === 0) return 0;
+  let logHam = 0;
+  let logSpam = 0;
+  for (const p of probs) {
+    logHam += Math.log(p);
+    logSpam += Math.log1p(-p);
+  }
+  const spamSide = chi2LogTails(-2 * logSpam, 2 * n); // upper = ln Qs, lower = ln S
+  const hamSide = chi2LogTails(-2 * logHam, 2 * n); // upper = ln Qh, lower = ln H
+  return logAddExp(hamSide.upper, spamSide.lower) - logAddExp(spamSide.upper, hamSide.lower);
+}
+
+function logAddExp(a: number, b: number): number {
+  const hi = Math.max(a, b);
+  if (hi === -Infinity) return -Infinity;
+  return hi + Math.log(Math.exp(a - hi) + Math.exp(b - hi));
+}
+
+/**
+ * ln P(chi2 >= x2) and ln P(chi2 < x2) for v (even) degrees of freedom, via
+ * the Poisson form: with m = x2/2 and k = v/2, the upper tail is
+ * e^-m sum_{i<k} m^i/i! and the lower one e^-m sum_{i>=k} m^i/i!. The smaller
+ * tail is summed directly in the log domain; the other is log1p of minus it.
+ */
+export function chi2LogTails(x2: number, v: number): { upper: number; lower: number } {
+  const m = x2 / 2;
+  const k = v / 2;
+  if (m <= 0) return { upper: 0, lower: -Infinity };
+  const logM = Math.log(m);
+  if (m >= k) {
+    const upper = chi2LogQ(x2, v);
+    return { upper, lower: Math.log1p(-Math.exp(upper)) };
+  }
+  // Terms i >= k: they shrink once i > m, so the sum stops when they no longer count.
+  let logTerm = -m + k * logM - logFactorial(k);
+  let maxLog = logTerm;
+  const logs: number[] = [logTerm];
+  for (let i = k + 1; i < k + 10_000; i++) {
+    logTerm += logM - Math.log(i);
+    logs.push(logTerm);
+    if (logTerm < maxLog - 40) break;
+  }
+  let sum = 0;
+  for (const l of logs) sum += Math.exp(l - maxLog);
+  const lower = Math.min(0, maxLog + Math.log(sum));
+  return { upper: Math.log1p(-Math.exp(lower)), lower };
+}
+
+function logFactorial(k: number): number {
+  let s = 0;
+  for (let i = 2; i <= k; i++) s += Math.log(i);
+  return s;
+}
+
+/** ln P(chi-square with v degrees of freedom >= x2), for even v, never -Infinity for finite x2. */
+export function chi2LogQ(x2: number, v: number): number {
+  const m = x2 / 2;
+  if (m <= 0) return 0;
+  const logM = Math.log(m);
+  let logTerm = -m;
+  let maxLog = logTerm;
+  const logs: number[] = [logTerm];
+  for (let i = 1; i < v / 2; i++) {
+    logTerm += logM - Math.log(i);
+    logs.push(logTerm);
+    if (logTerm > maxLog) maxLog = logTerm;
+  }
+  let sum = 0;
+  for (const l of logs) sum += Math.exp(l - maxLog);
+  return Math.min(0, maxLog + Math.log(sum));
+}
+
+/**
  * P(chi-square with v degrees of freedom >= x2), for even v. The series is
  * summed in the log domain: exp(-x2/2) alone underflows for x2 > 1490, which
  * would flatten every confident message to exactly 0 or 1 and lose their
