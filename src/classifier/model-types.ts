@@ -18,6 +18,11 @@ export interface OnlineOptions extends FeatureOptions {
   readonly fisherWeight: number;
   /** Learning rate of the fusion's three weights (0 keeps them fixed). */
   readonly fusionRate: number;
+  /**
+   * Passes over the messages when training from a set (train()); passes after
+   * the first refine the regression only. learn() is always one message, once.
+   */
+  readonly epochs: number;
 }
 
 export interface ModelOptions {

@@ -30,19 +30,20 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
     robX: 0.5,
     minDev: 0.2,
     maxClues: 1000,
-    spamCutoff: 0.9,
-    hamCutoff: 0.5,
+    spamCutoff: 0.881361,
+    hamCutoff: 0.0140602,
   },
   tokenizer: DEFAULT_TOKENIZER_OPTIONS,
   online: {
     bits: 20,
     headBytes: 5000,
     tokens: true,
-    rate: 10,
-    margin: 0.45,
-    fisherScale: 10,
-    fisherWeight: 2,
+    rate: 14,
+    margin: 0.35,
+    fisherScale: 5,
+    fisherWeight: 3,
     fusionRate: 0,
+    epochs: 4,
   },
   maxBytes: DEFAULT_DECODE_LIMITS.maxBytes,
 };
@@ -107,10 +108,17 @@ export class SpamModel {
     const provenance: ModelProvenance = { source: from.source, ...(from.split === undefined ? {} : { split: from.split }), trained: { spam: 0, ham: 0 }, learned: { spam: 0, ham: 0 } };
     const model = SpamModel.empty(provenance, options);
     const trained = { spam: 0, ham: 0 };
+    const epochs = options.online.epochs;
+    const seen: Array<{ features: Uint32Array; isSpam: boolean }> = [];
     for (const msg of messages) {
-      model.learnObserved(model.observe(msg.raw), msg.label);
+      const observed = model.observe(msg.raw);
+      model.learnObserved(observed, msg.label);
+      if (epochs > 1) seen.push({ features: observed.features, isSpam: msg.label === 'spam' });
       trained[msg.label]++;
     }
+    // Further passes refine only the regression, over the features kept from the
+    // first (the counts and the fusion must count each message once).
+    for (let e = 1; e < epochs; e++) for (const s of seen) learnLogistic(model.state.weights, s.features, s.isSpam, options.online);
     model.state.provenance = { ...provenance, trained };
     return model;
   }

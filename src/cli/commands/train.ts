@@ -59,7 +59,7 @@ export async function readLabelledInput(split: CorpusSplit | undefined, ham: str
  * folder of .eml files, a Maildir or an mbox file). A path that yields no
  * message is an error: training on nothing must not pass silently.
  */
-async function readMessagesAt(path: string): Promise<Buffer[]> {
+export async function readMessagesAt(path: string): Promise<Buffer[]> {
   if (!existsSync(path)) throw new InputError(`no such file or folder: ${path}`);
   const source = new FixtureSource(path);
   try {
