@@ -15,7 +15,9 @@
  *    lowest one that calls at most `maxFpr` of ham spam; hamCutoff the
  *    highest one below which at most 0.1% of spam falls.
  *
- *   npx tsx scripts/tune-classifier.ts [--quick]
+ *   npx tsx scripts/tune-classifier.ts [--quick | --cv-only]
+ *
+ * --quick searches rate and margin only; --cv-only skips the search (steps 2-3 from the defaults).
  *
  * It prints the grid and the winners; copy them into DEFAULT_MODEL_OPTIONS
  * (src/classifier/model.ts) and retrain with `spamzk train`.
@@ -107,7 +109,8 @@ function heldAuc(held: Held): number {
 }
 
 function chooseEpochs(options: ModelOptions): { options: ModelOptions; held: Held } {
-  let best = { options, held: crossValidate(options) };
+  const first = withOnline(options, { epochs: 1 });
+  let best = { options: first, held: crossValidate(first) };
   let bestAuc = heldAuc(best.held);
   const row = [`1: ${bestAuc.toFixed(5)}`];
   for (const epochs of [2, 4]) {
@@ -158,7 +161,7 @@ function round(p: number): number {
 }
 
 const quick = process.argv.includes('--quick');
-const online = process.argv.includes('--cutoffs-only') ? DEFAULT_MODEL_OPTIONS : searchOnline(quick);
+const online = process.argv.includes('--cv-only') ? DEFAULT_MODEL_OPTIONS : searchOnline(quick);
 const { options, held } = chooseEpochs(online);
 const cutoffs = crossValidatedCutoffs(held);
 console.log(`chosen cutoffs: spamCutoff ${cutoffs.spamCutoff}, hamCutoff ${cutoffs.hamCutoff}`);

@@ -26,12 +26,12 @@ export type { LabelledMessage, ModelOptions, ModelProvenance, OnlineOptions, Tra
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   scoring: {
     // Chosen by scripts/tune-classifier.ts on TRAIN only (docs/design.md, "The classifier").
-    robS: 0.1,
+    robS: 0.03,
     robX: 0.5,
-    minDev: 0.2,
+    minDev: 0.1,
     maxClues: 1000,
-    spamCutoff: 0.881361,
-    hamCutoff: 0.0140602,
+    spamCutoff: 0.871999,
+    hamCutoff: 0.0140729,
   },
   tokenizer: DEFAULT_TOKENIZER_OPTIONS,
   online: {
