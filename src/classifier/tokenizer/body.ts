@@ -7,7 +7,6 @@
  * non-word character). Case is folded: keeping a second, shouted form of
  * words in capitals (bogofilter keeps case) lowered the ROC AUC on TEST.
  */
-import { porterStem, wordBigrams } from './stems.js';
 import { addDomainTokens, urlTokens } from './urls.js';
 
 export interface WordOptions {
@@ -15,10 +14,6 @@ export interface WordOptions {
   readonly minLength: number;
   /** Longer "words" become one summary token (first char + length bucket). */
   readonly maxLength: number;
-  /** Also add each body word's Porter stem as `stem:<stem>` when it differs from the word. */
-  readonly stems: boolean;
-  /** Also add adjacent body-word pairs as `bi:<w1> <w2>`. */
-  readonly bigrams: boolean;
 }
 
 const CHUNK = /\S+/g;
@@ -32,15 +27,6 @@ const EMAILISH = /^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
  * body). Returns early once `out` holds `cap` tokens.
  */
 export function addWordTokens(text: string, prefix: string, opts: WordOptions, out: Set<string>, cap: number): void {
-  const words: string[] | undefined = opts.bigrams && prefix === '' ? [] : undefined;
-  addWords(text, prefix, opts, out, cap, words);
-  if (words !== undefined) for (const [a, b] of wordBigrams(words)) {
-    if (out.size >= cap) return;
-    out.add(`bi:${a} ${b}`);
-  }
-}
-
-function addWords(text: string, prefix: string, opts: WordOptions, out: Set<string>, cap: number, words: string[] | undefined): void {
   CHUNK.lastIndex = 0;
   for (let m = CHUNK.exec(text); m !== null; m = CHUNK.exec(text)) {
     if (out.size >= cap) return;
@@ -68,11 +54,6 @@ function addWords(text: string, prefix: string, opts: WordOptions, out: Set<stri
     }
     const lower = word.toLowerCase();
     out.add(prefix + lower);
-    words?.push(lower);
-    if (opts.stems && prefix === '') {
-      const stem = porterStem(lower);
-      if (stem !== lower) out.add(`stem:${stem}`);
-    }
   }
 }
 

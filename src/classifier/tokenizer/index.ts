@@ -17,8 +17,6 @@ export const DEFAULT_TOKENIZER_OPTIONS: TokenizerOptions = {
   minLength: 3,
   maxLength: 20,
   maxTokens: 5000,
-  stems: false,
-  bigrams: false,
 };
 
 export function tokenize(mail: DecodedMail, opts: TokenizerOptions = DEFAULT_TOKENIZER_OPTIONS): string[] {
