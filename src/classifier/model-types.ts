@@ -64,14 +64,26 @@ export interface FusionWeights {
   bias: number;
 }
 
+/**
+ * token -> row; spam[row] and ham[row] are how many spam and ham messages
+ * held the token. Columns of plain numbers rather than a [spam, ham] pair per
+ * token: loading 90,000 tokens then allocates three arrays, not 90,000
+ * (start-up of a one-message `spamzk classify`).
+ */
+export interface TokenCounts {
+  readonly rows: Map<string, number>;
+  readonly spam: number[];
+  readonly ham: number[];
+}
+
 /** The mutable heart of a model; model-file.ts turns it into bytes and back. */
 export interface ModelState {
   options: ModelOptions;
   provenance: ModelProvenance;
   nSpam: number;
   nHam: number;
-  /** token -> [spam messages, ham messages] */
-  counts: Map<string, [number, number]>;
+  /** The per-token document counts (three parallel columns). */
+  counts: TokenCounts;
   /** The regression's hashed weights, 2^options.online.bits of them. */
   weights: Float32Array;
   fusion: FusionWeights;

@@ -94,7 +94,7 @@ export class SpamModel {
   /** An untrained model: every message scores 0.5 (log-odds 0) until it learns. */
   static empty(provenance: ModelProvenance, options: ModelOptions = DEFAULT_MODEL_OPTIONS): SpamModel {
     return new SpamModel({
-      options, provenance, nSpam: 0, nHam: 0, counts: new Map(),
+      options, provenance, nSpam: 0, nHam: 0, counts: { rows: new Map(), spam: [], ham: [] },
       weights: new Float32Array(2 ** options.online.bits), fusion: initialFusion(options.online),
     });
   }
@@ -143,7 +143,7 @@ export class SpamModel {
   }
 
   get tokenCount(): number {
-    return this.state.counts.size;
+    return this.state.counts.rows.size;
   }
 
   /** Never throws for bad mail: partial or broken input gives a verdict with notes. */
@@ -210,27 +210,31 @@ export class SpamModel {
     const slot = label === 'spam' ? 0 : 1;
     if (label === 'spam') this.state.nSpam++;
     else this.state.nHam++;
-    const counts = this.state.counts;
+    const { rows, spam, ham } = this.state.counts;
+    const column = slot === 0 ? spam : ham;
     for (const token of tokens) {
-      let c = counts.get(token);
-      if (c === undefined) {
-        c = [0, 0];
-        counts.set(token, c);
+      let row = rows.get(token);
+      if (row === undefined) {
+        row = spam.length;
+        rows.set(token, row);
+        spam.push(0);
+        ham.push(0);
       }
-      c[slot]++;
+      column[row]!++;
     }
   }
 
   /** Fisher log-odds over the clues beyond minDev, the maxClues strongest at most. */
   private fisherEvidence(tokens: readonly string[]): number {
     const { counts, nSpam, nHam } = this.state;
+    const { rows, spam, ham } = counts;
     const o = this.state.options.scoring;
     // The hot path: plain numbers, no objects.
     const probs: number[] = [];
     for (const token of tokens) {
-      const c = counts.get(token);
-      if (c === undefined) continue;
-      const probability = tokenProbability(c[0], c[1], nSpam, nHam, o);
+      const row = rows.get(token);
+      if (row === undefined) continue;
+      const probability = tokenProbability(spam[row]!, ham[row]!, nSpam, nHam, o);
       if (Math.abs(probability - 0.5) >= o.minDev) probs.push(probability);
     }
     if (probs.length <= o.maxClues) return fisherLogOdds(probs);
@@ -245,14 +249,15 @@ export class SpamModel {
   }
 
   private fisherClues(tokens: readonly string[]): Clue[] {
-    const { counts, nSpam, nHam } = this.state;
+    const { nSpam, nHam } = this.state;
+    const { rows, spam, ham } = this.state.counts;
     const o = this.state.options.scoring;
     const clues: Clue[] = [];
     for (const token of tokens) {
-      const c = counts.get(token);
-      if (c === undefined) continue;
-      const probability = tokenProbability(c[0], c[1], nSpam, nHam, o);
-      if (Math.abs(probability - 0.5) >= o.minDev) clues.push({ token, probability, spamCount: c[0], hamCount: c[1] });
+      const row = rows.get(token);
+      if (row === undefined) continue;
+      const probability = tokenProbability(spam[row]!, ham[row]!, nSpam, nHam, o);
+      if (Math.abs(probability - 0.5) >= o.minDev) clues.push({ token, probability, spamCount: spam[row]!, hamCount: ham[row]! });
     }
     return clues;
   }

@@ -79,54 +79,55 @@ function logAddExp(a: number, b: number): number {
  * ln P(chi2 >= x2) and ln P(chi2 < x2) for v (even) degrees of freedom, via
  * the Poisson form: with m = x2/2 and k = v/2, the upper tail is
  * e^-m sum_{i<k} m^i/i! and the lower one e^-m sum_{i>=k} m^i/i!. The smaller
- * tail is summed directly in the log domain; the other is log1p of minus it.
+ * tail is summed directly, as its largest term times a sum of term ratios
+ * (no exp or log per term: this runs for every message), and the other is
+ * log1p of minus it.
  */
 export function chi2LogTails(x2: number, v: number): { upper: number; lower: number } {
   const m = x2 / 2;
   const k = v / 2;
   if (m <= 0) return { upper: 0, lower: -Infinity };
-  const logM = Math.log(m);
   if (m >= k) {
     const upper = chi2LogQ(x2, v);
     return { upper, lower: Math.log1p(-Math.exp(upper)) };
   }
-  // Terms i >= k: they shrink once i > m, so the sum stops when they no longer count.
-  let logTerm = -m + k * logM - logFactorial(k);
-  let maxLog = logTerm;
-  const logs: number[] = [logTerm];
-  for (let i = k + 1; i < k + 10_000; i++) {
-    logTerm += logM - Math.log(i);
-    logs.push(logTerm);
-    if (logTerm < maxLog - 40) break;
+  // i >= k: term(i+1) / term(i) = m / (i+1) < 1, so the first term is the largest.
+  let ratio = 1;
+  let sum = 1;
+  for (let i = k + 1; i < k + 100_000 && ratio > 1e-17; i++) {
+    ratio *= m / i;
+    sum += ratio;
   }
-  let sum = 0;
-  for (const l of logs) sum += Math.exp(l - maxLog);
-  const lower = Math.min(0, maxLog + Math.log(sum));
+  const lower = Math.min(0, -m + k * Math.log(m) - logFactorial(k) + Math.log(sum));
   return { upper: Math.log1p(-Math.exp(lower)), lower };
 }
 
+const LOG_FACTORIALS: number[] = [0];
+
+/** ln k!, memoised: the same clue counts recur message after message. */
 function logFactorial(k: number): number {
-  let s = 0;
-  for (let i = 2; i <= k; i++) s += Math.log(i);
-  return s;
+  for (let i = LOG_FACTORIALS.length; i <= k; i++) LOG_FACTORIALS.push(LOG_FACTORIALS[i - 1]! + Math.log(i));
+  return LOG_FACTORIALS[k]!;
 }
 
 /** ln P(chi-square with v degrees of freedom >= x2), for even v, never -Infinity for finite x2. */
 export function chi2LogQ(x2: number, v: number): number {
   const m = x2 / 2;
+  const k = v / 2;
   if (m <= 0) return 0;
-  const logM = Math.log(m);
-  let logTerm = -m;
-  let maxLog = logTerm;
-  const logs: number[] = [logTerm];
-  for (let i = 1; i < v / 2; i++) {
-    logTerm += logM - Math.log(i);
-    logs.push(logTerm);
-    if (logTerm > maxLog) maxLog = logTerm;
+  // Terms i = 0..k-1 of m^i/i!: summed from the last down, as ratios of it,
+  // term(i-1) / term(i) = i / m; the last is the largest when m >= k - 1.
+  if (m >= k - 1) {
+    let ratio = 1;
+    let sum = 1;
+    for (let i = k - 1; i >= 1 && ratio > 1e-17; i--) {
+      ratio *= i / m;
+      sum += ratio;
+    }
+    return Math.min(0, -m + (k - 1) * Math.log(m) - logFactorial(k - 1) + Math.log(sum));
   }
-  let sum = 0;
-  for (const l of logs) sum += Math.exp(l - maxLog);
-  return Math.min(0, maxLog + Math.log(sum));
+  // m < k - 1: the upper tail is near 1; the lower tail is the small one.
+  return Math.log1p(-Math.exp(chi2LogTails(x2, v).lower));
 }
 
 /**
