@@ -16,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ClassifierError } from './errors.js';
-import type { FusionWeights, ModelOptions, ModelProvenance, ModelState, TokenCounts } from './model-types.js';
+import type { FusionWeights, ModelOptions, ModelProvenance, ModelState } from './model-types.js';
+import { TokenCounts } from './token-counts.js';
 
 export const MODEL_FORMAT = 'spamzk-model';
 export const MODEL_FORMAT_VERSION = 2;
@@ -88,9 +89,11 @@ export function parseModel(text: string, where: string): ModelState {
   if (body === '' || sha256(body) !== doc.id) {
     throw new ClassifierError('MODEL_CORRUPT', `${where}: content does not match its id ${String(doc.id)} (edited or damaged); retrain it`);
   }
-  const rows = new Map<string, number>();
-  for (let i = 0; i < doc.tokens.length; i++) rows.set(doc.tokens[i]!, i);
-  const counts: TokenCounts = { rows, spam: doc.spam, ham: doc.ham };
+  // The canonical body sorts its tokens, and TokenCounts binary-searches them.
+  for (let i = 1; i < doc.tokens.length; i++) {
+    if (!(doc.tokens[i - 1]! < doc.tokens[i]!)) throw new ClassifierError('MODEL_CORRUPT', `${where}: tokens not in ascending order at ${i}`);
+  }
+  const counts = new TokenCounts(doc.tokens, doc.spam, doc.ham);
   const weights = decodeWeights(doc.weights, 2 ** doc.options.online.bits, where);
   return { options: doc.options, provenance: doc.provenance, nSpam: doc.nSpam, nHam: doc.nHam, counts, weights, fusion: { ...doc.fusion } };
 }
@@ -131,7 +134,8 @@ function decodeWeights(stored: { index: string; value: string }, size: number, w
 }
 
 function canonicalBody(state: ModelState): string {
-  const { rows, spam, ham } = state.counts;
+  const { spam, ham } = state.counts;
+  const rows = new Map(state.counts.rows());
   const tokens = [...rows.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const body: ModelFileBody = {
     format: MODEL_FORMAT,

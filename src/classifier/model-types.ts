@@ -5,6 +5,7 @@
 import type { ScoringOptions } from './scoring.js';
 import type { TokenizerOptions } from './tokenizer/index.js';
 import type { FeatureOptions } from './online/features.js';
+import type { TokenCounts } from './token-counts.js';
 
 /** The discriminative side: online logistic regression over hashed features, fused with the Fisher score. */
 export interface OnlineOptions extends FeatureOptions {
@@ -62,18 +63,6 @@ export interface FusionWeights {
   lr: number;
   fisher: number;
   bias: number;
-}
-
-/**
- * token -> row; spam[row] and ham[row] are how many spam and ham messages
- * held the token. Columns of plain numbers rather than a [spam, ham] pair per
- * token: loading 90,000 tokens then allocates three arrays, not 90,000
- * (start-up of a one-message `spamzk classify`).
- */
-export interface TokenCounts {
-  readonly rows: Map<string, number>;
-  readonly spam: number[];
-  readonly ham: number[];
 }
 
 /** The mutable heart of a model; model-file.ts turns it into bytes and back. */

@@ -16,6 +16,7 @@ import { DEFAULT_DECODE_LIMITS, decodeMail, type DecodedMail } from './mime/deco
 import { fisherLogOdds, tokenProbability } from './scoring.js';
 import { DEFAULT_TOKENIZER_OPTIONS, tokenize } from './tokenizer/index.js';
 import { FeatureExtractor } from './online/features.js';
+import { TokenCounts } from './token-counts.js';
 import { learnLogistic, logOdds } from './online/logistic.js';
 import { fusedLogOdds, initialFusion, learnFusion, type Evidence } from './online/fusion.js';
 import type { LabelledMessage, ModelOptions, ModelProvenance, ModelState, TrainSource } from './model-types.js';
@@ -94,7 +95,7 @@ export class SpamModel {
   /** An untrained model: every message scores 0.5 (log-odds 0) until it learns. */
   static empty(provenance: ModelProvenance, options: ModelOptions = DEFAULT_MODEL_OPTIONS): SpamModel {
     return new SpamModel({
-      options, provenance, nSpam: 0, nHam: 0, counts: { rows: new Map(), spam: [], ham: [] },
+      options, provenance, nSpam: 0, nHam: 0, counts: new TokenCounts(),
       weights: new Float32Array(2 ** options.online.bits), fusion: initialFusion(options.online),
     });
   }
@@ -143,7 +144,7 @@ export class SpamModel {
   }
 
   get tokenCount(): number {
-    return this.state.counts.rows.size;
+    return this.state.counts.size;
   }
 
   /** Never throws for bad mail: partial or broken input gives a verdict with notes. */
@@ -210,29 +211,20 @@ export class SpamModel {
     const slot = label === 'spam' ? 0 : 1;
     if (label === 'spam') this.state.nSpam++;
     else this.state.nHam++;
-    const { rows, spam, ham } = this.state.counts;
-    const column = slot === 0 ? spam : ham;
-    for (const token of tokens) {
-      let row = rows.get(token);
-      if (row === undefined) {
-        row = spam.length;
-        rows.set(token, row);
-        spam.push(0);
-        ham.push(0);
-      }
-      column[row]!++;
-    }
+    const counts = this.state.counts;
+    const column = slot === 0 ? counts.spam : counts.ham;
+    for (const token of tokens) column[counts.rowFor(token)]!++;
   }
 
   /** Fisher log-odds over the clues beyond minDev, the maxClues strongest at most. */
   private fisherEvidence(tokens: readonly string[]): number {
     const { counts, nSpam, nHam } = this.state;
-    const { rows, spam, ham } = counts;
+    const { spam, ham } = counts;
     const o = this.state.options.scoring;
     // The hot path: plain numbers, no objects.
     const probs: number[] = [];
     for (const token of tokens) {
-      const row = rows.get(token);
+      const row = counts.rowOf(token);
       if (row === undefined) continue;
       const probability = tokenProbability(spam[row]!, ham[row]!, nSpam, nHam, o);
       if (Math.abs(probability - 0.5) >= o.minDev) probs.push(probability);
@@ -250,11 +242,12 @@ export class SpamModel {
 
   private fisherClues(tokens: readonly string[]): Clue[] {
     const { nSpam, nHam } = this.state;
-    const { rows, spam, ham } = this.state.counts;
+    const counts = this.state.counts;
+    const { spam, ham } = counts;
     const o = this.state.options.scoring;
     const clues: Clue[] = [];
     for (const token of tokens) {
-      const row = rows.get(token);
+      const row = counts.rowOf(token);
       if (row === undefined) continue;
       const probability = tokenProbability(spam[row]!, ham[row]!, nSpam, nHam, o);
       if (Math.abs(probability - 0.5) >= o.minDev) clues.push({ token, probability, spamCount: spam[row]!, hamCount: ham[row]! });
