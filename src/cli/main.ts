@@ -13,16 +13,16 @@ import { EXIT } from './exit-codes.js';
 
 type Register = (program: Command) => void;
 
-/** Command name -> its one-line summary for `--help`, and its module's register function, loaded on demand. */
-const COMMANDS: ReadonlyArray<{ names: string[]; summary: string; load: () => Promise<Register> }> = [
-  { names: ['replay', 'run'], summary: 'classify a fixture mailbox (replay) or an IMAP mailbox (run) on a fleet of processors', load: async () => (await import('./commands/replay.js')).registerReplay },
-  { names: ['status'], summary: 'show a job: batches done, claimed, pending, quarantined; live processors; throughput', load: async () => (await import('./commands/status.js')).registerStatus },
-  { names: ['report'], summary: 'write report.json, report.md and report.html of a job (from any machine)', load: async () => (await import('./commands/report.js')).registerReport },
-  { names: ['processor'], summary: 'run one processor of the fleet in this process until the job is complete (needs --zk)', load: async () => (await import('./commands/processor.js')).registerProcessor },
-  { names: ['train'], summary: 'train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam', load: async () => (await import('./commands/train.js')).registerTrain },
-  { names: ['eval'], summary: 'evaluate a model (TEST split) or run the TREC online protocol (--online)', load: async () => (await import('./commands/eval.js')).registerEval },
-  { names: ['learn'], summary: 'learn messages as spam or ham into a model file (like bogofilter -s/-n)', load: async () => (await import('./commands/learn.js')).registerLearn },
-  { names: ['classify'], summary: 'classify message files (raw RFC 5322; "-" for stdin)', load: async () => (await import('./commands/classify.js')).registerClassify },
+/** A module's commands with their one-line summaries for `--help`, and its register function, loaded on demand. */
+const COMMANDS: ReadonlyArray<{ names: Record<string, string>; load: () => Promise<Register> }> = [
+  { names: { replay: 'classify a fixture mailbox (mbox file, Maildir, folder of .eml) on a fleet of processors', run: 'classify an IMAP mailbox on a fleet of processors' }, load: async () => (await import('./commands/replay.js')).registerReplay },
+  { names: { status: 'show a job: batches done, claimed, pending, quarantined; live processors; throughput' }, load: async () => (await import('./commands/status.js')).registerStatus },
+  { names: { report: 'write report.json, report.md and report.html of a job (from any machine)' }, load: async () => (await import('./commands/report.js')).registerReport },
+  { names: { processor: 'run one processor of the fleet in this process until the job is complete (needs --zk)' }, load: async () => (await import('./commands/processor.js')).registerProcessor },
+  { names: { train: 'train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam' }, load: async () => (await import('./commands/train.js')).registerTrain },
+  { names: { eval: 'evaluate a model (TEST split) or run the TREC online protocol (--online)' }, load: async () => (await import('./commands/eval.js')).registerEval },
+  { names: { learn: 'learn messages as spam or ham into a model file (like bogofilter -s/-n)' }, load: async () => (await import('./commands/learn.js')).registerLearn },
+  { names: { classify: 'classify message files (raw RFC 5322; "-" for stdin)' }, load: async () => (await import('./commands/classify.js')).registerClassify },
 ];
 
 /** The version in package.json, found by walking up: works from src/ (tests) and dist/src/ alike. */
@@ -37,9 +37,8 @@ function packageVersion(): string {
 /**
  * The program with the command that argv names registered for real, or, when
  * argv names none (help, a typo), every command as a summary-only stub.
- * `all` registers every command for real (tests that inspect the whole tree).
  */
-export async function buildProgram(argv: readonly string[] = [], all = false): Promise<Command> {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('spamzk')
     .description('Classify an inbox as spam or ham on a fleet of processors coordinated by ZooKeeper')
     .version(packageVersion())
@@ -47,12 +46,12 @@ export async function buildProgram(argv: readonly string[] = [], all = false): P
     .showHelpAfterError();
   const words = argv.slice(2).filter((a) => !a.startsWith('-'));
   const named = words[0] === 'help' ? words[1] : words[0];
-  const chosen = all ? COMMANDS : COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
+  const chosen = COMMANDS.filter((c) => named !== undefined && Object.hasOwn(c.names, named));
   if (chosen.length > 0) {
     for (const c of chosen) (await c.load())(program);
     return program;
   }
-  for (const c of COMMANDS) for (const name of c.names) program.command(name).description(c.summary);
+  for (const c of COMMANDS) for (const [name, summary] of Object.entries(c.names)) program.command(name).description(summary);
   return program;
 }
 

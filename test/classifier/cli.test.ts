@@ -170,4 +170,17 @@ describe('spamzk classifier commands', () => {
     expect(neither.err).toMatch(/exactly one of --spam or --ham/);
     expect(neither.code).toBe(2);
   });
+
+  it('main registers only the command argv names, and summary stubs for --help or an unknown word', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const names = (p: Command): string[] => p.commands.map((c) => c.name());
+    const classify = await buildProgram(['node', 'spamzk', 'classify', 'x.eml']);
+    expect(names(classify)).toEqual(['classify']);
+    expect(classify.commands[0]!.options.map((o) => o.long)).toContain('--explain');
+    const help = await buildProgram(['node', 'spamzk', '--help']);
+    expect(names(help)).toEqual(['replay', 'run', 'status', 'report', 'processor', 'train', 'eval', 'learn', 'classify']);
+    expect(help.commands.every((c) => c.options.length === 0)).toBe(true); // stubs: no module was loaded for them
+    expect(names(await buildProgram(['node', 'spamzk', 'constructor']))).toHaveLength(9);
+    expect(names(await buildProgram(['node', 'spamzk', 'help', 'learn']))).toEqual(['learn']);
+  });
 });
