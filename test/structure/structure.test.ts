@@ -28,14 +28,6 @@ const RULES: readonly LayerRule[] = [
   { from: 'src/shared/', notInto: ['src/'], why: 'shared code sits below every layer' },
 ];
 
-/**
- * Known debts that another branch of the same issue settles (issue 15, item 5,
- * the classifier's part). The test fails if one of them is already gone, so
- * that the exception is removed with it.
- */
-const PENDING_CYCLES = [['src/classifier/model-file.ts', 'src/classifier/model.ts']];
-const PENDING_UNUSED = ['natural'];
-
 function modulesUnder(...dirs: string[]): ModuleImports[] {
   return dirs.flatMap((dir) => listTypeScript(PACKAGE_ROOT, dir)).map((file) => readImports(PACKAGE_ROOT, file));
 }
@@ -95,7 +87,7 @@ describe('project structure', () => {
 
   it('has no import cycle under src/', () => {
     const cycles = findCycles(new Map(src.map((m) => [m.file, m.local])));
-    expect(cycles).toEqual(PENDING_CYCLES);
+    expect(cycles).toEqual([]);
   });
 
   it('imports or runs every dependency of package.json', () => {
@@ -107,7 +99,7 @@ describe('project structure', () => {
       readFileSync(join(PACKAGE_ROOT, 'scripts', 'setup.sh'), 'utf8'),
     ].join('\n');
     const unused = unusedDependencies(manifest, modulesUnder('src', 'scripts', 'test'), commands);
-    expect(unused).toEqual(PENDING_UNUSED);
+    expect(unused).toEqual([]);
   });
 });
 
