@@ -87,7 +87,8 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
 
 async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: string): Promise<FleetOutcome> {
   const { settings } = input;
-  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel });
+  const metrics = settings.metrics ? { metrics: settings.metrics } : {};
+  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel, ...metrics });
   const onAbort = (): void => fleet.drain();
   input.signal?.addEventListener('abort', onAbort, { once: true });
   const progress = input.progress?.watch(jobId, () => readJobStatus(session, settings.zkRoot, jobId));
