@@ -13,7 +13,7 @@
  * closes their connections (ImapSource).
  */
 import { createHash } from 'node:crypto';
-import { LeaseSemaphore, LifecycleError, ZkSession, type ZkAuth } from '../coordination/index.js';
+import { LeaseSemaphore, LifecycleError, ZkSession, type Lease, type ZkAuth } from '../coordination/index.js';
 import { parseImapUrl, type ConnectionCap, type ConnectionLease } from '../sources/index.js';
 
 export interface FleetConnectionCapOptions {
@@ -50,7 +50,25 @@ export class FleetConnectionCap implements ConnectionCap {
   async acquire(options: { signal?: AbortSignal; timeoutMs?: number }): Promise<ConnectionLease> {
     const session = await this.#current();
     const semaphore = new LeaseSemaphore(session, { path: this.path, maxLeases: this.opts.maxConnections, holder: this.opts.holder });
-    return semaphore.acquire(options);
+    const acquiring = semaphore.acquire(options);
+    // Sent right behind the acquire's create and listing: the same round trip.
+    const line = new LineWatch(session, this.path, this.opts.maxConnections);
+    let lease: Lease;
+    try {
+      lease = await acquiring;
+    } catch (err) {
+      line.stop();
+      throw err;
+    }
+    line.armAgainIfMissed(); // on a path's first use, the listing ran before the path existed
+    return {
+      signal: lease.signal,
+      release: () => {
+        line.stop();
+        return lease.release();
+      },
+      contended: () => line.someoneWaits,
+    };
   }
 
   /** Ends the session: any lease still held goes with it. */
@@ -86,5 +104,46 @@ export class FleetConnectionCap implements ConnectionCap {
     }
     this.#session = session;
     return session;
+  }
+}
+
+/**
+ * Whether anyone waits in the line of a semaphore: a children watch on its
+ * path, re-armed on every change while our lease is held. It costs one
+ * listing per change of the line (a connection opened or closed somewhere in
+ * the fleet), never one per batch.
+ */
+class LineWatch {
+  someoneWaits = false;
+  #stopped = false;
+  #armed = false;
+
+  constructor(
+    private readonly session: ZkSession,
+    private readonly path: string,
+    private readonly maxLeases: number,
+  ) {
+    this.#arm();
+  }
+
+  armAgainIfMissed(): void {
+    if (!this.#armed) this.#arm();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #arm(): void {
+    if (this.#stopped || !this.session.alive) return;
+    this.session
+      .getChildren(this.path, () => this.#arm())
+      .then((children) => {
+        this.#armed = true;
+        this.someoneWaits = children.filter((n) => n.startsWith('lease-')).length > this.maxLeases;
+      })
+      .catch(() => {
+        // No path yet (armAgainIfMissed retries) or the session is going: its leases go with it.
+      });
   }
 }

@@ -21,8 +21,8 @@ export class ConnectionPool {
   constructor(
     private readonly limit: number,
     private readonly connect: Connect,
-    /** True when another source of the account waits for a slot: then a released connection is closed, not kept. */
-    private readonly slotWanted: () => boolean = () => false,
+    /** True when another source (or process) of the account waits for `conn`'s place: then it is closed when released, not kept. */
+    private readonly slotWanted: (conn: ImapConnection) => boolean = () => false,
     /** Close a connection idle this long; undefined = keep idle connections until closeIdle(). */
     private readonly idleCloseMs?: number,
   ) {}
@@ -52,7 +52,7 @@ export class ConnectionPool {
   }
 
   give(conn: ImapConnection): void {
-    if (conn.broken || (this.#waiters.length === 0 && this.slotWanted())) return this.discard(conn);
+    if (conn.broken || (this.#waiters.length === 0 && this.slotWanted(conn))) return this.discard(conn);
     this.#idle.push(conn);
     if (this.idleCloseMs !== undefined) {
       const timer = setTimeout(() => this.#closeIfIdle(conn), this.idleCloseMs);

@@ -34,6 +34,8 @@ export class ImapSource implements MailSource {
   readonly #options: ImapSourceOptions;
   readonly #observer: ImapObserver;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** The fleet-wide lease each connection holds (with a connectionCap). */
+  readonly #leases = new WeakMap<ImapConnection, ConnectionLease>();
   #state: State = 'latent';
   #limits: AccountLimits | undefined;
   #pool: ConnectionPool | undefined;
@@ -62,7 +64,8 @@ export class ImapSource implements MailSource {
     this.#limits = limits;
     const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), limits.maxConnections);
     const idleCloseMs = this.#options.connectionCap ? (this.#options.idleCloseMs ?? DEFAULT_CAPPED_IDLE_CLOSE_MS) : undefined;
-    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), () => limits.slotWanted(), idleCloseMs);
+    const wanted = (conn: ImapConnection): boolean => limits.slotWanted() || (this.#leases.get(conn)?.contended?.() ?? false);
+    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), wanted, idleCloseMs);
     limits.onSlotWanted(() => pool.closeIdle());
     this.#pool = pool;
     try {
@@ -227,6 +230,7 @@ export class ImapSource implements MailSource {
       },
       watch: (conn) => {
         watched = conn;
+        this.#leases.set(conn, lease);
         if (lease.signal.aborted) conn.client.close();
         else lease.signal.addEventListener('abort', onLost, { once: true });
       },

@@ -24,6 +24,12 @@ export interface ImapObserver {
 export interface ConnectionLease {
   release(): Promise<void>;
   readonly signal: AbortSignal;
+  /**
+   * True while someone else waits for a place under the cap: the connection is
+   * then closed when it next goes idle (after the batch in hand) instead of
+   * being kept for this process's next batch, so places rotate fairly.
+   */
+  contended?(): boolean;
 }
 
 /**
