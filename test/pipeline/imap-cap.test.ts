@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imapSemaphorePath } from '../../src/pipeline/index.js';
+import { FleetConnectionCap, imapSemaphorePath } from '../../src/pipeline/index.js';
+import { ImapSource, Secret } from '../../src/sources/index.js';
 import { imapSessionPids, loadMailbox } from '../../src/servers/dovecot.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { fixtureMessages, parseReport, runCli, startTestServers, TEST_SPLIT, type TestServers } from './harness.js';
@@ -168,4 +169,32 @@ describe('the fleet-wide IMAP connection cap', () => {
     // No lease is left behind once every processor has exited.
     expect(await leaseNames(path)).toEqual([]);
   }, 180_000);
+
+  it('a source keeps its connection and its one lease across back-to-back batches, and gives both back once idle', async () => {
+    const url = `imap://${USER}@127.0.0.1:${servers.dovecot.imapPort}/INBOX`;
+    const cap = new FleetConnectionCap({
+      connectString: servers.zk.connectString,
+      sessionTimeoutMs: 10_000,
+      zkRoot: '/imap-cap-idle',
+      imapUrl: url,
+      maxConnections: 2,
+      holder: 'idle-test',
+    });
+    const source = new ImapSource({ url, password: new Secret(PASSWORD), allowPlaintext: true, connectionCap: cap, idleCloseMs: 2_000, requestsPerSecond: 0 });
+    try {
+      await source.open();
+      const before = await servers.session.exists(cap.path);
+      // Five batches in a row, as a processor fetches them: one connection, so one lease.
+      for (let b = 0; b < 5; b++) expect(await source.fetchRange({ first: 1 + b * 25, last: 25 + b * 25 })).toHaveLength(25);
+      const during = await servers.session.exists(cap.path);
+      // cversion counts child creations and deletions: nothing happened to the line during the five batches.
+      expect(during!.cversion).toBe(before!.cversion);
+      expect(await leaseNames(cap.path)).toHaveLength(1);
+      expect(imapSessions()).toBe(1);
+      await until('the idle connection to close and return its lease', async () => ((await leaseNames(cap.path)).length === 0 && imapSessions() === 0 ? true : undefined), 8_000);
+    } finally {
+      await source.close();
+      await cap.close();
+    }
+  }, 60_000);
 });
