@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZkSession } from '../../src/coordination/index.js';
 import { FleetConnectionCap, imapSemaphorePath } from '../../src/pipeline/index.js';
 import { ImapSource, Secret } from '../../src/sources/index.js';
 import { imapSessionPids, loadMailbox } from '../../src/servers/dovecot.js';
@@ -27,6 +28,7 @@ const COPIES = 3;
 const temp = tempDirs();
 let servers: TestServers;
 let uids: number[];
+let session: ZkSession;
 
 beforeAll(async () => {
   const messages = await fixtureMessages(TEST_SPLIT);
@@ -34,9 +36,13 @@ beforeAll(async () => {
   const loaded = Array.from({ length: COPIES }, (_, copy) => messages.map((m, i) => ({ uid: 1 + copy * messages.length + i, raw: m.raw }))).flat();
   uids = loaded.map((m) => m.uid);
   loadMailbox(servers.dovecot, { user: USER, uidValidity: 1_700_000_777, messages: loaded });
+  // Started after the load: writing 3,723 files blocks the event loop for long enough to lose a session.
+  session = new ZkSession({ connectString: servers.zk.connectString });
+  await session.start();
 });
 
 afterAll(async () => {
+  await session?.close();
   await servers?.stop();
   temp.removeAll();
 });
@@ -86,13 +92,13 @@ function sampleSessions(): { stop(): Promise<{ max: number; samples: { at: numbe
 
 /** The lease znode names in line order (holders first). */
 async function leaseNames(path: string): Promise<string[]> {
-  const names = await servers.session.getChildren(path).catch(() => [] as string[]);
+  const names = await session.getChildren(path).catch(() => [] as string[]);
   return names.sort((a, b) => Number(a.slice(-10)) - Number(b.slice(-10)));
 }
 
 /** The pid in a lease's holder, a processor id `<host>.<pid>.<random>`; undefined if the lease is already gone. */
 async function holderPid(path: string, name: string): Promise<number | undefined> {
-  const data = await servers.session.getData(`${path}/${name}`).catch(() => undefined);
+  const data = await session.getData(`${path}/${name}`).catch(() => undefined);
   if (!data) return undefined;
   const { holder } = JSON.parse(data.data.toString('utf8')) as { holder: string };
   return Number(holder.split('.').at(-2));
@@ -183,10 +189,10 @@ describe('the fleet-wide IMAP connection cap', () => {
     const source = new ImapSource({ url, password: new Secret(PASSWORD), allowPlaintext: true, connectionCap: cap, idleCloseMs: 2_000, requestsPerSecond: 0 });
     try {
       await source.open();
-      const before = await servers.session.exists(cap.path);
+      const before = await session.exists(cap.path);
       // Five batches in a row, as a processor fetches them: one connection, so one lease.
       for (let b = 0; b < 5; b++) expect(await source.fetchRange({ first: 1 + b * 25, last: 25 + b * 25 })).toHaveLength(25);
-      const during = await servers.session.exists(cap.path);
+      const during = await session.exists(cap.path);
       // cversion counts child creations and deletions: nothing happened to the line during the five batches.
       expect(during!.cversion).toBe(before!.cversion);
       expect(await leaseNames(cap.path)).toHaveLength(1);
