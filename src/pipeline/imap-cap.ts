@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { LeaseSemaphore, LifecycleError, ZkSession, type Lease, type ZkAuth } from '../coordination/index.js';
-import { parseImapUrl, type ConnectionCap, type ConnectionLease } from '../sources/index.js';
+import { isImapLocation, parseImapUrl, type ConnectionCap, type ConnectionLease } from '../sources/index.js';
+import type { ProcessorSettings } from './settings.js';
 
 export interface FleetConnectionCapOptions {
   readonly connectString: string;
@@ -35,6 +36,20 @@ export function imapSemaphorePath(zkRoot: string, imapUrl: string): string {
   const { host, port, user } = parseImapUrl(imapUrl);
   const hash = createHash('sha256').update(`${host}:${port}/${user}`).digest('hex').slice(0, 16);
   return `${zkRoot.replace(/\/$/, '')}/semaphores/imap-${hash}`;
+}
+
+/** The cap a run's settings ask for: only with imapMaxConnections and an IMAP source. */
+export function fleetCapFor(settings: ProcessorSettings, auth: ZkAuth | undefined, holder: string): FleetConnectionCap | undefined {
+  if (settings.imapMaxConnections === undefined || !isImapLocation(settings.source)) return undefined;
+  return new FleetConnectionCap({
+    connectString: settings.connectString,
+    ...(auth ? { auth } : {}),
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    zkRoot: settings.zkRoot,
+    imapUrl: settings.source,
+    maxConnections: settings.imapMaxConnections,
+    holder,
+  });
 }
 
 export class FleetConnectionCap implements ConnectionCap {

@@ -24,4 +24,4 @@ export { commitsOf, gatherReportInput, readBatchCommits } from './gather.js';
 export { decodeBatchResult, encodeBatchResult, type BatchResult } from './batch-result.js';
 export { jobSpecFor } from './job-identity.js';
 export { planBatches } from './plan.js';
-export { FleetConnectionCap, imapSemaphorePath, type FleetConnectionCapOptions } from './imap-cap.js';
+export { FleetConnectionCap, fleetCapFor, imapSemaphorePath, type FleetConnectionCapOptions } from './imap-cap.js';

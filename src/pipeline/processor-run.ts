@@ -8,12 +8,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Processor, type WorkContext, type Batch, type JobSpec, type RunSummary, type ZkAuth } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
-import { isImapLocation, openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import { countVerdicts, type ProcessorMetrics } from '../metrics/index.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
-import { FleetConnectionCap } from './imap-cap.js';
+import { fleetCapFor } from './imap-cap.js';
 import { jobSpecFor } from './job-identity.js';
 import { planBatches } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
@@ -57,7 +57,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     staleAfterMs: settings.staleAfterMs,
     maxAttempts: settings.maxAttempts,
   });
-  const cap = connectionCapFor(input, processor.processorId);
+  const cap = fleetCapFor(settings, input.auth, processor.processorId);
   const source = openSource(settings.source, sourceOptionsFrom(settings, log, cap));
   const stalls = new StallMonitor();
   try {
@@ -80,21 +80,6 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
     await cap?.close();
   }
-}
-
-/** The fleet-wide IMAP connection cap, when one is set and the source is an IMAP mailbox. */
-function connectionCapFor(input: ProcessorRunInput, holder: string): FleetConnectionCap | undefined {
-  const { settings } = input;
-  if (settings.imapMaxConnections === undefined || !isImapLocation(settings.source)) return undefined;
-  return new FleetConnectionCap({
-    connectString: settings.connectString,
-    ...(input.auth ? { auth: input.auth } : {}),
-    sessionTimeoutMs: settings.sessionTimeoutMs,
-    zkRoot: settings.zkRoot,
-    imapUrl: settings.source,
-    maxConnections: settings.imapMaxConnections,
-    holder,
-  });
 }
 
 interface Job {
