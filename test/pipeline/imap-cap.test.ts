@@ -203,4 +203,26 @@ describe('the fleet-wide IMAP connection cap', () => {
       await cap.close();
     }
   }, 60_000);
+
+  it('a connection whose lease session ends is closed at once: its place may be someone else\'s', async () => {
+    const url = `imap://${USER}@127.0.0.1:${servers.dovecot.imapPort}/INBOX`;
+    const cap = new FleetConnectionCap({
+      connectString: servers.zk.connectString,
+      sessionTimeoutMs: 10_000,
+      zkRoot: '/imap-cap-lost',
+      imapUrl: url,
+      maxConnections: 1,
+      holder: 'lost-test',
+    });
+    // Idle connections would be kept for a minute: only the lease's end can close this one.
+    const source = new ImapSource({ url, password: new Secret(PASSWORD), allowPlaintext: true, connectionCap: cap, idleCloseMs: 60_000, requestsPerSecond: 0 });
+    try {
+      await source.open();
+      expect(imapSessions()).toBe(1);
+      await cap.close(); // ends the session that holds the lease, as a lost session does
+      await until('the connection to close', async () => (imapSessions() === 0 ? true : undefined), 5_000);
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
 });
