@@ -11,6 +11,7 @@ import { buildReport } from '../../src/report/index.js';
 import { freePorts } from '../../src/servers/process.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { ZkSession } from '../../src/coordination/index.js';
+import { childOrderEnv, ChildProtocolError, readChildOrder } from '../../src/pipeline/child-protocol.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { runCli, TEST_SPLIT } from '../pipeline/harness.js';
 
@@ -203,4 +204,15 @@ describe('Prometheus metrics of processors', () => {
       await taken.close();
     }
   }, 120_000);
+
+  it("a child's order carries its own metrics endpoint and the IMAP cap, and a bad one is refused naming the field", () => {
+    const order = { settings: { ...settings('/x', 10), imapMaxConnections: 4 }, jobId: 'job-1', logLevel: 'info' as const, metrics: { host: '127.0.0.1', port: 9465 } };
+    expect(readChildOrder(childOrderEnv(order))).toEqual(order);
+    const env = childOrderEnv(order);
+    const raw = JSON.parse(env.SPAMZK_CHILD_ORDER!) as Record<string, unknown>;
+    const bad = (patch: Record<string, unknown>): NodeJS.ProcessEnv => ({ SPAMZK_CHILD_ORDER: JSON.stringify({ ...raw, ...patch }) });
+    expect(() => readChildOrder(bad({ metrics: { host: '127.0.0.1', port: 70_000 } }))).toThrow(/metrics\.port must be a TCP port/);
+    expect(() => readChildOrder(bad({ metrics: { port: 9465 } }))).toThrow(ChildProtocolError);
+    expect(() => readChildOrder(bad({ settings: { ...order.settings, imapMaxConnections: 0 } }))).toThrow(/settings\.imapMaxConnections must be a whole number/);
+  });
 });
