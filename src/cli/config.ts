@@ -7,7 +7,7 @@
  *
  * Secrets are never settings here: the IMAP password comes from
  * SPAMZK_IMAP_PASSWORD or a password file (src/sources), the fleet's ZooKeeper
- * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (src/coordination).
+ * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (zk-auth.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';

@@ -4,15 +4,14 @@
  * 10,000-batch job is read in well under a second.
  */
 import zookeeper from 'node-zookeeper-client';
-import { sortClaims } from './attempt.js';
 import { isZkError } from './errors.js';
-import { JobPaths, jobsDir, parseBatchName, parseClaimName } from './paths.js';
+import { JobPaths, jobsDir, parseBatchName, parseClaimName, sortClaims } from './paths.js';
 import { readPlan, readSpec } from './planner.js';
 import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
 import type { ZkSession } from './session.js';
 import type { Batch, Claim, ClaimData, CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
 
-/** Requests in flight; done markers can be ~900 KB each, so this also bounds memory (~60 MB). */
+/** Requests in flight; a done marker can be up to MAX_RESULT_BYTES (1 MB), so this also bounds memory. */
 const CHUNK = 64;
 
 export interface JobListing {

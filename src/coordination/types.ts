@@ -13,6 +13,22 @@ export interface JobSpec {
   batchSize: number;
   /** Free-form strings the planner records with the job (compared on join too). */
   metadata?: Record<string, string>;
+  /**
+   * Settings every member must share, recorded when the job is created. A
+   * member whose own options differ uses these and says so. Absent on jobs
+   * created without them: members then use their own options.
+   */
+  settings?: JobSettings;
+}
+
+/** What members of one job must agree on: a shorter staleAfterMs on one member would reclaim its peers' healthy claims. */
+export interface JobSettings {
+  /** A live claim whose version has not changed for this long is reclaimed. */
+  staleAfterMs: number;
+  /** Minimum interval between heartbeat writes (from the previous reply). */
+  heartbeatIntervalMs: number;
+  /** Counted failed attempts before a batch is quarantined. */
+  maxAttempts: number;
 }
 
 /** One unit of work: the keys first..last (inclusive); `count` keys actually exist in it. */

@@ -106,6 +106,7 @@ export class ProcessorMetrics {
     });
     processor.on('failed', (e) => this.#pending.delete(e.batch));
     processor.on('released', (e) => this.#pending.delete(e.batch));
+    processor.on('spared', (e) => this.#pending.delete(e.batch));
     processor.on('reclaimed', () => this.#reclaimed.inc());
     processor.on('quarantined', () => this.#quarantined.inc());
     processor.on('sessionStarted', () => this.#session.set(1));

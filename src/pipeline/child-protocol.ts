@@ -105,7 +105,7 @@ export function summaryFromStdout(stdout: string): ProcessorRunSummary | undefin
   f.string('jobId');
   f.string('processorId');
   f.boolean('complete');
-  for (const name of ['batchCount', 'committed', 'fenced', 'reclaimed', 'failed', 'quarantined', 'released', 'sessionsLost', 'longestStallMs']) {
+  for (const name of ['batchCount', 'committed', 'fenced', 'reclaimed', 'failed', 'quarantined', 'released', 'sessionsLost', 'spared', 'longestStallMs']) {
     f.count(name);
   }
   return raw as unknown as ProcessorRunSummary;

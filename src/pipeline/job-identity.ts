@@ -6,7 +6,7 @@
  * different job.
  */
 import { createHash } from 'node:crypto';
-import type { JobSpec } from '../coordination/index.js';
+import type { JobSettings as JobWideSettings, JobSpec } from '../coordination/index.js';
 
 export interface JobIdentity {
   readonly sourceId: string;
@@ -22,12 +22,14 @@ export function jobIdFor(identity: JobIdentity): string {
 }
 
 /** The job a source and a model make: the same on every machine. */
-export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number): JobSpec {
+export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number, settings?: JobWideSettings): JobSpec {
   return {
     jobId: jobIdFor({ sourceId, modelId, batchSize }),
     sourceId,
     modelId,
     batchSize,
     metadata: { uidValidity: String(uidValidity) },
+    // Job-wide, recorded when the job is created; not part of the job's identity.
+    ...(settings ? { settings } : {}),
   };
 }

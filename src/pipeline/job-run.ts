@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, openJob, readBatches, readJobStatus, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
+import { extendJob, jobSettingsOf, openJob, readBatches, readJobStatus, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
@@ -21,7 +21,7 @@ import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
 import { fleetCapFor } from './imap-cap.js';
 import { jobSpecFor } from './job-identity.js';
-import { planBatches } from './plan.js';
+import { planBatches, planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
 
@@ -59,7 +59,9 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   const { settings, log } = input;
   const model = SpamModel.load(settings.model);
   const identity = await withSource(input, async (_, id) => id);
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
+  // Job-wide, recorded in the spec when the job is created (the job's values win for every member).
+  const jobWide = jobSettingsOf({ staleAfterMs: settings.staleAfterMs, maxAttempts: settings.maxAttempts });
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide);
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
   const session = new ZkSession({
@@ -69,7 +71,7 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   });
   try {
     await session.start();
-    await openJob(session, settings.zkRoot, spec, () => withSource(input, async (s) => planBatches(await s.listKeys(), settings.batchSize)));
+    await openJob(session, settings.zkRoot, spec, (from) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from)));
     const fleets: FleetOutcome[] = [];
     for (let pass = 1; ; pass++) {
       fleets.push(await runLocalFleet(input, session, spec.jobId));

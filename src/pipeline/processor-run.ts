@@ -15,7 +15,7 @@ import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { fleetCapFor } from './imap-cap.js';
 import { jobSpecFor } from './job-identity.js';
-import { planBatches } from './plan.js';
+import { planBatchesFrom } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
 import { StallMonitor } from './stall-monitor.js';
@@ -104,7 +104,7 @@ async function runToCompletion(processor: Processor, input: ProcessorRunInput, j
   try {
     const deps: BatchDeps = { ...job, settings, stopWith, ...(input.metrics ? { metrics: input.metrics } : {}) };
     const summary = await processor.run(
-      { spec: job.spec, plan: async () => planBatches(await job.source.listKeys(), settings.batchSize) },
+      { spec: job.spec, plan: async (from) => planBatchesFrom(await job.source.listKeys(), settings.batchSize, from) },
       (batch, ctx) => processBatch(batch, ctx, deps),
     );
     if (fatal) throw fatal;

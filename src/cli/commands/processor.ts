@@ -7,7 +7,7 @@
  * exits.
  */
 import { Command } from 'commander';
-import { zkAuthFromEnv } from '../../coordination/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
 import { ProcessorMetrics, serveMetrics, type MetricsServer } from '../../metrics/index.js';
 import { readChildOrder, runProcessor, summaryLine, type LogLevel, type Logger, type MetricsEndpoint, type ProcessorSettings } from '../../pipeline/index.js';
 import { reportError } from '../command-errors.js';

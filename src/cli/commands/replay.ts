@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { zkAuthFromEnv } from '../../coordination/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
 import { runJob, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
 import { renderMarkdown } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';

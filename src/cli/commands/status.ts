@@ -4,7 +4,8 @@
  * page of every job on 127.0.0.1 instead. Both show the dashboard's JobSnapshot.
  */
 import { Command } from 'commander';
-import { listJobs, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
+import { listJobs, ZkSession } from '../../coordination/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
 import { readJobSnapshot, serveStatusPage, type JobSnapshot } from '../../dashboard/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
