@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/shared/index.js';
 import { findCycles, layerViolations, listTypeScript, readImports, type LayerRule, type ModuleImports } from './import-graph.js';
 
-const LOWER = ['src/classifier/', 'src/coordination/', 'src/sources/', 'src/pipeline/', 'src/report/', 'src/dashboard/', 'src/corpus/', 'src/shared/', 'src/servers/'];
+const LOWER = ['src/classifier/', 'src/coordination/', 'src/sources/', 'src/pipeline/', 'src/report/', 'src/dashboard/', 'src/corpus/', 'src/shared/', 'src/servers/', 'src/metrics/'];
 
 const RULES: readonly LayerRule[] = [
   ...LOWER.map((from) => ({ from, notInto: ['src/cli/'], why: 'only the CLI reads flags and the environment; lower layers never import it' })),
@@ -25,6 +25,7 @@ const RULES: readonly LayerRule[] = [
   { from: 'src/coordination/', notInto: ['src/classifier/', 'src/sources/', 'src/pipeline/', 'src/report/', 'src/corpus/'], why: 'coordination knows nothing of mail' },
   { from: 'src/report/', notInto: ['src/pipeline/', 'src/coordination/', 'src/sources/', 'src/servers/'], why: 'the report shapes what it is given' },
   { from: 'src/dashboard/', notInto: ['src/servers/', 'src/sources/', 'src/classifier/'], why: 'the status page reads the fleet from ZooKeeper alone, never the mail' },
+  { from: 'src/metrics/', notInto: ['src/classifier/', 'src/sources/', 'src/pipeline/', 'src/servers/'], why: 'metrics count what the processor reports; they know nothing of mail' },
   { from: 'src/shared/', notInto: ['src/'], why: 'shared code sits below every layer' },
 ];
 
