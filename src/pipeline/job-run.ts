@@ -4,22 +4,27 @@
  *
  *   1. validate: the model loads, the source opens (before any work starts);
  *   2. open the job (plan it if this invocation is first; join it otherwise);
- *   3. run N local processors until the job is complete; with a cadence,
- *      turn new mail into new batches of the same job and go again;
+ *   3. plan the mail that arrived since (a rerun of a finished job), run N
+ *      local processors until the job is complete; with a cadence, turn new
+ *      mail into new batches of the same job and go again;
  *   4. read the whole job back from ZooKeeper and write the report.
  *
  * Several invocations with the same source and model, on one machine or many,
- * join the same job and share its batches.
+ * join the same job and share its batches. The invocation's own ZooKeeper
+ * session is renewed when lost (job-session.ts): a cadence run outlives
+ * ZooKeeper outages as it outlives IMAP ones.
  */
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, openJob, readBatches, readJobStatus, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
+import { openJob, readJobStatus, type JobStatus, type ZkAuth } from '../coordination/index.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
+import { planNewMail, type NewMailPlan } from './cadence.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
 import { jobSpecFor } from './job-identity.js';
+import { JobSession } from './job-session.js';
 import { planBatches } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -61,36 +66,41 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
-  const session = new ZkSession({
+  const sessions = new JobSession({
     connectString: settings.connectString,
     sessionTimeoutMs: settings.sessionTimeoutMs,
+    log,
     ...(input.auth ? { auth: input.auth } : {}),
   });
   try {
-    await session.start();
-    await openJob(session, settings.zkRoot, spec, () => withSource(input, async (s) => planBatches(await s.listKeys(), settings.batchSize)));
+    const planner = () => withSource(input, async (s) => planBatches(await s.listKeys(), settings.batchSize));
+    const opened = await sessions.run('opening the job', (s) => openJob(s, settings.zkRoot, spec, planner, input.signal), input.signal);
+    // A finished job run again (cron) must take in the mail that arrived since, as a pass of --every does.
+    if (!opened.planned) await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     const fleets: FleetOutcome[] = [];
     for (let pass = 1; ; pass++) {
-      fleets.push(await runLocalFleet(input, session, spec.jobId));
+      fleets.push(await runLocalFleet(input, sessions, spec.jobId));
+      log.info({ job: spec.jobId, pass }, 'pass finished');
       if (settings.everyMs === undefined || input.signal?.aborted || pass === input.passes) break;
       await delay(settings.everyMs, input.signal);
       if (input.signal?.aborted) break;
-      await planNewMail(input, session, spec.jobId, identity);
+      await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     }
-    const report = buildReport(await gatherReportInput(session, settings.zkRoot, spec.jobId));
+    const report = buildReport(await sessions.run('reading the report', (s) => gatherReportInput(s, settings.zkRoot, spec.jobId)));
     const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
     return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
   } finally {
-    await session.close();
+    await sessions.close();
   }
 }
 
-async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: string): Promise<FleetOutcome> {
+async function runLocalFleet(input: JobRunInput, sessions: JobSession, jobId: string): Promise<FleetOutcome> {
   const { settings } = input;
   const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel });
   const onAbort = (): void => fleet.drain();
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  const progress = input.progress?.watch(jobId, () => readJobStatus(session, settings.zkRoot, jobId));
+  // Each poll takes the live session, so the display recovers after an outage (a failed poll is skipped).
+  const progress = input.progress?.watch(jobId, async () => readJobStatus(await sessions.session(), settings.zkRoot, jobId));
   try {
     return await fleet.run();
   } finally {
@@ -99,20 +109,23 @@ async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: stri
   }
 }
 
-/** The cadence: keys above the last planned one become new batches of the job. */
-async function planNewMail(input: JobRunInput, session: ZkSession, jobId: string, identity: SourceIdentity): Promise<void> {
+/** The cadence's view of the source: keys above the last planned one, from a source that must still be the job's. */
+function newMailOf(input: JobRunInput, jobId: string, identity: SourceIdentity): NewMailPlan {
   const { settings, log } = input;
-  const batches = await readBatches(session, settings.zkRoot, jobId);
-  const lastKey = batches.reduce((max, b) => Math.max(max, b.last), 0);
-  const fresh = await withSource(input, async (s, now) => {
-    // A changed UIDVALIDITY is a new numbering, hence a new identity: never
-    // mix two numberings in one job.
-    if (now.id !== identity.id) throw new Error(`the source changed identity (${identity.id} -> ${now.id}); start a new job`);
-    return s.listKeysAfter(lastKey);
-  });
-  if (fresh.length === 0) return;
-  const plan = await extendJob(session, settings.zkRoot, jobId, planBatches(fresh, settings.batchSize, batches.length));
-  log.info({ job: jobId, newMessages: fresh.length, batches: plan.batchCount }, 'new mail planned');
+  return {
+    root: settings.zkRoot,
+    jobId,
+    batchSize: settings.batchSize,
+    log,
+    ...(input.signal ? { signal: input.signal } : {}),
+    listKeysAfter: (lastKey) =>
+      withSource(input, async (s, now) => {
+        // A changed UIDVALIDITY is a new numbering, hence a new identity: never
+        // mix two numberings in one job.
+        if (now.id !== identity.id) throw new Error(`the source changed identity (${identity.id} -> ${now.id}); start a new job`);
+        return s.listKeysAfter(lastKey);
+      }),
+  };
 }
 
 /** Opens the source for one use and closes it: planning and the cadence touch it briefly. */
