@@ -8,7 +8,7 @@ export type { ZkSessionOptions, ZkAuth, RequestCounts, ZkSessionEvents } from '.
 export { Processor } from './processor.js';
 export type { ProcessorOptions, JobToRun, RunSummary } from './processor.js';
 export type { WorkerFn, WorkContext, ProcessorEvents } from './worker.js';
-export { openJob, extendJob } from './planner.js';
+export { openJob, extendJob, readPlan, readSpec } from './planner.js';
 export type { BatchPlanner, OpenJobResult } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';

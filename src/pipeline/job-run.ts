@@ -17,12 +17,12 @@
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
 import { openJob, readJobStatus, type JobStatus, type ZkAuth } from '../coordination/index.js';
-import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
+import { buildReport, writeReportFiles, type JobReport, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { planNewMail, type NewMailPlan } from './cadence.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
-import { gatherReportInput } from './gather.js';
+import { readJobRecords, reportInputFrom } from './gather.js';
 import { jobSpecFor } from './job-identity.js';
 import { JobSession } from './job-session.js';
 import { planBatches } from './plan.js';
@@ -40,6 +40,8 @@ export interface JobRunInput {
   readonly signal?: AbortSignal;
   /** With a cadence: stop after this many passes (default: until interrupted). */
   readonly passes?: number;
+  /** The exact command that resumes this job (the CLI's own command line); a report of an unfinished job shows it. */
+  readonly resumeCommand?: string;
 }
 
 export interface ProgressWatch {
@@ -86,7 +88,7 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
       if (input.signal?.aborted) break;
       await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     }
-    const report = buildReport(await sessions.run('reading the report', (s) => gatherReportInput(s, settings.zkRoot, spec.jobId)));
+    const report = buildReport(await reportInput(input, sessions, spec.jobId));
     const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
     return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
   } finally {
@@ -107,6 +109,18 @@ async function runLocalFleet(input: JobRunInput, sessions: JobSession, jobId: st
     input.signal?.removeEventListener('abort', onAbort);
     await progress?.stop();
   }
+}
+
+/** The job as ZooKeeper holds it (one snapshot), with the source as it is now and the command that resumes the job. */
+async function reportInput(input: JobRunInput, sessions: JobSession, jobId: string): Promise<ReportInput> {
+  const records = await sessions.run('reading the report', (s) => readJobRecords(s, input.settings.zkRoot, jobId));
+  const gathered = reportInputFrom(jobId, records);
+  const lastPlanned = records.batches.reduce((max, b) => Math.max(max, b.last), 0);
+  const sourceNow = await withSource(input, async (s): Promise<SourceCount> => {
+    const keys = await s.listKeys();
+    return { reachable: true, messages: keys.length, notPlanned: keys.filter((k) => k > lastPlanned).length };
+  }).catch((err: unknown): SourceCount => ({ reachable: false, error: (err as Error).message }));
+  return { ...gathered, job: { ...gathered.job, sourceNow, ...(input.resumeCommand ? { resumeCommand: input.resumeCommand } : {}) } };
 }
 
 /** The cadence's view of the source: keys above the last planned one, from a source that must still be the job's. */

@@ -76,6 +76,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
         signal: controller.signal,
         ...(auth ? { auth } : {}),
         ...(flags.passes !== undefined ? { passes: Number(flags.passes) } : {}),
+        resumeCommand: ownCommandLine(),
       });
     } finally {
       // runJob returns (or throws) only once every local processor has exited.
@@ -110,4 +111,10 @@ function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig):
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
   }
+}
+
+/** This invocation as a shell command (argv never holds a secret: passwords come from the environment or a file). */
+function ownCommandLine(): string {
+  const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  return ['spamzk', ...process.argv.slice(2)].map(quote).join(' ');
 }
