@@ -42,6 +42,8 @@ export interface RunConfig {
   caFile: string | undefined;
   insecure: boolean;
   writeBack: ProcessorSettings['writeBack'];
+  /** With writeBack 'move': the mailbox to move spam to; default: the SPECIAL-USE \\Junk one. */
+  junkMailbox: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool';
@@ -88,6 +90,7 @@ const SETTINGS: readonly Setting[] = [
   { key: 'caFile', kind: 'string', env: 'SPAMZK_CA_FILE', fallback: undefined },
   { key: 'insecure', kind: 'bool', env: 'SPAMZK_INSECURE', fallback: false },
   { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: WRITE_BACK_MODES, fallback: 'off' },
+  { key: 'junkMailbox', kind: 'string', env: 'SPAMZK_JUNK_MAILBOX', fallback: undefined },
 ];
 
 /** Flag values as commander hands them over (camelCase names, strings or booleans). */
@@ -99,6 +102,9 @@ export function resolveRunConfig(flags: FlagValues, env: NodeJS.ProcessEnv = pro
   for (const setting of SETTINGS) {
     const [raw, origin] = pick(setting, flags, env, file);
     config[setting.key] = raw === undefined ? setting.fallback : parseSetting(setting, raw, origin);
+  }
+  if (config.junkMailbox !== undefined && (config.writeBack !== 'move' || config.junkMailbox === '')) {
+    throw new ConfigError(`--junk-mailbox ${JSON.stringify(config.junkMailbox)}: give a mailbox name, and only with --write-back move`);
   }
   return config as unknown as RunConfig;
 }
@@ -198,6 +204,7 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     caFile: config.caFile,
     insecure: config.insecure,
     writeBack: config.writeBack,
+    ...(config.junkMailbox !== undefined ? { junkMailbox: config.junkMailbox } : {}),
   };
 }
 

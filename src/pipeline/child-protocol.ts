@@ -71,6 +71,7 @@ export function readChildOrder(env: NodeJS.ProcessEnv): ChildOrder | undefined {
     caFile: s.optionalString('caFile'),
     insecure: s.boolean('insecure'),
     writeBack: s.oneOf('writeBack', WRITE_BACK_MODES),
+    junkMailbox: s.optionalString('junkMailbox'),
   };
   const jobId = field.optionalString('jobId');
   return { settings, logLevel: field.oneOf('logLevel', LOG_LEVELS), ...(jobId !== undefined ? { jobId } : {}) };

@@ -19,9 +19,10 @@ import { SpamModel } from '../classifier/index.js';
 import { openJob, readJobStatus, type JobStatus, type ZkAuth } from '../coordination/index.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
 import { delay } from '../shared/index.js';
-import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
+import { checkWriteBack, openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { planNewMail, type NewMailPlan } from './cadence.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
+import { completePendingMoves } from './moves.js';
 import { readJobRecords, reportInputFrom } from './gather.js';
 import { jobSpecFor } from './job-identity.js';
 import { JobSession } from './job-session.js';
@@ -61,10 +62,16 @@ export interface JobRunOutcome {
   readonly interrupted: boolean;
 }
 
-export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
+export async function runJob(given: JobRunInput): Promise<JobRunOutcome> {
+  const model = SpamModel.load(given.settings.model);
+  // Before any work: the source opens, and a write-back that can never
+  // succeed (no Junk mailbox for 'move') stops the run here, once (exit 3),
+  // instead of failing every processor that would claim a batch.
+  const { identity, junkMailbox } = await withSource(given, async (s, id) => ({ identity: id, junkMailbox: await checkWriteBack(s, given.settings.writeBack) }));
+  // Every processor moves spam to the same mailbox, the one found here.
+  const input = junkMailbox ? { ...given, settings: { ...given.settings, junkMailbox } } : given;
   const { settings, log } = input;
-  const model = SpamModel.load(settings.model);
-  const identity = await withSource(input, async (_, id) => id);
+  if (junkMailbox) log.info({ junkMailbox }, 'spam is moved to this mailbox once its verdict is committed');
   const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
@@ -116,11 +123,15 @@ async function reportInput(input: JobRunInput, sessions: JobSession, jobId: stri
   const records = await sessions.run('reading the report', (s) => readJobRecords(s, input.settings.zkRoot, jobId));
   const gathered = reportInputFrom(jobId, records);
   const lastPlanned = records.batches.reduce((max, b) => Math.max(max, b.last), 0);
+  const moving = input.settings.writeBack === 'move';
+  let pendingMoves: number | undefined;
   const sourceNow = await withSource(input, async (s): Promise<SourceCount> => {
-    const keys = await s.listKeys();
+    let keys = await s.listKeys();
+    if (moving) ({ keys, pending: pendingMoves } = await completePendingMoves(s, gathered.outcomes, keys, input.log));
     return { reachable: true, messages: keys.length, notPlanned: keys.filter((k) => k > lastPlanned).length };
   }).catch((err: unknown): SourceCount => ({ reachable: false, error: (err as Error).message }));
-  return { ...gathered, job: { ...gathered.job, sourceNow, ...(input.resumeCommand ? { resumeCommand: input.resumeCommand } : {}) } };
+  const moves = moving && input.settings.junkMailbox ? { moves: { junkMailbox: input.settings.junkMailbox, ...(pendingMoves === undefined ? {} : { pending: pendingMoves }) } } : {};
+  return { ...gathered, job: { ...gathered.job, sourceNow, ...moves, ...(input.resumeCommand ? { resumeCommand: input.resumeCommand } : {}) } };
 }
 
 /** The cadence's view of the source: keys above the last planned one, from a source that must still be the job's. */

@@ -8,11 +8,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Processor, type WorkContext, type Batch, type ZkAuth } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
-import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { checkWriteBack, openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { jobSpecFor } from './job-identity.js';
+import { MovesAfterCommit } from './moves.js';
 import { planBatches } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -46,6 +47,11 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const model = SpamModel.load(settings.model);
   const source = openSource(settings.source, sourceOptionsFrom(settings, log));
   const identity = await source.open();
+  // Before any batch is claimed: a write-back that can never succeed stops here (JunkMailboxError, exit 3).
+  await checkWriteBack(source, settings.writeBack).catch(async (err: unknown) => {
+    await source.close();
+    throw err;
+  });
   const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
   if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
     await source.close();
@@ -63,6 +69,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     maxAttempts: settings.maxAttempts,
   });
   logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
+  const moves = settings.writeBack === 'move' ? new MovesAfterCommit(source, log).follow(processor) : undefined;
   const onDrain = (): void => void processor.drain(settings.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 
@@ -78,13 +85,14 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   try {
     const summary = await processor.run(
       { spec, plan: async () => planBatches(await source.listKeys(), settings.batchSize) },
-      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, settings, stopWith }),
+      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, settings, stopWith, moves }),
     );
     if (fatal) throw fatal;
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
   } finally {
     input.drainSignal?.removeEventListener('abort', onDrain);
     stalls.close();
+    await moves?.settle();
     // A wedged source may never finish closing either; the process is about to end.
     await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
   }
@@ -96,6 +104,8 @@ interface BatchDeps {
   stalls: StallMonitor;
   settings: ProcessorSettings;
   stopWith: (err: Error) => void;
+  /** With writeBack 'move': holds each batch's spam until its commit. */
+  moves: MovesAfterCommit | undefined;
 }
 
 async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
@@ -133,23 +143,26 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
     onProgress: (stage, done) => void ctx.heartbeat(`${stage} ${done}/${batch.count}`).catch(() => undefined),
     stallMs: () => deps.stalls.takeWindowMaxMs(),
   });
-  if (deps.settings.writeBack !== 'off') await writeBack(deps.source, result);
   ctx.signal.throwIfAborted();
+  if (deps.settings.writeBack === 'keywords') await setKeywords(deps.source, result);
+  // A move waits for the commit (moves.ts): never for a verdict that is not the job's.
+  if (deps.moves) deps.moves.hold(batch.index, ctx.claimSeq, result.messages.filter((m) => m.verdict === 'spam').map((m) => m.key));
   return encodeBatchResult(result);
 }
 
 /**
  * Keywords are idempotent, so a batch that is retried after a crash sets them
- * again harmlessly. A move is not: a retried batch no longer finds the moved
- * messages, which get no outcome, and the report's integrity checks count them
- * as missing (docs/design.md, "Write-back").
+ * again harmlessly, and a fenced processor's keywords are the same model's
+ * verdicts on the same bytes; they are set before the commit, so a committed
+ * batch always has them (docs/design.md, "Write-back").
  */
-async function writeBack(source: MailSource, result: BatchResult): Promise<void> {
+async function setKeywords(source: MailSource, result: BatchResult): Promise<void> {
   const verdicts = result.messages.flatMap((m) =>
     m.verdict === 'spam' || m.verdict === 'ham' ? [{ key: m.key, label: m.verdict }] : [],
   );
   if (verdicts.length > 0) await writeBackVerdicts(source, verdicts);
 }
+
 
 function logProcessorEvents(processor: Processor, log: Logger): void {
   processor.on('sessionStarted', (e) => log.info(e, 'ZooKeeper session started'));

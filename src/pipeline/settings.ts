@@ -50,6 +50,8 @@ export interface ProcessorSettings {
   readonly caFile: string | undefined;
   readonly insecure: boolean;
   readonly writeBack: WriteBackMode;
+  /** For writeBack 'move': the mailbox spam goes to (it must exist); undefined = the one with SPECIAL-USE \\Junk. */
+  readonly junkMailbox?: string | undefined;
 }
 
 /** A whole run on this machine: N local processors, an optional cadence, the report. */

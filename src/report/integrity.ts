@@ -64,6 +64,7 @@ export class IntegrityTally {
       this.outcomesMatchCommits(),
       this.batchesAccounted(input),
       matchesSource(input, messages),
+      ...(input.job.moves ? [spamMoved(input.job.moves)] : []),
     ];
     return {
       ok: checks.every((c) => c.status !== 'fail'),
@@ -180,6 +181,15 @@ function againstSourceNow(name: string, ofPlan: string, planned: number, inSourc
     return skipped(name, `${ofPlan}; ${counted}: ${notPlanned} arrived after the plan was last extended and are not classified yet (the next run or pass plans them)${left}`);
   }
   return pass(name, `${ofPlan}; ${counted}${left}`);
+}
+
+/** `--write-back move`: every committed spam verdict's message has left the mailbox. */
+function spamMoved(moves: NonNullable<ReportInput['job']['moves']>): IntegrityCheck {
+  const name = 'spam-moved';
+  const to = JSON.stringify(moves.junkMailbox);
+  if (moves.pending === undefined) return skipped(name, `the source could not be listed at report time: moves to ${to} not checked`);
+  if (moves.pending === 0) return pass(name, `no message with a committed spam verdict is left in the mailbox: all were moved to ${to}`);
+  return fail(name, `${moves.pending} messages with a committed spam verdict are still in the mailbox: their move to ${to} failed; rerun the command to move them`);
 }
 
 function listed(items: readonly string[], total: number): string {

@@ -121,6 +121,8 @@ export interface ReportInput {
     readonly expectedMessages?: number;
     /** The source counted at report time, when the report was written where it can be reached. */
     readonly sourceNow?: SourceCount;
+    /** With `--write-back move`: where spam goes, and committed spam still in the mailbox at report time (when it could be counted). */
+    readonly moves?: { readonly junkMailbox: string; readonly pending?: number };
     /** The exact command that resumes the job, when the report's writer knows it. */
     readonly resumeCommand?: string;
   };

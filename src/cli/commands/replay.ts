@@ -44,7 +44,8 @@ export function registerReplay(program: Command): void {
     .option('--password-file <file>', 'file holding the IMAP password [SPAMZK_IMAP_PASSWORD_FILE]')
     .option('--ca-file <file>', 'PEM of the CA to trust for a private server [SPAMZK_CA_FILE]')
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
-    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)');
+    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
+    .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
   addRunOptions(run).action(async (opts: { imap: string }, cmd: Command) => {
     process.exitCode = await runCommand(cmd, () => opts.imap);
   });
