@@ -70,6 +70,13 @@ describe('--write-back move', () => {
     expect(await keysOf(unmarked, 'INBOX')).toHaveLength(40);
   }, 60_000);
 
+  it('--junk-mailbox without --write-back move is a usage error: exit 2 before any work', async () => {
+    const result = await runCli(args(marked, '/move-flag', ['--junk-mailbox', 'Pourriel']), env);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('spamzk: --junk-mailbox "Pourriel": give a mailbox name, and only with --write-back move');
+    expect(await listJobs(session, '/move-flag')).toEqual([]);
+  }, 60_000);
+
   it('moves the spam of committed verdicts to the \\Junk mailbox whatever its name, and keeps the rest', async () => {
     loadMailbox(marked, { user: USER, uidValidity: 12, messages: corpus.slice(0, 80).map((raw, i) => ({ uid: i + 1, raw })) });
     const result = await runCli(args(marked, '/move', ['--write-back', 'move']), env);
