@@ -48,6 +48,8 @@ export interface RunConfig {
   /** Serve Prometheus /metrics on this port (a local fleet: port + slot); undefined = no metrics. */
   metricsPort: number | undefined;
   metricsHost: string;
+  /** With writeBack 'move': the mailbox to move spam to; default: the SPECIAL-USE \\Junk one. */
+  junkMailbox: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool';
@@ -100,6 +102,7 @@ const SETTINGS: readonly Setting[] = [
   { key: 'imapMaxConnections', kind: 'int', env: 'SPAMZK_IMAP_MAX_CONNECTIONS', min: 1, max: 1_000, fallback: undefined },
   { key: 'metricsPort', kind: 'int', env: 'SPAMZK_METRICS_PORT', min: 1, max: 65_535, fallback: undefined },
   { key: 'metricsHost', kind: 'string', env: 'SPAMZK_METRICS_HOST', check: checkListenAddress, fallback: '127.0.0.1' },
+  { key: 'junkMailbox', kind: 'string', env: 'SPAMZK_JUNK_MAILBOX', fallback: undefined },
 ];
 
 /** The metrics server binds an address of this machine: an IP literal or localhost, never a name to resolve. */
@@ -117,6 +120,9 @@ export function resolveRunConfig(flags: FlagValues, env: NodeJS.ProcessEnv = pro
   for (const setting of SETTINGS) {
     const [raw, origin] = pick(setting, flags, env, file);
     config[setting.key] = raw === undefined ? setting.fallback : parseSetting(setting, raw, origin);
+  }
+  if (config.junkMailbox !== undefined && (config.writeBack !== 'move' || config.junkMailbox === '')) {
+    throw new ConfigError(`--junk-mailbox ${JSON.stringify(config.junkMailbox)}: give a mailbox name, and only with --write-back move`);
   }
   const run = config as unknown as RunConfig;
   if (run.metricsPort !== undefined && run.metricsPort + run.processors - 1 > 65_535) {
@@ -223,6 +229,7 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     insecure: config.insecure,
     writeBack: config.writeBack,
     ...(config.imapMaxConnections !== undefined ? { imapMaxConnections: config.imapMaxConnections } : {}),
+    ...(config.junkMailbox !== undefined ? { junkMailbox: config.junkMailbox } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ export type { JobToRun } from './processor.js';
 export { jobSettingsOf } from './settings.js';
 export type { ProcessorOptions } from './settings.js';
 export type { WorkerFn, WorkContext, ProcessorEvents, RunSummary } from './worker.js';
-export { openJob, extendJob } from './planner.js';
+export { openJob, extendJob, readPlan, readSpec } from './planner.js';
 export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';

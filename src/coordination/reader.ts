@@ -82,11 +82,11 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
   };
 }
 
-/** The planned batches (key ranges), in index order. */
-export async function readBatches(s: ZkSession, root: string, jobId: string): Promise<Batch[]> {
+/** The planned batches (key ranges), in index order; the first `batchCount` of them when the caller has read the plan already. */
+export async function readBatches(s: ZkSession, root: string, jobId: string, batchCount?: number): Promise<Batch[]> {
   const p = new JobPaths(root, jobId);
-  const plan = await readPlan(s, p);
-  const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
+  const count = batchCount ?? (await readPlan(s, p)).batchCount;
+  const indexes = Array.from({ length: count }, (_, b) => b);
   return inChunks(indexes, async (b) => {
     const { data } = await s.getData(p.batch(b));
     const { first, last, count } = decodeJson<StoredBatch>(data, p.batch(b));

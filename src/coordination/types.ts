@@ -81,7 +81,8 @@ export interface QuarantineRecord {
   at: number;
 }
 
-export type CoordinationEventType = 'reclaimed' | 'fenced';
+/** 'unknown': a commit whose reply was lost and whose outcome could not be read back for certain. */
+export type CoordinationEventType = 'reclaimed' | 'fenced' | 'unknown';
 
 /** A small persistent record of a fault the protocol handled. */
 export interface CoordinationEventRecord {

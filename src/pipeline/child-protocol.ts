@@ -74,6 +74,7 @@ export function readChildOrder(env: NodeJS.ProcessEnv): ChildOrder | undefined {
     insecure: s.boolean('insecure'),
     writeBack: s.oneOf('writeBack', WRITE_BACK_MODES),
     ...optional('imapMaxConnections', s.optionalPositiveInteger('imapMaxConnections')),
+    junkMailbox: s.optionalString('junkMailbox'),
   };
   const jobId = field.optionalString('jobId');
   const metrics = readMetricsEndpoint(field);

@@ -8,13 +8,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Processor, type WorkContext, type Batch, type JobSpec, type RunSummary, type ZkAuth } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
-import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { checkWriteBack, openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import { countVerdicts, type ProcessorMetrics } from '../metrics/index.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { fleetCapFor } from './imap-cap.js';
 import { jobSpecFor } from './job-identity.js';
+import { MovesAfterCommit } from './moves.js';
 import { planBatchesFrom } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -60,8 +61,11 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const cap = fleetCapFor(settings, input.auth, processor.processorId);
   const source = openSource(settings.source, sourceOptionsFrom(settings, log, cap));
   const stalls = new StallMonitor();
+  let moves: MovesAfterCommit | undefined;
   try {
     const identity = await source.open();
+    // Before any batch is claimed: a write-back that can never succeed stops here (JunkMailboxError, exit 3).
+    await checkWriteBack(source, settings.writeBack);
     const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
     if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
       throw new SourceChangedError(
@@ -71,11 +75,13 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
     input.metrics?.bind({ job: spec.jobId, processor: processor.processorId, modelId: model.id });
     input.metrics?.watch(processor);
+    moves = settings.writeBack === 'move' ? new MovesAfterCommit(source, log).follow(processor) : undefined;
     stalls.start();
-    const summary = await runToCompletion(processor, input, { spec, source, model, stalls });
+    const summary = await runToCompletion(processor, input, { spec, source, model, stalls, moves });
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
   } finally {
     stalls.close();
+    await moves?.settle();
     // A wedged source may never finish closing either; the process is about to end.
     await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
     await cap?.close();
@@ -87,6 +93,8 @@ interface Job {
   source: MailSource;
   model: SpamModel;
   stalls: StallMonitor;
+  /** With writeBack 'move': holds each batch's spam until its commit. */
+  moves: MovesAfterCommit | undefined;
 }
 
 async function runToCompletion(processor: Processor, input: ProcessorRunInput, job: Job): Promise<RunSummary> {
@@ -121,6 +129,8 @@ interface BatchDeps {
   settings: ProcessorSettings;
   stopWith: (err: Error) => void;
   metrics?: ProcessorMetrics;
+  /** With writeBack 'move': holds each batch's spam until its commit. */
+  moves: MovesAfterCommit | undefined;
 }
 
 async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
@@ -159,18 +169,20 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
     stallMs: () => deps.stalls.takeWindowMaxMs(),
   });
   deps.metrics?.batchWorked(batch.index, ctx.claimSeq, { fetchMs: result.fetchMs, classifyMs: result.classifyMs, verdicts: countVerdicts(result.messages) });
-  if (deps.settings.writeBack !== 'off') await writeBack(deps.source, result);
   ctx.signal.throwIfAborted();
+  if (deps.settings.writeBack === 'keywords') await setKeywords(deps.source, result);
+  // A move waits for the commit (moves.ts): never for a verdict that is not the job's.
+  if (deps.moves) deps.moves.hold(batch.index, ctx.claimSeq, result.messages.filter((m) => m.verdict === 'spam').map((m) => m.key));
   return encodeBatchResult(result);
 }
 
 /**
  * Keywords are idempotent, so a batch that is retried after a crash sets them
- * again harmlessly. A move is not: a retried batch no longer finds the moved
- * messages, which get no outcome, and the report's integrity checks count them
- * as missing (docs/design.md, "Write-back").
+ * again harmlessly, and a fenced processor's keywords are the same model's
+ * verdicts on the same bytes; they are set before the commit, so a committed
+ * batch always has them (docs/design.md, "Write-back").
  */
-async function writeBack(source: MailSource, result: BatchResult): Promise<void> {
+async function setKeywords(source: MailSource, result: BatchResult): Promise<void> {
   const verdicts = result.messages.flatMap((m) =>
     m.verdict === 'spam' || m.verdict === 'ham' ? [{ key: m.key, label: m.verdict }] : [],
   );

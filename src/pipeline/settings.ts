@@ -56,6 +56,8 @@ export interface ProcessorSettings {
    * fleet-wide cap, each process keeps to its own limits.
    */
   readonly imapMaxConnections?: number;
+  /** For writeBack 'move': the mailbox spam goes to (it must exist); undefined = the one with SPECIAL-USE \\Junk. */
+  readonly junkMailbox?: string | undefined;
 }
 
 /** Where a processor serves its Prometheus /metrics. */

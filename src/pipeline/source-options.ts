@@ -14,6 +14,7 @@ export function sourceOptionsFrom(settings: ProcessorSettings, log: Logger, cap?
     ...(settings.caFile ? { caFile: settings.caFile } : {}),
     insecure: settings.insecure,
     writeBack: settings.writeBack,
+    ...(settings.junkMailbox ? { junkMailbox: settings.junkMailbox } : {}),
     warn: (message) => log.warn(message),
   };
 }

@@ -35,5 +35,7 @@ export type {
   ReclaimEvent,
   ReportInput,
   MessageVerdict,
+  SourceCount,
   TrueLabel,
+  UnknownCommitEvent,
 } from './types.js';

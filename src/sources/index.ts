@@ -10,7 +10,7 @@ import type { MailSource } from './types.js';
 import { WriteBackError } from './errors.js';
 import { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-source.js';
 import { ImapSource } from './imap/imap-source.js';
-import type { ImapSourceOptions } from './imap/options.js';
+import type { ImapSourceOptions, WriteBackMode } from './imap/options.js';
 import type { WriteBackResult, WriteBackVerdict } from './imap/write-back.js';
 import { loadPassword, type PasswordSource } from './secret.js';
 
@@ -62,4 +62,15 @@ export function writeBackVerdicts(source: MailSource, verdicts: readonly WriteBa
     return Promise.reject(new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only'));
   }
   return source.writeBack(verdicts);
+}
+
+/**
+ * Checks, before any work starts, that the source can take the write-back it
+ * was opened with; for `move`, returns the Junk mailbox spam will go to
+ * (JunkMailboxError when there is none). Opens nothing a run would not.
+ */
+export async function checkWriteBack(source: MailSource, mode: WriteBackMode): Promise<string | undefined> {
+  if (mode === 'off') return undefined;
+  if (!(source instanceof ImapSource)) throw new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only');
+  return mode === 'move' ? source.junkMailbox() : undefined;
 }

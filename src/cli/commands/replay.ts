@@ -44,7 +44,8 @@ export function registerReplay(program: Command): void {
     .option('--password-file <file>', 'file holding the IMAP password [SPAMZK_IMAP_PASSWORD_FILE]')
     .option('--ca-file <file>', 'PEM of the CA to trust for a private server [SPAMZK_CA_FILE]')
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
-    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)');
+    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
+    .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
   addRunOptions(run).action(async (opts: { imap: string }, cmd: Command) => {
     process.exitCode = await runCommand(cmd, () => opts.imap);
   });
@@ -76,6 +77,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
         signal: controller.signal,
         ...(auth ? { auth } : {}),
         ...(flags.passes !== undefined ? { passes: Number(flags.passes) } : {}),
+        resumeCommand: ownCommandLine(),
       });
     } finally {
       // runJob returns (or throws) only once every local processor has exited.
@@ -110,4 +112,10 @@ function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig):
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
   }
+}
+
+/** This invocation as a shell command (argv never holds a secret: passwords come from the environment or a file). */
+function ownCommandLine(): string {
+  const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  return ['spamzk', ...process.argv.slice(2)].map(quote).join(' ');
 }

@@ -25,13 +25,14 @@ import {
   type ImapSourceOptions,
 } from './options.js';
 import { parseUidSet } from './uid-set.js';
-import { writeBackBatch, type WriteBackResult, type WriteBackVerdict } from './write-back.js';
+import { findJunkMailbox, writeBackBatch, type WriteBackResult, type WriteBackVerdict } from './write-back.js';
 
 type State = 'latent' | 'open' | 'closing' | 'closed';
 
 export class ImapSource implements MailSource {
   readonly address: ImapAddress;
   readonly #options: ImapSourceOptions;
+  #junk: Promise<string> | undefined;
   readonly #observer: ImapObserver;
   readonly #inFlight = new Set<Promise<unknown>>();
   /** The fleet-wide lease each connection holds (with a connectionCap). */
@@ -144,19 +145,32 @@ export class ImapSource implements MailSource {
   }
 
   /** Sets $Junk/$NotJunk or moves spam to the Junk mailbox; needs the writeBack option. */
-  writeBack(verdicts: readonly WriteBackVerdict[]): Promise<WriteBackResult> {
+  async writeBack(verdicts: readonly WriteBackVerdict[]): Promise<WriteBackResult> {
     const mode = this.#options.writeBack ?? 'off';
     if (mode === 'off') {
-      return Promise.reject(
-        new WriteBackError(`write-back is off for ${imapUrlOf(this.address)}: open the source with writeBack 'keywords' or 'move' to change the mailbox`),
-      );
+      throw new WriteBackError(`write-back is off for ${imapUrlOf(this.address)}: open the source with writeBack 'keywords' or 'move' to change the mailbox`);
     }
+    const junk = mode === 'move' ? await this.junkMailbox() : undefined;
     return this.#track(() =>
       this.#run(async (conn) => {
         await this.#requestTurn(conn, mode === 'move' ? 'move' : 'store');
-        return writeBackBatch(conn, mode, verdicts, this.#options.junkMailbox, imapUrlOf(this.address));
+        return writeBackBatch(conn, mode, verdicts, junk, imapUrlOf(this.address));
       }),
     );
+  }
+
+  /**
+   * The mailbox `move` puts spam in: the junkMailbox option (it must exist),
+   * else the SPECIAL-USE \\Junk one; JunkMailboxError when there is none.
+   * Looked up once (one LIST); a run checks it before any work starts.
+   */
+  junkMailbox(): Promise<string> {
+    this.#junk ??= this.#track(() =>
+      this.#run((conn) => findJunkMailbox(conn, this.#options.junkMailbox, this.address.mailbox, imapUrlOf(this.address))),
+    );
+    // A failed lookup (a dropped connection) is tried again next time.
+    this.#junk.catch(() => (this.#junk = undefined));
+    return this.#junk;
   }
 
   /** Waits for the commands in flight (a graceful stop drains), then logs out. Every caller waits for the end. */

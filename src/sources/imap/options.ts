@@ -90,7 +90,7 @@ export interface ImapSourceOptions {
   expectUidValidity?: number;
   /** Write-back of verdicts; off by default (the mailbox is then opened read-only, EXAMINE). */
   writeBack?: WriteBackMode;
-  /** Destination of spam for writeBack 'move' (default: the \Junk special-use mailbox, else "Junk"). */
+  /** Destination of spam for writeBack 'move' (it must exist; default: the mailbox with SPECIAL-USE \Junk, RFC 6154). */
   junkMailbox?: string;
   observer?: ImapObserver;
   /** Where the `insecure` warning goes (default stderr). */
