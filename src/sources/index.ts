@@ -12,6 +12,7 @@ import { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-sour
 import { ImapSource } from './imap/imap-source.js';
 import type { ImapSourceOptions } from './imap/options.js';
 import type { WriteBackResult, WriteBackVerdict } from './imap/write-back.js';
+import type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
 import { loadPassword, type PasswordSource } from './secret.js';
 
 export type { KeyRange, Label, MailSource, MessageKey, RawMessage, SourceIdentity } from './types.js';
@@ -29,6 +30,7 @@ export {
   type ImapSourceOptions,
   type WriteBackMode,
 } from './imap/options.js';
+export type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
 export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
 
 /** Everything `openSource` accepts; fixture options are ignored for IMAP and vice versa. */
@@ -60,4 +62,12 @@ export function writeBackVerdicts(source: MailSource, verdicts: readonly WriteBa
     return Promise.reject(new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only'));
   }
   return source.writeBack(verdicts);
+}
+
+/**
+ * Applies live limits to an open source: an IMAP source takes them at once;
+ * a fixture source has none to take (undefined).
+ */
+export function applySourceLimits(source: MailSource, limits: LiveImapLimits): AppliedImapLimits | undefined {
+  return source instanceof ImapSource ? source.applyLimits(limits) : undefined;
 }

@@ -16,7 +16,7 @@ export class ConnectionPool {
   #numbered = 0;
 
   constructor(
-    private readonly limit: number,
+    private limit: number,
     private readonly connect: Connect,
     /** True when another source of the account waits for a slot: then a released connection is closed, not kept. */
     private readonly slotWanted: () => boolean = () => false,
@@ -45,7 +45,23 @@ export class ConnectionPool {
     }
   }
 
+  /** The pool's size in force. */
+  get size(): number {
+    return this.limit;
+  }
+
+  /**
+   * A new size, at once: a larger pool wakes its waiters; a smaller one closes
+   * idle connections above it now, and busy ones as they are given back.
+   */
+  resize(limit: number): void {
+    this.limit = Math.max(1, Math.floor(limit));
+    while (this.#open > this.limit && this.#idle.length > 0) this.discard(this.#idle.shift()!);
+    for (let free = this.limit - this.#open; free > 0 && this.#waiters.length > 0; free--) this.#wakeOne();
+  }
+
   give(conn: ImapConnection): void {
+    if (this.#open > this.limit) return this.discard(conn);
     if (conn.broken || (this.#waiters.length === 0 && this.slotWanted())) return this.discard(conn);
     this.#idle.push(conn);
     this.#wakeOne();

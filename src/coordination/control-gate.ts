@@ -1,0 +1,124 @@
+/**
+ * The processor's side of the job control (control.ts): it follows the
+ * control node on every session, tells the processor's listeners about each
+ * new version (they apply its settings), acknowledges the version in the
+ * processor's registration node (`controlVersion`, which `status` shows), and
+ * answers the work loop's one question before each claim: may I claim?
+ */
+import zookeeper from 'node-zookeeper-client';
+import { delay } from './delay.js';
+import { isZkError } from './errors.js';
+import { ControlWatch, type ControlSnapshot, type ControlState } from './control.js';
+import type { JobPaths } from './paths.js';
+import { decodeJson, encodeJson, type StoredProcessor } from './records.js';
+import type { ZkSession } from './session.js';
+
+export interface ControlGateHooks {
+  /** A new control version; called synchronously, before it is acknowledged. */
+  applied(control: ControlSnapshot): void;
+  /** The state may have changed: wake an idle wait. */
+  changed(): void;
+  warn(message: string, error?: unknown): void;
+}
+
+/**
+ * While paused, the control is also re-read this often, in case a watch was
+ * lost to a failed read: one getData per paused member per interval.
+ */
+const PAUSED_REREAD_MS = 10_000;
+
+export class ControlGate {
+  private readonly watch: ControlWatch;
+  private registration: { session: ZkSession; version: number } | undefined;
+  private acking: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly paths: JobPaths,
+    private readonly processorId: string,
+    private readonly hooks: ControlGateHooks,
+  ) {
+    this.watch = new ControlWatch(paths);
+    this.watch.on('change', (control) => this.onChange(control));
+    this.watch.on('error', (err) => hooks.warn(`could not re-read the job control ${paths.control}`, err));
+  }
+
+  get state(): ControlState {
+    return this.watch.current.state;
+  }
+
+  get claimsAllowed(): boolean {
+    return this.state === 'running';
+  }
+
+  /** The newest control version seen and applied (-1: none written). */
+  get appliedVersion(): number {
+    return this.watch.current.version;
+  }
+
+  /** Follows the control on `s` (a no-op if it already does). */
+  async follow(s: ZkSession): Promise<void> {
+    if (this.followed !== s) {
+      await this.watch.follow(s);
+      this.followed = s;
+    }
+  }
+  private followed: ZkSession | undefined;
+
+  /** The processor registered on `s` with `version` in its registration node. */
+  registeredWith(s: ZkSession, version: number): void {
+    this.registration = { session: s, version };
+  }
+
+  /** Writes the applied version into the registration on `s` if it is not there yet. */
+  acknowledge(s: ZkSession): Promise<void> {
+    const r = this.registration;
+    if (!r || r.session !== s || r.version === this.appliedVersion) return this.acking;
+    // One write at a time, in order: a slow older ack must not overwrite a newer one.
+    this.acking = this.acking.then(() => this.writeAck(s));
+    return this.acking;
+  }
+
+  /** Waits for the control to change, the session to go, or the processor to stop. */
+  async waitWhilePaused(session: AbortSignal, stop: AbortSignal): Promise<void> {
+    const wake = AbortSignal.any([session, stop]);
+    const reread = new AbortController();
+    const either = AbortSignal.any([wake, reread.signal]);
+    const timer = setTimeout(() => reread.abort(), PAUSED_REREAD_MS);
+    await this.watch.nextChange(either);
+    clearTimeout(timer);
+    if (reread.signal.aborted && !wake.aborted) this.followed = undefined; // re-read on the next follow()
+  }
+
+  close(): void {
+    this.watch.close();
+  }
+
+  private onChange(control: ControlSnapshot): void {
+    try {
+      this.hooks.applied(control);
+    } catch (err) {
+      this.hooks.warn(`applying job control version ${control.version} failed`, err);
+    }
+    this.hooks.changed();
+    const r = this.registration;
+    if (r?.session.alive) this.acknowledge(r.session).catch((err: unknown) => this.hooks.warn('could not acknowledge the job control', err));
+  }
+
+  private async writeAck(s: ZkSession): Promise<void> {
+    const r = this.registration;
+    const version = this.appliedVersion;
+    if (!r || r.session !== s || !s.alive || r.version === version) return;
+    const path = this.paths.processor(this.processorId);
+    try {
+      const { data, stat } = await s.getData(path);
+      const info: StoredProcessor = { ...decodeJson<StoredProcessor>(data, path), controlVersion: version };
+      await s.setData(path, encodeJson(info), stat.version);
+      r.version = version;
+    } catch (err) {
+      // Gone with its session (a new registration will carry the version), or raced by another ack.
+      if (isZkError(err, zookeeper.Exception.NO_NODE) || isZkError(err, zookeeper.Exception.BAD_VERSION)) return;
+      throw err;
+    }
+  }
+}
+
