@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../shared/index.js';
 import { EXIT } from './exit-codes.js';
 import { registerClassify } from './commands/classify.js';
+import { registerControl } from './commands/control.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrain } from './commands/train.js';
 import { registerProcessor } from './commands/processor.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerReplay(program);
   registerStatus(program);
+  registerControl(program);
   registerReport(program);
   registerProcessor(program);
   registerTrain(program);

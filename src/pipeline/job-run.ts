@@ -47,6 +47,7 @@ export interface ProgressDisplay {
 }
 
 export interface JobRunOutcome {
+  readonly kind: 'finished';
   readonly jobId: string;
   readonly report: JobReport;
   readonly files: ReportFiles;
@@ -54,7 +55,19 @@ export interface JobRunOutcome {
   readonly interrupted: boolean;
 }
 
-export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
+/**
+ * The job's control said `draining` (spamzk drain): every local processor
+ * finished the batch in hand and stopped; the job is unfinished and resumable
+ * (spamzk resume, then the same command again). No report is written.
+ */
+export interface DrainedRun {
+  readonly kind: 'drained';
+  readonly jobId: string;
+  readonly fleets: FleetOutcome[];
+  readonly status: JobStatus;
+}
+
+export async function runJob(input: JobRunInput): Promise<JobRunOutcome | DrainedRun> {
   const { settings, log } = input;
   const model = SpamModel.load(settings.model);
   const identity = await withSource(input, async (_, id) => id);
@@ -73,7 +86,12 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
     await openJob(session, settings.zkRoot, spec, (from) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from)));
     const fleets: FleetOutcome[] = [];
     for (let pass = 1; ; pass++) {
-      fleets.push(await runLocalFleet(input, session, spec.jobId));
+      const fleet = await runLocalFleet(input, session, spec.jobId);
+      fleets.push(fleet);
+      if (fleet.summaries.some((x) => x.drained === true)) {
+        const status = await readJobStatus(session, settings.zkRoot, spec.jobId);
+        if (!status.complete) return { kind: 'drained', jobId: spec.jobId, fleets, status };
+      }
       if (settings.everyMs === undefined || input.signal?.aborted || pass === input.passes) break;
       await delay(settings.everyMs, input.signal);
       if (input.signal?.aborted) break;
@@ -81,7 +99,7 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
     }
     const report = buildReport(await gatherReportInput(session, settings.zkRoot, spec.jobId));
     const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
-    return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
+    return { kind: 'finished', jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
   } finally {
     await session.close();
   }

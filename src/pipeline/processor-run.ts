@@ -13,6 +13,7 @@ import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { jobSpecFor } from './job-identity.js';
+import { applyControl } from './live-settings.js';
 import { planBatchesFrom } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -63,6 +64,8 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     maxAttempts: settings.maxAttempts,
   });
   logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
+  // Live control (pause, drain, IMAP limits): applied synchronously, then acknowledged in ZooKeeper by the processor.
+  processor.on('control', (control) => void applyControl(control, source, log.child({ processor: processor.processorId, job: spec.jobId })));
   const onDrain = (): void => void processor.drain(settings.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
 

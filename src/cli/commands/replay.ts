@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
-import { runJob, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
+import { runJob, type DrainedRun, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
 import { renderMarkdown } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
@@ -67,7 +67,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
     const auth = await zkAuthFromEnv();
     const zk = config.zk === undefined ? await startLocalZooKeeper(log) : undefined;
-    let outcome: JobRunOutcome;
+    let outcome: JobRunOutcome | DrainedRun;
     try {
       outcome = await runJob({
         settings: jobSettingsFrom(config, sourceLocation, config.zk ?? zk!.connectString, interactive ? 'warn' : config.logLevel),
@@ -80,6 +80,10 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     } finally {
       // runJob returns (or throws) only once every local processor has exited.
       await zk?.stop();
+    }
+    if (outcome.kind === 'drained') {
+      process.stderr.write(drainedMessage(outcome));
+      return EXIT.ok;
     }
     printOutcome(outcome, flags.json === true, config);
     if (outcome.interrupted) return EXIT.interrupted;
@@ -110,4 +114,13 @@ function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig):
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
   }
+}
+
+function drainedMessage(run: DrainedRun): string {
+  const s = run.status;
+  return (
+    `spamzk: job ${run.jobId} drained: every local processor finished its batch in hand and stopped ` +
+    `(${s.done} of ${s.batchCount} batches done, ${s.quarantined} quarantined). ` +
+    `The job is resumable: spamzk resume ${run.jobId}, then run this command again.\n`
+  );
 }
