@@ -128,6 +128,7 @@ export interface ControlWatchEvents extends Record<string, unknown[]> {
  */
 export class ControlWatch extends TypedEmitter<ControlWatchEvents> {
   private seen: ControlSnapshot = { ...DEFAULT_CONTROL };
+  private readOnce = false;
   private session: ZkSession | undefined;
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -174,7 +175,8 @@ export class ControlWatch extends TypedEmitter<ControlWatchEvents> {
     };
     const read = await readControl(s, this.paths, onEvent);
     if (this.closed || this.session !== s) return;
-    if (read.version === this.seen.version && read.mtime === this.seen.mtime) return;
+    if (this.readOnce && read.version === this.seen.version && read.mtime === this.seen.mtime) return;
+    this.readOnce = true;
     this.seen = read;
     this.emit('change', read);
     for (const w of [...this.waiters]) w();
