@@ -10,7 +10,7 @@ import { delay } from './delay.js';
 import { isZkError } from './errors.js';
 import { ControlWatch, type ControlSnapshot, type ControlState } from './control.js';
 import type { JobPaths } from './paths.js';
-import { decodeJson, encodeJson, type StoredProcessor } from './records.js';
+import { encodeJson, type StoredProcessor } from './records.js';
 import type { ZkSession } from './session.js';
 
 export interface ControlGateHooks {
@@ -29,7 +29,7 @@ const PAUSED_REREAD_MS = 10_000;
 
 export class ControlGate {
   private readonly watch: ControlWatch;
-  private registration: { session: ZkSession; version: number } | undefined;
+  private registration: { session: ZkSession; info: StoredProcessor; version: number } | undefined;
   private acking: Promise<void> = Promise.resolve();
 
   constructor(
@@ -64,9 +64,9 @@ export class ControlGate {
   }
   private followed: ZkSession | undefined;
 
-  /** The processor registered on `s` with `version` in its registration node. */
-  registeredWith(s: ZkSession, version: number): void {
-    this.registration = { session: s, version };
+  /** The processor registered on `s` with `info` (its `controlVersion` included) in its registration node. */
+  registeredWith(s: ZkSession, info: StoredProcessor): void {
+    this.registration = { session: s, info, version: info.controlVersion ?? -1 };
   }
 
   /** Writes the applied version into the registration on `s` if it is not there yet. */
@@ -108,15 +108,14 @@ export class ControlGate {
     const r = this.registration;
     const version = this.appliedVersion;
     if (!r || r.session !== s || !s.alive || r.version === version) return;
+    // The node is this session's own ephemeral, written only by this processor: no read first.
     const path = this.paths.processor(this.processorId);
     try {
-      const { data, stat } = await s.getData(path);
-      const info: StoredProcessor = { ...decodeJson<StoredProcessor>(data, path), controlVersion: version };
-      await s.setData(path, encodeJson(info), stat.version);
+      await s.setData(path, encodeJson({ ...r.info, controlVersion: version }), -1);
       r.version = version;
     } catch (err) {
-      // Gone with its session (a new registration will carry the version), or raced by another ack.
-      if (isZkError(err, zookeeper.Exception.NO_NODE) || isZkError(err, zookeeper.Exception.BAD_VERSION)) return;
+      // Gone with its session: the registration on the next session carries the version.
+      if (isZkError(err, zookeeper.Exception.NO_NODE)) return;
       throw err;
     }
   }

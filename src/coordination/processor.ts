@@ -212,17 +212,22 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         if (this.registeredOn !== s) await this.register(s);
         await this.gate!.acknowledge(s);
         await this.spareQueued(s);
+        // The job's control, before any claim: a drain ends the run (the batch in hand is done by now),
+        // a pause waits for the next change without reading the job (a paused fleet costs no reads).
+        if (this.gate!.state === 'draining') {
+          this.summary.drained = true;
+          break;
+        }
+        if (this.gate!.state === 'paused') {
+          await this.gate!.waitWhilePaused(s.signal, this.stopSignal.signal);
+          continue;
+        }
         const round = await this.round(s);
         if (round.complete) {
           this.summary.complete = true;
           break;
         }
-        if (this.gate!.state === 'draining') {
-          this.summary.drained = true;
-          break;
-        }
-        if (this.gate!.state === 'paused') await this.gate!.waitWhilePaused(s.signal, this.stopSignal.signal);
-        else if (!round.progressed) await this.idleWait(s, round.blocked);
+        if (!round.progressed) await this.idleWait(s, round.blocked);
       } catch (err) {
         if (this.state !== 'running') break; // drain()/close() interrupted a wait
         if (!this.isSessionTrouble(err)) throw err;
@@ -269,7 +274,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       }
     }
     this.registeredOn = s;
-    this.gate!.registeredWith(s, info.controlVersion);
+    this.gate!.registeredWith(s, info);
   }
 
   private async spareQueued(s: ZkSession): Promise<void> {
