@@ -129,6 +129,8 @@ export interface ControlWatchEvents extends Record<string, unknown[]> {
 export class ControlWatch extends TypedEmitter<ControlWatchEvents> {
   private seen: ControlSnapshot = { ...DEFAULT_CONTROL };
   private readOnce = false;
+  /** The session whose watch is set and has not fired: a re-read on it sets no second one (they would each re-arm for ever). */
+  private armedOn: ZkSession | undefined;
   private session: ZkSession | undefined;
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -170,10 +172,20 @@ export class ControlWatch extends TypedEmitter<ControlWatchEvents> {
   private async reread(s: ZkSession): Promise<void> {
     // Only the newest session's watch re-arms: an old session's late event is ignored.
     const onEvent = (): void => {
+      if (this.armedOn === s) this.armedOn = undefined;
       if (this.closed || this.session !== s || !s.alive) return;
       this.reread(s).catch((err: unknown) => this.emit('error', err));
     };
-    const read = await readControl(s, this.paths, onEvent);
+    const arm = this.armedOn !== s;
+    if (arm) this.armedOn = s;
+    let read: ControlSnapshot;
+    try {
+      read = await readControl(s, this.paths, arm ? onEvent : undefined);
+    } catch (err) {
+      // A failed request set no watch; unreadable data was read, so its watch is set.
+      if (arm && this.armedOn === s && !(err instanceof CorruptRecordError)) this.armedOn = undefined;
+      throw err;
+    }
     if (this.closed || this.session !== s) return;
     if (this.readOnce && read.version === this.seen.version && read.mtime === this.seen.mtime) return;
     this.readOnce = true;

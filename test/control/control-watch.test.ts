@@ -66,6 +66,25 @@ describe('job control recipe', () => {
     await expect(changeControl(admin, new JobPaths(ROOT, 'missing'), set('paused'))).rejects.toBeInstanceOf(JobNotFoundError);
   });
 
+  it('re-reading on the same session sets no second watch: one change costs one read, however often the member re-read', async () => {
+    const p = await job('one-watch');
+    const s = await openSession(zk.connectString);
+    const watch = new ControlWatch(p);
+    try {
+      for (let i = 0; i < 3; i++) await watch.follow(s); // e.g. the paused member's periodic re-read
+      const before = s.counts.byOp.getData ?? 0;
+      const c = await changeControl(admin, p, set('paused'));
+      await eventually('the change seen', () => watch.current.version === c.version || undefined, 5_000);
+      const c2 = await changeControl(admin, p, set('running'));
+      await eventually('the second change seen', () => watch.current.version === c2.version || undefined, 5_000);
+      await new Promise((r) => setTimeout(r, 200)); // a duplicate watch chain would read again here
+      expect((s.counts.byOp.getData ?? 0) - before).toBe(2);
+    } finally {
+      watch.close();
+      await s.close();
+    }
+  });
+
   it('a watcher sees every version in turn, and on a new session re-reads a change made while it had none', async () => {
     const p = await job('watched');
     const seen: number[] = [];
