@@ -257,7 +257,7 @@ function print(trials: Trial[], cost: Cost, load: number): void {
       ['', 'watch (this design)', 'polling every 1 s'],
       [
         ['requests per control change', `${cost.readsPerChange.toFixed(1)} reads + ${cost.writesPerChange.toFixed(1)} writes (the ack)`, '1 write (the ack)'],
-        ['requests per second, nothing changing', `${cost.idleRequestsPerS.toFixed(2)} (the session's own probes)`, `1.00 more than that`],
+        ['requests per second, nothing changing', `${cost.idleRequestsPerS.toFixed(2)} (session probes, the paused 10 s re-read)`, `1.00 more than that`],
         ['reaction time', 'one watch delivery', 'up to 1 s'],
       ],
       'left',
