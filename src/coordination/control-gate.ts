@@ -25,7 +25,7 @@ export interface ControlGateHooks {
  * While paused, the control is also re-read this often, in case a watch was
  * lost to a failed read: one getData per paused member per interval.
  */
-const PAUSED_REREAD_MS = 10_000;
+export const PAUSED_REREAD_MS = 10_000;
 
 export class ControlGate {
   private readonly watch: ControlWatch;
@@ -78,9 +78,9 @@ export class ControlGate {
     return this.acking;
   }
 
-  /** Waits for the control to change, the session to go, or the processor to stop. */
-  async waitWhilePaused(session: AbortSignal, stop: AbortSignal): Promise<void> {
-    const wake = AbortSignal.any([session, stop]);
+  /** Waits for the control to change or one of `wakers` to abort (session lost, processor stopping or draining). */
+  async waitWhilePaused(wakers: AbortSignal[]): Promise<void> {
+    const wake = AbortSignal.any(wakers);
     const reread = new AbortController();
     const either = AbortSignal.any([wake, reread.signal]);
     const timer = setTimeout(() => reread.abort(), PAUSED_REREAD_MS);

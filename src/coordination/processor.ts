@@ -219,7 +219,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
           break;
         }
         if (this.gate!.state === 'paused') {
-          await this.gate!.waitWhilePaused(s.signal, this.stopSignal.signal);
+          this.wakeIdle = new AbortController(); // drain() (SIGTERM) wakes a paused member too
+          await this.gate!.waitWhilePaused([s.signal, this.stopSignal.signal, this.wakeIdle.signal]);
           continue;
         }
         const round = await this.round(s);
