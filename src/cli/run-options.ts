@@ -21,6 +21,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where report.json/.md/.html go [SPAMZK_REPORT_DIR] (default reports/<job>)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [SPAMZK_LOG_LEVEL] (default info)')
     .option('--no-progress', 'no progress bar even on a terminal [SPAMZK_PROGRESS=false]')
+    .option('--imap-max-connections <n>', 'IMAP only: connections the whole fleet may open on the account, held as ZooKeeper leases [SPAMZK_IMAP_MAX_CONNECTIONS] (default: per process only)')
+    .option('--metrics-port <port>', 'serve Prometheus /metrics on this port; local processor k uses port + k [SPAMZK_METRICS_PORT]')
+    .option('--metrics-host <addr>', 'address the metrics server binds [SPAMZK_METRICS_HOST] (default 127.0.0.1)')
     .option('-c, --config <file>', 'JSON config file with any of these settings [SPAMZK_CONFIG]')
     .option('--json', 'print report.json instead of report.md on stdout');
 }

@@ -19,6 +19,7 @@ import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
+import { fleetCapFor } from './imap-cap.js';
 import { jobSpecFor } from './job-identity.js';
 import { planBatches, planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
@@ -107,7 +108,8 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome | Draine
 
 async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: string): Promise<FleetOutcome> {
   const { settings } = input;
-  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel });
+  const metrics = settings.metrics ? { metrics: settings.metrics } : {};
+  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel, ...metrics });
   const onAbort = (): void => fleet.drain();
   input.signal?.addEventListener('abort', onAbort, { once: true });
   const progress = input.progress?.watch(jobId, () => readJobStatus(session, settings.zkRoot, jobId));
@@ -137,10 +139,13 @@ async function planNewMail(input: JobRunInput, session: ZkSession, jobId: string
 
 /** Opens the source for one use and closes it: planning and the cadence touch it briefly. */
 async function withSource<T>(input: JobRunInput, use: (source: MailSource, identity: SourceIdentity) => Promise<T>): Promise<T> {
-  const source = openSource(input.settings.source, sourceOptionsFrom(input.settings, input.log));
+  // Under the fleet-wide IMAP cap too: another machine's processors may hold the other places.
+  const cap = fleetCapFor(input.settings, input.auth, `run.${process.pid}`);
+  const source = openSource(input.settings.source, sourceOptionsFrom(input.settings, input.log, cap));
   try {
     return await use(source, await source.open());
   } finally {
     await source.close();
+    await cap?.close();
   }
 }

@@ -25,6 +25,8 @@ export { ImapSource } from './imap/imap-source.js';
 export {
   DEFAULT_ACCOUNT_MAX_CONNECTIONS,
   parseImapUrl,
+  type ConnectionCap,
+  type ConnectionLease,
   type ImapAddress,
   type ImapObserver,
   type ImapSourceOptions,

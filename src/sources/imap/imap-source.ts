@@ -17,8 +17,10 @@ import {
   imapFlowOptions,
   imapUrlOf,
   DEFAULT_ACCOUNT_MAX_CONNECTIONS,
+  DEFAULT_CAPPED_IDLE_CLOSE_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   parseImapUrl,
+  type ConnectionLease,
   type ImapAddress,
   type ImapObserver,
   type ImapSourceOptions,
@@ -33,6 +35,8 @@ export class ImapSource implements MailSource {
   readonly #options: ImapSourceOptions;
   readonly #observer: ImapObserver;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** The fleet-wide lease each connection holds (with a connectionCap). */
+  readonly #leases = new WeakMap<ImapConnection, ConnectionLease>();
   #state: State = 'latent';
   #limits: AccountLimits | undefined;
   #pool: ConnectionPool | undefined;
@@ -60,7 +64,9 @@ export class ImapSource implements MailSource {
     const limits = accountLimits(account, accountMax, this.#options.requestsPerSecond ?? 10);
     this.#limits = limits;
     const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), limits.maxConnections);
-    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), () => limits.slotWanted());
+    const idleCloseMs = this.#options.connectionCap ? (this.#options.idleCloseMs ?? DEFAULT_CAPPED_IDLE_CLOSE_MS) : undefined;
+    const wanted = (conn: ImapConnection): boolean => limits.slotWanted() || (this.#leases.get(conn)?.contended?.() ?? false);
+    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), wanted, idleCloseMs);
     limits.onSlotWanted(() => pool.closeIdle());
     this.#pool = pool;
     try {
@@ -176,24 +182,66 @@ export class ImapSource implements MailSource {
     this.#state = 'closed';
   }
 
+  /**
+   * A new connection: a slot of this process's account limit, then (with a
+   * connectionCap) a fleet-wide lease, then the login. The connection gives
+   * both back when it closes; a lease lost with its ZooKeeper session closes
+   * the connection, since another process may hold that place by now.
+   */
   async #connect(number: number, signal: AbortSignal | undefined): Promise<ImapConnection> {
     const limits = this.#limits as AccountLimits;
-    const releaseSlot = await limits.acquireConnectionSlot();
+    const releaseLocal = await limits.acquireConnectionSlot();
+    const setupTimeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let lease: ConnectionLease | undefined;
     try {
-      return await openConnection({
+      lease = await this.#options.connectionCap?.acquire({ ...(signal ? { signal } : {}), timeoutMs: setupTimeoutMs });
+    } catch (err) {
+      releaseLocal();
+      if (signal?.aborted) throw new SourceAbortedError(`IMAP operation on ${imapUrlOf(this.address)} aborted while waiting for a connection lease`, { cause: err });
+      throw new ImapConnectionError(`no fleet-wide IMAP connection lease for ${imapUrlOf(this.address)}: ${(err as Error).message}`, { cause: err });
+    }
+    const held = lease ? this.#holdLease(lease, releaseLocal) : { releaseSlot: releaseLocal, watch: () => undefined };
+    try {
+      const conn = await openConnection({
         number,
         address: this.address,
         flowOptions: imapFlowOptions(this.address, this.#options, `spamzk-${number}`),
         writable: (this.#options.writeBack ?? 'off') !== 'off',
         expectedUidValidity: this.#identity?.uidValidity,
-        releaseSlot,
-        setupTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        releaseSlot: held.releaseSlot,
+        setupTimeoutMs,
         signal,
       });
+      held.watch(conn);
+      return conn;
     } catch (err) {
-      releaseSlot();
+      held.releaseSlot();
       throw err;
     }
+  }
+
+  /** Ties a lease to a connection: released together (once), and a lost lease closes the connection. */
+  #holdLease(lease: ConnectionLease, releaseLocal: () => void): { releaseSlot: () => void; watch: (conn: ImapConnection) => void } {
+    let watched: ImapConnection | undefined;
+    const onLost = (): void => watched?.client.close();
+    let released = false;
+    return {
+      releaseSlot: () => {
+        if (released) return;
+        released = true;
+        lease.signal.removeEventListener('abort', onLost);
+        releaseLocal();
+        lease.release().catch((err: unknown) =>
+          (this.#options.warn ?? warnOnStderr)(`could not return the IMAP connection lease of ${imapUrlOf(this.address)}: ${(err as Error).message}`),
+        );
+      },
+      watch: (conn) => {
+        watched = conn;
+        this.#leases.set(conn, lease);
+        if (lease.signal.aborted) conn.client.close();
+        else lease.signal.addEventListener('abort', onLost, { once: true });
+      },
+    };
   }
 
   /**
