@@ -15,6 +15,15 @@ type Register = (program: Command) => void;
 const COMMANDS: ReadonlyArray<{ names: Record<string, string>; load: () => Promise<Register> }> = [
   { names: { replay: 'classify a fixture mailbox (mbox file, Maildir, folder of .eml) on a fleet of processors', run: 'classify an IMAP mailbox on a fleet of processors' }, load: async () => (await import('./commands/replay.js')).registerReplay },
   { names: { status: 'show a job: batches done, claimed, pending, quarantined; live processors; throughput' }, load: async () => (await import('./commands/status.js')).registerStatus },
+  {
+    names: {
+      pause: 'stop new claims of a job fleet-wide (batches in hand finish); members stay up',
+      resume: 'let a paused or drained job claim again',
+      drain: 'members finish the batch in hand, then exit 0; the job stays resumable',
+      config: 'live settings of a job (imapRate, imapConnections), applied by every member without a restart',
+    },
+    load: async () => (await import('./commands/control.js')).registerControl,
+  },
   { names: { report: 'write report.json, report.md and report.html of a job (from any machine)' }, load: async () => (await import('./commands/report.js')).registerReport },
   { names: { processor: 'run one processor of the fleet in this process until the job is complete (needs --zk)' }, load: async () => (await import('./commands/processor.js')).registerProcessor },
   { names: { train: 'train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam' }, load: async () => (await import('./commands/train.js')).registerTrain },

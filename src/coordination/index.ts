@@ -15,6 +15,8 @@ export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './pl
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
+export { readControl, changeControl, ControlWatch, ControlConflictError, CONTROL_STATES, DEFAULT_CONTROL } from './control.js';
+export type { ControlState, JobControl, ControlSnapshot, ControlWatchEvents } from './control.js';
 export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export {
   CoordinationError,

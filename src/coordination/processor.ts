@@ -8,11 +8,16 @@
  * Lifecycle: new Processor(opts) -> run(job, worker) -> resolves at job
  * completion; drain() finishes the batch in hand then stops; close() aborts
  * and releases it. Nothing keeps the process alive after run() settles.
+ *
+ * The job's control node (control.ts) is consulted before each claim: while
+ * it says `paused` no new claim is made (the batch in hand still finishes and
+ * commits); `draining` ends run() like drain() does, with `drained` set.
  */
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import { tryBatch, type AttemptOutcome } from './attempt.js';
+import { ControlGate } from './control-gate.js';
 import { delay } from './delay.js';
 import { DuplicateProcessorIdError, isAmbiguous, isZkError, LifecycleError, SessionLostError } from './errors.js';
 import { visitOrder } from './ordering.js';
@@ -56,6 +61,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   private wakeIdle: AbortController | undefined;
   /** Attempts of ours cut short by a fault of the fleet, to be spared on the next session. */
   private readonly toSpare: AttemptToSpare[] = [];
+  /** The job's control (pause, drain, live settings), followed on every session. */
+  private gate: ControlGate | undefined;
 
   constructor(private readonly opts: ProcessorOptions) {
     super();
@@ -96,6 +103,11 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     this.workerFn = worker;
     this.jobPaths = new JobPaths(this.opts.root ?? DEFAULT_ROOT, job.spec.jobId);
     this.summary = emptySummary(job.spec.jobId, this.processorId);
+    this.gate = new ControlGate(this.jobPaths, this.processorId, {
+      applied: (control) => this.emit('control', control),
+      changed: () => this.wakeIdle?.abort(),
+      warn: (message, error) => this.emit('warning', { message, error }),
+    });
     this.running = this.loop(job).finally(() => this.shutdown());
     return this.running;
   }
@@ -196,8 +208,21 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
           await this.open(s, job);
           opened = true;
         }
+        await this.gate!.follow(s);
         if (this.registeredOn !== s) await this.register(s);
+        await this.gate!.acknowledge(s);
         await this.spareQueued(s);
+        // The job's control, before any claim: a drain ends the run (the batch in hand is done by now),
+        // a pause waits for the next change without reading the job (a paused fleet costs no reads).
+        if (this.gate!.state === 'draining') {
+          this.summary.drained = true;
+          break;
+        }
+        if (this.gate!.state === 'paused') {
+          this.wakeIdle = new AbortController(); // drain() (SIGTERM) wakes a paused member too
+          await this.gate!.waitWhilePaused([s.signal, this.stopSignal.signal, this.wakeIdle.signal]);
+          continue;
+        }
         const round = await this.round(s);
         if (round.complete) {
           this.summary.complete = true;
@@ -237,7 +262,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
    * yet): wait up to one session timeout for it to go, then fail.
    */
   private async register(s: ZkSession): Promise<void> {
-    const info = { host: hostname(), pid: process.pid, startedAt: Date.now() };
+    const info = { host: hostname(), pid: process.pid, startedAt: Date.now(), controlVersion: this.gate!.appliedVersion };
     const giveUpAt = performance.now() + s.sessionTimeoutMs + 2_000;
     while (!(await registerProcessor(s, this.paths, this.processorId, info))) {
       const stat = await s.exists(this.paths.processor(this.processorId));
@@ -250,6 +275,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       }
     }
     this.registeredOn = s;
+    this.gate!.registeredWith(s, info);
   }
 
   private async spareQueued(s: ZkSession): Promise<void> {
@@ -285,7 +311,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     for (const list of [order.mine, order.steal]) {
       let progressed = false;
       for (const b of list) {
-        if (this.state !== 'running') return { complete: false, progressed: true, blocked };
+        // Paused or draining: no new claim (the loop waits or stops).
+        if (this.state !== 'running' || !this.gate!.claimsAllowed) return { complete: false, progressed: true, blocked };
         const outcome = await this.attempt(s, b);
         if (outcome === 'held') blocked.push(b);
         else if (outcome === 'closed') sawClosed = true;
@@ -360,6 +387,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
 
   private async shutdown(): Promise<void> {
     const s = this.registeredOn;
+    this.gate?.close();
     if (s?.alive && this.jobPaths) await deregisterProcessor(s, this.jobPaths, this.processorId).catch(() => undefined);
     await this.sessions.close();
     this.state = 'closed';

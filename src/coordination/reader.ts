@@ -65,8 +65,9 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
     const info = await s
       .getData(p.processor(id))
       .then((r) => decodeJson<StoredProcessor>(r.data, p.processor(id)))
-      .catch(() => ({ host: '?', pid: 0, startedAt: 0 }));
-    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [] };
+      .catch((): StoredProcessor => ({ host: '?', pid: 0, startedAt: 0 }));
+    const applied = info.controlVersion === undefined ? {} : { controlVersion: info.controlVersion };
+    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [], ...applied };
   });
   return {
     spec,

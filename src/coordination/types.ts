@@ -112,6 +112,8 @@ export interface LiveProcessor {
   pid: number;
   /** Batches whose owning (lowest) claim is this processor's. */
   holding: number[];
+  /** The newest job control version this processor has applied (-1: none; undefined: a processor that predates the control). */
+  controlVersion?: number;
 }
 
 export interface JobStatus {

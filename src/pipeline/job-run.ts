@@ -56,6 +56,7 @@ export interface ProgressDisplay {
 }
 
 export interface JobRunOutcome {
+  readonly kind: 'finished';
   readonly jobId: string;
   readonly report: JobReport;
   readonly files: ReportFiles;
@@ -63,7 +64,19 @@ export interface JobRunOutcome {
   readonly interrupted: boolean;
 }
 
-export async function runJob(given: JobRunInput): Promise<JobRunOutcome> {
+/**
+ * The job's control said `draining` (spamzk drain): every local processor
+ * finished the batch in hand and stopped; the job is unfinished and resumable
+ * (spamzk resume, then the same command again). No report is written.
+ */
+export interface DrainedRun {
+  readonly kind: 'drained';
+  readonly jobId: string;
+  readonly fleets: FleetOutcome[];
+  readonly status: JobStatus;
+}
+
+export async function runJob(given: JobRunInput): Promise<JobRunOutcome | DrainedRun> {
   const model = SpamModel.load(given.settings.model);
   // Before any work: the source opens, and a write-back that can never
   // succeed (no Junk mailbox for 'move') stops the run here, once (exit 3),
@@ -91,8 +104,13 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome> {
     if (!opened.planned) await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     const fleets: FleetOutcome[] = [];
     for (let pass = 1; ; pass++) {
-      fleets.push(await runLocalFleet(input, sessions, spec.jobId));
+      const fleet = await runLocalFleet(input, sessions, spec.jobId);
+      fleets.push(fleet);
       log.info({ job: spec.jobId, pass }, 'pass finished');
+      if (fleet.summaries.some((x) => x.drained === true)) {
+        const status = await sessions.run('reading the job', (s) => readJobStatus(s, settings.zkRoot, spec.jobId), input.signal);
+        if (!status.complete) return { kind: 'drained', jobId: spec.jobId, fleets, status };
+      }
       if (settings.everyMs === undefined || input.signal?.aborted || pass === input.passes) break;
       await delay(settings.everyMs, input.signal);
       if (input.signal?.aborted) break;
@@ -100,7 +118,7 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome> {
     }
     const report = buildReport(await reportInput(input, sessions, spec.jobId));
     const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
-    return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
+    return { kind: 'finished', jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
   } finally {
     await sessions.close();
   }

@@ -15,6 +15,7 @@ import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { fleetCapFor } from './imap-cap.js';
 import { jobSpecFor } from './job-identity.js';
+import { applyControl } from './live-settings.js';
 import { MovesAfterCommit } from './moves.js';
 import { planBatchesFrom } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
@@ -73,6 +74,8 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
       );
     }
     logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
+    // Live control (pause, drain, IMAP limits): applied synchronously, then acknowledged in ZooKeeper by the processor.
+    processor.on('control', (control) => void applyControl(control, source, log.child({ processor: processor.processorId, job: spec.jobId })));
     input.metrics?.bind({ job: spec.jobId, processor: processor.processorId, modelId: model.id });
     input.metrics?.watch(processor);
     moves = settings.writeBack === 'move' ? new MovesAfterCommit(source, log).follow(processor) : undefined;

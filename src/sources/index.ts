@@ -12,6 +12,7 @@ import { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-sour
 import { ImapSource } from './imap/imap-source.js';
 import type { ImapSourceOptions, WriteBackMode } from './imap/options.js';
 import type { WriteBackResult, WriteBackVerdict } from './imap/write-back.js';
+import type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
 import { loadPassword, type PasswordSource } from './secret.js';
 
 export type { KeyRange, Label, MailSource, MessageKey, RawMessage, SourceIdentity } from './types.js';
@@ -31,6 +32,7 @@ export {
   type ImapSourceOptions,
   type WriteBackMode,
 } from './imap/options.js';
+export type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
 export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
 
 /** Everything `openSource` accepts; fixture options are ignored for IMAP and vice versa. */
@@ -73,4 +75,12 @@ export async function checkWriteBack(source: MailSource, mode: WriteBackMode): P
   if (mode === 'off') return undefined;
   if (!(source instanceof ImapSource)) throw new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only');
   return mode === 'move' ? source.junkMailbox() : undefined;
+}
+
+/**
+ * Applies live limits to an open source: an IMAP source takes them at once;
+ * a fixture source has none to take (undefined).
+ */
+export function applySourceLimits(source: MailSource, limits: LiveImapLimits): AppliedImapLimits | undefined {
+  return source instanceof ImapSource ? source.applyLimits(limits) : undefined;
 }

@@ -41,7 +41,13 @@ export function registerProcessor(program: Command): void {
         ...(metrics ? { metrics } : {}),
       });
       process.stdout.write(summaryLine(summary));
-      process.exitCode = summary.complete || drain.signal.aborted ? EXIT.ok : EXIT.failure;
+      if (summary.drained && !summary.complete) {
+        process.stderr.write(
+          `spamzk: processor ${summary.processorId} drained: job ${summary.jobId} is draining, so it finished its batch in hand and stopped; ` +
+            `the job is resumable (spamzk resume ${summary.jobId}, then start the processors again)\n`,
+        );
+      }
+      process.exitCode = summary.complete || summary.drained || drain.signal.aborted ? EXIT.ok : EXIT.failure;
     } catch (err) {
       process.exitCode = reportError(err);
     } finally {

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
-import { runJob, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
+import { runJob, type DrainedRun, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
 import { renderMarkdown } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
@@ -68,7 +68,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
     const auth = await zkAuthFromEnv();
     const zk = config.zk === undefined ? await startLocalZooKeeper(log) : undefined;
-    let outcome: JobRunOutcome;
+    let outcome: JobRunOutcome | DrainedRun;
     try {
       outcome = await runJob({
         settings: jobSettingsFrom(config, sourceLocation, config.zk ?? zk!.connectString, interactive ? 'warn' : config.logLevel),
@@ -82,6 +82,10 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     } finally {
       // runJob returns (or throws) only once every local processor has exited.
       await zk?.stop();
+    }
+    if (outcome.kind === 'drained') {
+      process.stderr.write(drainedMessage(outcome));
+      return EXIT.ok;
     }
     printOutcome(outcome, flags.json === true, config);
     if (outcome.interrupted) return EXIT.interrupted;
@@ -118,4 +122,13 @@ function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig):
 function ownCommandLine(): string {
   const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
   return ['spamzk', ...process.argv.slice(2)].map(quote).join(' ');
+}
+
+function drainedMessage(run: DrainedRun): string {
+  const s = run.status;
+  return (
+    `spamzk: job ${run.jobId} drained: every local processor finished its batch in hand and stopped ` +
+    `(${s.done} of ${s.batchCount} batches done, ${s.quarantined} quarantined). ` +
+    `The job is resumable: spamzk resume ${run.jobId}, then run this command again.\n`
+  );
 }

@@ -90,20 +90,32 @@ async function printJobList(i: Inspection, json: boolean): Promise<void> {
   if (jobs.length > 1) process.stdout.write('(name one with --job ID)\n');
 }
 
+function describeControl(c: JobSnapshot['control']): string {
+  if (c.version < 0) return `${c.state} (never changed)`;
+  const settings = Object.entries(c.settings).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `${c.state}, version ${c.version}${settings ? `, ${settings}` : ''} (changed ${new Date(c.changedAt).toISOString()})`;
+}
+
+/** The control version a processor has applied, as the CTL column shows it. */
+function controlVersionOf(v: number | undefined): string {
+  return v === undefined || v < 0 ? '-' : `v${v}`;
+}
+
 function describe(s: JobSnapshot): string {
   const t = s.throughput;
   const lines = [
-    `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : 'RUNNING'}`,
+    `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : s.control.state === 'running' ? 'RUNNING' : s.control.state.toUpperCase()}`,
     `  source   ${s.spec.sourceId}`,
     `  model    ${s.spec.modelId}   batch size ${s.spec.batchSize}`,
     `  batches  ${s.batchCount}: done ${s.done}, claimed ${s.claimed}, pending ${s.pending}, quarantined ${s.quarantined}`,
     `  messages ${t.messages} committed, ${t.msgsPerSec} msgs/s`,
     `  reclaims ${s.reclaims}, fenced commits ${s.fencedCommits}`,
+    `  control  ${describeControl(s.control)}`,
     '',
-    `${'PROCESSOR'.padEnd(40)} ${'HOST'.padEnd(20)} ${'PID'.padStart(7)}  HOLDING (claim age)`,
+    `${'PROCESSOR'.padEnd(40)} ${'HOST'.padEnd(20)} ${'PID'.padStart(7)} ${'CTL'.padStart(4)}  HOLDING (claim age)`,
     ...s.processors.map(
       (p) =>
-        `${p.processorId.padEnd(40)} ${p.host.padEnd(20)} ${String(p.pid).padStart(7)}  ${p.claims.length ? p.claims.map((c) => `${c.batch} (${(c.ageMs / 1000).toFixed(1)} s)`).join(', ') : '-'}`,
+        `${p.processorId.padEnd(40)} ${p.host.padEnd(20)} ${String(p.pid).padStart(7)} ${controlVersionOf(p.controlVersion).padStart(4)}  ${p.claims.length ? p.claims.map((c) => `${c.batch} (${(c.ageMs / 1000).toFixed(1)} s)`).join(', ') : '-'}`,
     ),
   ];
   if (s.processors.length === 0) lines.push('(no live processors)');

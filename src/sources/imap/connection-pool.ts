@@ -19,7 +19,7 @@ export class ConnectionPool {
   #numbered = 0;
 
   constructor(
-    private readonly limit: number,
+    private limit: number,
     private readonly connect: Connect,
     /** True when another source (or process) of the account waits for `conn`'s place: then it is closed when released, not kept. */
     private readonly slotWanted: (conn: ImapConnection) => boolean = () => false,
@@ -51,7 +51,27 @@ export class ConnectionPool {
     }
   }
 
+  /** The pool's size in force. */
+  get size(): number {
+    return this.limit;
+  }
+
+  /**
+   * A new size, at once: a larger pool wakes its waiters; a smaller one closes
+   * idle connections above it now, and busy ones as they are given back.
+   */
+  resize(limit: number): void {
+    this.limit = Math.max(1, Math.floor(limit));
+    while (this.#open > this.limit && this.#idle.length > 0) {
+      const conn = this.#idle.shift()!;
+      this.#stopIdleTimer(conn);
+      this.discard(conn);
+    }
+    for (let free = this.limit - this.#open; free > 0 && this.#waiters.length > 0; free--) this.#wakeOne();
+  }
+
   give(conn: ImapConnection): void {
+    if (this.#open > this.limit) return this.discard(conn); // the pool was made smaller (resize)
     if (conn.broken || (this.#waiters.length === 0 && this.slotWanted(conn))) return this.discard(conn);
     this.#idle.push(conn);
     if (this.idleCloseMs !== undefined) {

@@ -11,6 +11,7 @@ import type { KeyRange, MailSource, MessageKey, RawMessage, SourceIdentity } fro
 import { ImapConnectionError, SourceAbortedError, SourceStateError, UidValidityChangedError, WriteBackError } from '../errors.js';
 import { accountLimits, type AccountLimits } from './account-limits.js';
 import { ConnectionPool } from './connection-pool.js';
+import { applyImapLimits, type AppliedImapLimits, type LiveImapLimits } from './live-limits.js';
 import { isFinal, openConnection, type ImapConnection } from './connection.js';
 import {
   imapFlowOptions,
@@ -90,6 +91,12 @@ export class ImapSource implements MailSource {
 
   get identity(): SourceIdentity | undefined {
     return this.#identity;
+  }
+
+  /** New limits while open, with no reconnect (live-limits.ts); returns the limits in force. */
+  applyLimits(wanted: LiveImapLimits): AppliedImapLimits {
+    if (!this.#limits || !this.#pool) throw new SourceStateError(`IMAP source ${imapUrlOf(this.address)} is not open: limits apply to an open source`);
+    return applyImapLimits(this.#limits, this.#pool, wanted);
   }
 
   listKeys(): Promise<MessageKey[]> {
