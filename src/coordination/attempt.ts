@@ -184,18 +184,27 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
       spareIfFleetFault();
       throw readErr;
     });
-    if (!mine || mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
+    if (!mine) {
+      // No marker seen, but the read may come from a follower that has not yet
+      // applied our commit (node-zookeeper-client has no sync): say "unknown",
+      // never "fenced", in the job's record. Either way the batch is not
+      // counted as ours here; if our commit did apply, its marker says so.
       spareIfFleetFault();
-      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}) and the batch is not committed by us`);
+      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}): no done marker visible yet`, 'unknown');
+    }
+    if (mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
+      spareIfFleetFault();
+      return fenced(h, s, o, `commit reply lost (${(err as Error).message}) and the batch was committed by ${mine.processorId}`);
     }
   }
   h.emit('committed', { batch: o.batch, claimSeq: o.seq, attempt: o.attempt, claimMs: t.claimMs, workMs: t.workMs, commitMs: performance.now() - t0 });
   return 'committed';
 }
 
-async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string): Promise<AttemptOutcome> {
+/** Our commit is not (or not known to be) applied; `recorded` says how the job's event log calls it. */
+async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string, recorded: 'fenced' | 'unknown' = 'fenced'): Promise<AttemptOutcome> {
   h.emit('fenced', { batch: o.batch.index, claimSeq: o.seq, reason });
-  await h.recordEventSomehow({ type: 'fenced', batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
+  await h.recordEventSomehow({ type: recorded, batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
   return 'fenced';
 }
 
