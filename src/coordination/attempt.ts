@@ -180,21 +180,21 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
       const lost = fleetFaultLoss(s);
       if (lost) spareLater(h, o, lost.message);
     };
-    const mine = await h.readDoneOwner(b).catch((readErr: unknown) => {
+    // readDoneOwner syncs its server first (processor.ts), so what it reads
+    // includes our commit if the commit was applied. If it cannot read at all,
+    // nobody knows yet: the job's record says "unknown", never "fenced", and
+    // the batch is not counted as ours here (its marker says so if it is).
+    let mine: Awaited<ReturnType<AttemptHost['readDoneOwner']>>;
+    try {
+      mine = await h.readDoneOwner(b);
+    } catch (readErr) {
       spareIfFleetFault();
-      throw readErr;
-    });
-    if (!mine) {
-      // No marker seen, but the read may come from a follower that has not yet
-      // applied our commit (node-zookeeper-client has no sync): say "unknown",
-      // never "fenced", in the job's record. Either way the batch is not
-      // counted as ours here; if our commit did apply, its marker says so.
-      spareIfFleetFault();
-      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}): no done marker visible yet`, 'unknown');
+      return fenced(h, s, o, `commit outcome unknown: reply lost (${(err as Error).message}), read-back failed (${(readErr as Error).message})`, 'unknown');
     }
-    if (mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
+    if (!mine || mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
       spareIfFleetFault();
-      return fenced(h, s, o, `commit reply lost (${(err as Error).message}) and the batch was committed by ${mine.processorId}`);
+      const by = mine ? `committed by ${mine.processorId}` : 'not committed';
+      return fenced(h, s, o, `commit reply lost (${(err as Error).message}); after a sync the batch is ${by}`);
     }
   }
   h.emit('committed', { batch: o.batch, claimSeq: o.seq, attempt: o.attempt, claimMs: t.claimMs, workMs: t.workMs, commitMs: performance.now() - t0 });

@@ -64,6 +64,8 @@ export class JobPaths {
   get processorsDir(): string { return `${this.job}/processors`; }
   get complete(): string { return `${this.job}/complete`; }
   get control(): string { return `${this.job}/control`; }
+  /** Never created: a write to it fails, and that failed write serves as a sync (processor.ts). */
+  get syncProbe(): string { return `${this.job}/sync-probe`; }
   /** Directories created with the job, in creation order. */
   get dirs(): string[] {
     return [this.batches, this.doneDir, this.quarantineDir, this.eventsDir, this.processorsDir];

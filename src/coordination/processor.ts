@@ -157,6 +157,13 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
 
   private async readDoneOwner(b: number): Promise<{ processorId: string; claimSeq: number } | undefined> {
     const s = await this.sessions.session();
+    // This client has no sync(), and a follower may not have applied our
+    // commit yet. A write, even one that fails, is ordered after every earlier
+    // transaction, so once its reply arrives our server has caught up with
+    // the commit if the commit was applied: only then is the read conclusive.
+    await s.setData(this.paths.syncProbe, Buffer.alloc(0), -1).catch((err: unknown) => {
+      if (!isZkError(err, zookeeper.Exception.NO_NODE)) throw err;
+    });
     try {
       const { data } = await s.getData(this.paths.done(b));
       return decodeDone(data, this.paths.done(b)).header;
