@@ -23,3 +23,4 @@ export type { ScoringOptions } from './scoring.js';
 export type { TokenizerOptions } from './tokenizer/index.js';
 export { trainModel } from './train.js';
 export { confusionRates, evaluate, rocAuc, type ConfusionCounts, type ConfusionRates, type EvalFigures, type Scored } from './metrics.js';
+export { decodeHeaderValue, headerValue, splitEntity } from './mime/headers.js';

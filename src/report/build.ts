@@ -70,9 +70,15 @@ function listedOutcome(o: MessageOutcome): MessageOutcome {
   // rather than set to undefined, so that it equals its own JSON round trip.
   const { key, verdict, batch, processor } = o;
   const label = o.label === undefined ? {} : { label: o.label };
-  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason };
+  const names = {
+    ...(o.messageId === undefined ? {} : { messageId: o.messageId }),
+    ...(o.from === undefined ? {} : { from: o.from }),
+    ...(o.subject === undefined ? {} : { subject: o.subject }),
+    ...(o.date === undefined ? {} : { date: o.date }),
+  };
+  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason, ...names };
   const note = o.note === undefined ? {} : { note: o.note };
-  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note };
+  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note, ...names };
 }
 
 /**
