@@ -13,6 +13,8 @@ export interface JobSpec {
   batchSize: number;
   /** Free-form strings the planner records with the job (compared on join too). */
   metadata?: Record<string, string>;
+  /** For people only (reports, status): names the first planner gave; never compared on join. */
+  display?: Record<string, string>;
 }
 
 /** One unit of work: the keys first..last (inclusive); `count` keys actually exist in it. */

@@ -19,7 +19,7 @@ import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
-import { jobSpecFor } from './job-identity.js';
+import { jobDisplayFor, jobSpecFor } from './job-identity.js';
 import { planBatches } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -58,7 +58,7 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   const { settings, log } = input;
   const model = SpamModel.load(settings.model);
   const identity = await withSource(input, async (_, id) => id);
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobDisplayFor(settings.source, settings.model, model));
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
   const session = new ZkSession({

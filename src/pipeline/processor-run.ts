@@ -12,7 +12,7 @@ import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type Ma
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
-import { jobSpecFor } from './job-identity.js';
+import { jobDisplayFor, jobSpecFor } from './job-identity.js';
 import { planBatches } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -46,7 +46,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const model = SpamModel.load(settings.model);
   const source = openSource(settings.source, sourceOptionsFrom(settings, log));
   const identity = await source.open();
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobDisplayFor(settings.source, settings.model, model));
   if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
     await source.close();
     throw new SourceChangedError(

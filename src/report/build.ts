@@ -46,7 +46,7 @@ export function buildReport(input: ReportInput): JobReport {
   const stalls = Object.values(input.eventLoopStallMs ?? {});
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    job: { ...input.job, source: withoutPassword(input.job.source) },
+    job: { ...input.job, source: withoutPassword(input.job.source), ...(input.job.sourceName === undefined ? {} : { sourceName: withoutPassword(input.job.sourceName) }) },
     totals: totals satisfies ReportTotals,
     batches: integrity.batchSummary(input),
     accuracy: confusion.finish(),

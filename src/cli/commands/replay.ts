@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../../shared/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError, jobSettingsFrom, resolveRunConfig, type RunConfig } from '../config.js';
 import { EXIT } from '../exit-codes.js';
+import { STDOUT_MESSAGE_ROWS } from '../output.js';
 import { createLogger } from '../logger.js';
 import { progressDisplay } from '../progress.js';
 import { addRunOptions, givenFlags } from '../run-options.js';
@@ -105,7 +106,7 @@ function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown>
 }
 
 function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): void {
-  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report));
+  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report, { maxMessageRows: STDOUT_MESSAGE_ROWS }));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');

@@ -9,6 +9,7 @@ import { buildReport, renderMarkdown, writeReportFiles } from '../../report/inde
 import { reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
 import { EXIT } from '../exit-codes.js';
+import { STDOUT_MESSAGE_ROWS } from '../output.js';
 import { addInspectOptions, chooseJob, inspect, type InspectFlags } from './inspect-options.js';
 
 export function registerReport(program: Command): void {
@@ -22,7 +23,7 @@ export function registerReport(program: Command): void {
           if (!jobId) throw new ConfigError('several jobs (or none) under this root: name one with --job ID (see spamzk status)');
           const report = buildReport(await gatherReportInput(i.session, i.root, jobId));
           const files = await writeReportFiles(report, flags.out ?? join('reports', jobId));
-          process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderMarkdown(report)}\nReport files: ${files.md}, ${files.html}, ${files.json}\n`);
+          process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderMarkdown(report, { maxMessageRows: STDOUT_MESSAGE_ROWS })}\nReport files: ${files.md}, ${files.html}, ${files.json}\n`);
         });
         process.exitCode = EXIT.ok;
       } catch (err) {
