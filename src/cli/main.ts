@@ -26,6 +26,10 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerClassify(program);
+  // Commander's own usage errors (unknown option, missing argument) must reach
+  // main() as exceptions in every command, so that each exits 2; a command
+  // added with addCommand() does not inherit this from the program.
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError(`(spamzk ${cmd.name()} --help lists its options)`);
   return program;
 }
 

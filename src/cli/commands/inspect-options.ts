@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_ROOT, listJobs, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
 import { ConfigError } from '../config.js';
+import { checkConnectString, checkZnodePath } from '../validate.js';
 
 export interface InspectFlags {
   zk?: string;
@@ -30,7 +31,9 @@ export interface Inspection {
 export async function inspect<T>(flags: InspectFlags, use: (i: Inspection) => Promise<T>): Promise<T> {
   const connectString = flags.zk ?? process.env.SPAMZK_ZK;
   if (!connectString) throw new ConfigError('name the fleet\'s ZooKeeper with --zk HOST:PORT[,HOST:PORT...] or SPAMZK_ZK');
+  checkConnectString(connectString, flags.zk !== undefined ? '--zk' : 'SPAMZK_ZK');
   const root = flags.zkRoot ?? process.env.SPAMZK_ZK_ROOT ?? DEFAULT_ROOT;
+  checkZnodePath(root, flags.zkRoot !== undefined ? '--zk-root' : 'SPAMZK_ZK_ROOT');
   const session = new ZkSession({ connectString, auth: await zkAuthFromEnv() });
   await session.start();
   try {

@@ -8,6 +8,7 @@ import { gatherReportInput } from '../../pipeline/index.js';
 import { buildReport, renderMarkdown, writeReportFiles } from '../../report/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { prepareReportDir } from '../validate.js';
 import { EXIT } from '../exit-codes.js';
 import { STDOUT_MESSAGE_ROWS } from '../output.js';
 import { addInspectOptions, chooseJob, inspect, type InspectFlags } from './inspect-options.js';
@@ -18,6 +19,7 @@ export function registerReport(program: Command): void {
     .option('-o, --out <dir>', 'output folder (default reports/<job>)')
     .action(async (flags: InspectFlags & { out?: string }) => {
       try {
+        prepareReportDir(flags.out ?? 'reports', '--out');
         await inspect(flags, async (i) => {
           const jobId = await chooseJob(i, flags.job);
           if (!jobId) throw new ConfigError('several jobs (or none) under this root: name one with --job ID (see spamzk status)');
