@@ -27,13 +27,19 @@ export interface Inspection {
   root: string;
 }
 
-/** Opens a session on the fleet's ensemble, runs `use`, closes it. */
-export async function inspect<T>(flags: InspectFlags, use: (i: Inspection) => Promise<T>): Promise<T> {
+/** The ensemble and root named by flags or environment, checked (ConfigError naming the setting). */
+export function fleetAddress(flags: InspectFlags): { connectString: string; root: string } {
   const connectString = flags.zk ?? process.env.SPAMZK_ZK;
   if (!connectString) throw new ConfigError('name the fleet\'s ZooKeeper with --zk HOST:PORT[,HOST:PORT...] or SPAMZK_ZK');
   checkConnectString(connectString, flags.zk !== undefined ? '--zk' : 'SPAMZK_ZK');
   const root = flags.zkRoot ?? process.env.SPAMZK_ZK_ROOT ?? DEFAULT_ROOT;
   checkZnodePath(root, flags.zkRoot !== undefined ? '--zk-root' : 'SPAMZK_ZK_ROOT');
+  return { connectString, root };
+}
+
+/** Opens a session on the fleet's ensemble, runs `use`, closes it. */
+export async function inspect<T>(flags: InspectFlags, use: (i: Inspection) => Promise<T>): Promise<T> {
+  const { connectString, root } = fleetAddress(flags);
   const session = new ZkSession({ connectString, auth: await zkAuthFromEnv() });
   await session.start();
   try {

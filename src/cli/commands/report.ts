@@ -11,7 +11,7 @@ import { ConfigError } from '../config.js';
 import { prepareReportDir } from '../validate.js';
 import { EXIT } from '../exit-codes.js';
 import { STDOUT_MESSAGE_ROWS } from '../output.js';
-import { addInspectOptions, chooseJob, inspect, type InspectFlags } from './inspect-options.js';
+import { addInspectOptions, chooseJob, fleetAddress, inspect, type InspectFlags } from './inspect-options.js';
 
 export function registerReport(program: Command): void {
   const cmd = new Command('report').description('write report.json, report.md and report.html of a job (from any machine)');
@@ -19,6 +19,7 @@ export function registerReport(program: Command): void {
     .option('-o, --out <dir>', 'output folder (default reports/<job>)')
     .action(async (flags: InspectFlags & { out?: string }) => {
       try {
+        fleetAddress(flags);
         prepareReportDir(flags.out ?? 'reports', '--out');
         await inspect(flags, async (i) => {
           const jobId = await chooseJob(i, flags.job);
