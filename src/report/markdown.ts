@@ -120,6 +120,10 @@ function processors(r: JobReport): string {
     '## Processors',
     '',
     table(['processor', 'batches', 'messages', 'active', 'msgs/s', 'claims lost', 'reclaimed', 'fenced', 'max stall'], rows, 'lr'),
+    '',
+    'Active: from the processor\'s first claim to its last commit; msgs/s: the messages it committed per second of that time. ' +
+      'Claims lost: its batches that others took over (it stalled, or its ZooKeeper session expired); reclaimed: batches it took over from others; ' +
+      'fenced: commits ZooKeeper refused because its claim had been taken; max stall: its longest pause of the event loop.',
   ].join('\n');
 }
 
@@ -138,8 +142,17 @@ function eventList(title: string, lines: readonly string[], max = MAX_LINES): st
 
 function integrity(checks: readonly IntegrityCheck[]): string {
   const mark = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED' } as const;
-  return ['## Integrity', '', ...checks.map((c) => `- ${mark[c.status]} ${c.name}: ${md(c.detail)}`)].join('\n');
+  return ['## Integrity', '', ...checks.map((c) => `- ${mark[c.status]} ${CHECK_WORDS[c.name] ? `${CHECK_WORDS[c.name]} (${md(c.name)})` : md(c.name)}: ${md(c.detail)}`)].join('\n');
 }
+
+/** The integrity checks in words (report.json keeps their names). */
+const CHECK_WORDS: Readonly<Record<string, string>> = {
+  'unique-keys': 'Every message has one verdict',
+  'one-commit-per-batch': 'Every batch was committed once',
+  'outcomes-match-commits': 'Every committed batch has all its messages',
+  'batches-accounted': 'Every batch is accounted for',
+  'matches-source': 'Every message of the source is in the report',
+};
 
 /** 'r': every column right-aligned; 'lr': first column left, the rest right; else one l or r per column. */
 function table(head: readonly string[], rows: readonly (readonly string[])[], align: string): string {

@@ -90,7 +90,7 @@ describe('reports name the mail', () => {
       const column = async (n: number): Promise<string[]> =>
         page.$$eval('table.flagged tbody tr', (rows, i) =>
           rows
-            .map((r) => ({ y: r.getBoundingClientRect().top, text: (r.children[i] as HTMLElement).innerText }))
+            .map((r) => ({ y: r.getBoundingClientRect().top, text: r.children[i]!.textContent ?? "" }))
             .sort((a, b) => a.y - b.y)
             .map((r) => r.text), n);
       const scores = (await column(0)).map(Number);
@@ -98,7 +98,7 @@ describe('reports name the mail', () => {
       await page.click('table.flagged th.from label');
       const froms = await column(4);
       expect(froms).toEqual([...froms].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
-      expect(froms).not.toEqual((await page.$$eval('table.flagged tbody tr', (rows) => rows.map((r) => (r.children[4] as HTMLElement).innerText))));
+      expect(froms).not.toEqual((await page.$$eval('table.flagged tbody tr', (rows) => rows.map((r) => r.children[4]!.textContent ?? ""))));
       await page.click('table.flagged th.key label');
       const keys = (await column(2)).map(Number);
       expect(keys).toEqual([...keys].sort((a, b) => a - b));

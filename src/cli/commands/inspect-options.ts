@@ -49,9 +49,18 @@ export async function inspect<T>(flags: InspectFlags, use: (i: Inspection) => Pr
   }
 }
 
-/** The job named by --job, or the only job there is. */
+/**
+ * The job named by --job, or the only job there is. A --job that names no job
+ * is a usage error (exit 2, as kafka-consumer-groups treats an unknown group),
+ * with the jobs there are, never a raw NO_NODE.
+ */
 export async function chooseJob(i: Inspection, job: string | undefined): Promise<string | undefined> {
-  if (job) return job;
   const jobs = await listJobs(i.session, i.root);
-  return jobs.length === 1 ? jobs[0]!.jobId : undefined;
+  if (job === undefined) return jobs.length === 1 ? jobs[0]!.jobId : undefined;
+  if (jobs.some((j) => j.jobId === job)) return job;
+  const known = jobs.map((j) => `${j.jobId} (${j.complete ? 'complete' : 'running'}, ${j.batchCount} batch${j.batchCount === 1 ? '' : 'es'})`);
+  throw new ConfigError(
+    `job ${job} not found under ${i.root} on ${i.session.connectString}: ` +
+      (known.length === 0 ? 'there are no jobs there' : `the jobs there are ${known.join(', ')}`),
+  );
 }
