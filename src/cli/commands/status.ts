@@ -55,8 +55,11 @@ function watchInterval(flags: StatusFlags): number | undefined {
 
 async function printStatus(flags: StatusFlags, watchMs: number | undefined): Promise<void> {
   await inspect(flags, async (i) => {
-    const jobId = await chooseJob(i, flags.job);
-    const draw = async (): Promise<string> => (jobId ? jobText(i, jobId, flags) : jobListText(i, flags.json === true));
+    // Chosen again at each redraw: a watch started before the job shows it once it exists.
+    const draw = async (): Promise<string> => {
+      const jobId = await chooseJob(i, flags.job);
+      return jobId ? jobText(i, jobId, flags) : jobListText(i, flags.json === true);
+    };
     if (watchMs === undefined) {
       process.stdout.write(await draw());
       return;
