@@ -97,7 +97,7 @@ describe('spamzk status', () => {
     expect(r.stdout).toMatch(/^JOB job-[0-9a-f]{16} {2}COMPLETE/);
     expect(r.stdout).toContain(`source   ${TEST_SPLIT}`);
     expect(r.stdout).toMatch(/model {4}shipped model \(spamzk/);
-    expect(r.stdout).toMatch(/batches {2}25 of up to 50 messages: done 25, claimed 0, pending 0, quarantined 0/);
+    expect(r.stdout).toMatch(/batches {2}25: done 25, claimed 0, pending 0, quarantined 0 \(up to 50 messages each\)/);
     expect(r.stdout).toContain('(no live claims)');
     const rows = r.stdout.split('\n').filter((l) => /^\s+\d+ \d+-\d+\s+\d+ {2}done/.test(l));
     expect(rows).toHaveLength(25);

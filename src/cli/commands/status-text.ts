@@ -31,7 +31,7 @@ export function describeJob(s: JobSnapshot, batches: readonly Batch[], withBatch
     `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : 'RUNNING'}`,
     `  source   ${names?.source ?? s.spec.sourceId}`,
     `  model    ${names?.model ?? s.spec.modelId}`,
-    `  batches  ${s.batchCount} of up to ${plural(s.spec.batchSize, 'message')}: done ${s.done}, claimed ${s.claimed}, pending ${s.pending}, quarantined ${s.quarantined}`,
+    `  batches  ${s.batchCount}: done ${s.done}, claimed ${s.claimed}, pending ${s.pending}, quarantined ${s.quarantined} (up to ${plural(s.spec.batchSize, 'message')} each)`,
     `  backlog  ${plural(backlog.messages, 'message')} in ${plural(backlog.batches, 'open batch', 'open batches')}; ${eta}`,
     `  messages ${t.messages} committed, ${t.msgsPerSec} msgs/s`,
     `  reclaims ${s.reclaims}, fenced commits ${s.fencedCommits}`,
