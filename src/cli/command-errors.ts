@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './config.js';
 import { EXIT } from './exit-codes.js';
+import { zkErrorHint } from './zk-auth.js';
 import { ChildProtocolError, ProcessorStoppedError } from '../pipeline/index.js';
 
 /** A file or folder a command needs cannot be read: exit code 3. */
@@ -44,6 +45,7 @@ export function exitCodeFor(err: unknown): number {
 
 export function reportError(err: unknown): number {
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`spamzk: ${message}\n`);
+  const hint = zkErrorHint(err);
+  process.stderr.write(`spamzk: ${message}${hint ? ` (${hint})` : ''}\n`);
   return exitCodeFor(err);
 }

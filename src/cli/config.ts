@@ -7,11 +7,12 @@
  *
  * Secrets are never settings here: the IMAP password comes from
  * SPAMZK_IMAP_PASSWORD or a password file (src/sources), the fleet's ZooKeeper
- * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (src/coordination).
+ * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (zk-auth.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { DEFAULT_ROOT } from '../coordination/index.js';
-import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type ProcessorSettings } from '../pipeline/index.js';
+import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from '../pipeline/index.js';
 
 import { ConfigError } from './config-error.js';
 import { checkConnectString, checkZnodePath } from './validate.js';
@@ -39,6 +40,13 @@ export interface RunConfig {
   caFile: string | undefined;
   insecure: boolean;
   writeBack: ProcessorSettings['writeBack'];
+  /** IMAP only: the account's connection limit, held fleet-wide through ZooKeeper leases; undefined = per process only. */
+  imapMaxConnections: number | undefined;
+  /** Serve Prometheus /metrics on this port (a local fleet: port + slot); undefined = no metrics. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** With writeBack 'move': the mailbox to move spam to; default: the SPECIAL-USE \\Junk one. */
+  junkMailbox: string | undefined;
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool';
@@ -87,7 +95,18 @@ const SETTINGS: readonly Setting[] = [
   { key: 'caFile', kind: 'string', env: 'SPAMZK_CA_FILE', fallback: undefined },
   { key: 'insecure', kind: 'bool', env: 'SPAMZK_INSECURE', fallback: false },
   { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: WRITE_BACK_MODES, fallback: 'off' },
+  // Gmail allows 15 connections per account; unset, each process keeps to its own limits only.
+  { key: 'imapMaxConnections', kind: 'int', env: 'SPAMZK_IMAP_MAX_CONNECTIONS', min: 1, max: 1_000, fallback: undefined },
+  { key: 'metricsPort', kind: 'int', env: 'SPAMZK_METRICS_PORT', min: 1, max: 65_535, fallback: undefined },
+  { key: 'metricsHost', kind: 'string', env: 'SPAMZK_METRICS_HOST', check: checkListenAddress, fallback: '127.0.0.1' },
+  { key: 'junkMailbox', kind: 'string', env: 'SPAMZK_JUNK_MAILBOX', fallback: undefined },
 ];
+
+/** The metrics server binds an address of this machine: an IP literal or localhost, never a name to resolve. */
+function checkListenAddress(value: string, origin: string): void {
+  if (value === 'localhost' || isIP(value) !== 0) return;
+  throw new ConfigError(`${origin}: "${value}" is not an IP address to listen on (like 127.0.0.1, 0.0.0.0 or ::1)`);
+}
 
 /** Flag values as commander hands them over (camelCase names, strings or booleans). */
 export type FlagValues = Record<string, unknown>;
@@ -99,7 +118,14 @@ export function resolveRunConfig(flags: FlagValues, env: NodeJS.ProcessEnv = pro
     const [raw, origin] = pick(setting, flags, env, file);
     config[setting.key] = raw === undefined ? setting.fallback : parseSetting(setting, raw, origin);
   }
-  return config as unknown as RunConfig;
+  if (config.junkMailbox !== undefined && (config.writeBack !== 'move' || config.junkMailbox === '')) {
+    throw new ConfigError(`--junk-mailbox ${JSON.stringify(config.junkMailbox)}: give a mailbox name, and only with --write-back move`);
+  }
+  const run = config as unknown as RunConfig;
+  if (run.metricsPort !== undefined && run.metricsPort + run.processors - 1 > 65_535) {
+    throw new ConfigError(`--metrics-port ${run.metricsPort}: ${run.processors} local processors need ports up to ${run.metricsPort + run.processors - 1}, beyond 65535`);
+  }
+  return run;
 }
 
 function readConfigFile(flags: FlagValues, env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -214,7 +240,14 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     caFile: config.caFile,
     insecure: config.insecure,
     writeBack: config.writeBack,
+    ...(config.imapMaxConnections !== undefined ? { imapMaxConnections: config.imapMaxConnections } : {}),
+    ...(config.junkMailbox !== undefined ? { junkMailbox: config.junkMailbox } : {}),
   };
+}
+
+/** Where a processor serves /metrics, if anywhere. */
+export function metricsEndpointFrom(config: RunConfig): MetricsEndpoint | undefined {
+  return config.metricsPort === undefined ? undefined : { host: config.metricsHost, port: config.metricsPort };
 }
 
 /** What a whole run on this machine is told. */
@@ -225,5 +258,6 @@ export function jobSettingsFrom(config: RunConfig, source: string, connectString
     everyMs: config.everyMs,
     reportDir: config.reportDir,
     childLogLevel,
+    ...(config.metricsPort !== undefined ? { metrics: metricsEndpointFrom(config)! } : {}),
   };
 }

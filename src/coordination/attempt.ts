@@ -5,14 +5,23 @@
  */
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
-import { CoordinationError, isAmbiguous, isZkError, SessionLostError } from './errors.js';
-import { attemptName, attemptNumber, isAttemptName, isClaimName, newNonce, parseClaimName, type JobPaths } from './paths.js';
-import { decodeDone, decodeJson, encodeJson, statCtime, type StoredAttempt, type StoredBatch } from './records.js';
+import {
+  ClaimLostError,
+  isAmbiguous,
+  isZkError,
+  MAX_RESULT_BYTES,
+  ReleasedError,
+  ResultTooLargeError,
+  WorkerStalledError,
+  SessionLostError,
+} from './errors.js';
+import { ClaimHeartbeat } from './heartbeat.js';
+import { attemptName, attemptNumber, isAttemptName, isClaimName, newNonce, parseClaimName, sortClaims, type JobPaths } from './paths.js';
+import { decodeJson, statCtime, type StoredAttempt, type StoredBatch } from './records.js';
 import type { ZkSession } from './session.js';
 import {
   claimBatchAttempt,
   commitBatchIfClaimStands,
-  heartbeatClaim,
   quarantineBatchIfOpen,
   reclaimClaimIfUnchanged,
   recordFailedAttempt,
@@ -34,39 +43,6 @@ export type AttemptOutcome =
   | 'fenced'
   | 'aborted';
 
-/** Raised into the worker's AbortSignal when our claim is known to be gone. */
-export class ClaimLostError extends CoordinationError {
-  constructor(batch: number, why: string) {
-    super('CLAIM_LOST', `claim on batch ${batch} lost: ${why}; the result will not be committed`);
-  }
-}
-
-/**
- * ZooKeeper drops a connection whose packet exceeds jute.maxbuffer (1 MiB by
- * default) - the commit would look like a network fault, over and over. So an
- * oversized result is a failure of the worker, with a clear message.
- */
-export const MAX_RESULT_BYTES = 1_000_000;
-
-export class ResultTooLargeError extends CoordinationError {
-  constructor(batch: number, bytes: number) {
-    super('RESULT_TOO_LARGE', `result of batch ${batch} is ${bytes} bytes; a done marker holds at most ${MAX_RESULT_BYTES}: use smaller batches or a more compact result`);
-  }
-}
-
-/**
- * Raised into the worker's AbortSignal when the worker has neither returned
- * nor heartbeaten for STALLED_AFTER_STALE × staleAfterMs: its attempt is given up.
- */
-export class WorkerStalledError extends CoordinationError {
-  constructor(batch: number, silentMs: number) {
-    super(
-      'WORKER_STALLED',
-      `worker on batch ${batch} made no progress for ${Math.round(silentMs)} ms (no heartbeat, no result); attempt given up: a worker must heartbeat at least every staleAfterMs / 2`,
-    );
-  }
-}
-
 /**
  * A silent worker's claim is stale after staleAfterMs and any other processor
  * may reclaim it. But when every processor of the fleet is stuck in a worker
@@ -77,23 +53,18 @@ export class WorkerStalledError extends CoordinationError {
  */
 const STALLED_AFTER_STALE = 2;
 
-/** Raised into the worker's AbortSignal by drain()/close(). */
-export class ReleasedError extends CoordinationError {
-  constructor(batch: number, why: string) {
-    super('BATCH_RELEASED', `batch ${batch} released: ${why}`);
-  }
-}
-
 interface Owned {
   batch: Batch;
   /** Version of the batch node when we claimed it: the commit requires it unchanged. */
   batchVersion: number;
   claimName: string;
   seq: number;
+  nonce: string;
   attempt: number;
-  version: number;
   /** ZooKeeper ctime of our claim, read in the background while the worker runs. */
   claimedAt: Promise<number>;
+  /** The batch's attempt nodes before ours (some may be spared), and with ours. */
+  priorAttempts: string[];
   attemptNodes: string[];
 }
 
@@ -111,14 +82,17 @@ export async function tryBatch(h: AttemptHost, s: ZkSession, b: number): Promise
   const batch: Batch = { index: b, first: stored.first, last: stored.last, count: stored.count };
   const batchVersion = node.stat.version;
   const attempts = children.filter(isAttemptName);
-  if (attempts.length >= h.options.maxAttempts) return quarantine(h, s, batch, batchVersion, undefined, attempts);
+  if (attempts.length >= h.options.maxAttempts) {
+    const counted = await countedAttempts(s, p, b, attempts);
+    if (counted.length >= h.options.maxAttempts) return quarantine(h, s, batch, batchVersion, undefined, attempts, counted);
+  }
 
   const attempt = Math.max(0, ...attempts.map(attemptNumber)) + 1;
   const data: ClaimData = { processorId: h.processorId, at: Date.now(), status: 'claimed', attempt };
   const nonce = newNonce();
   let claimName: string;
   try {
-    claimName = await claimBatchAttempt(s, p, b, batchVersion, nonce, data, { processorId: h.processorId });
+    claimName = await claimBatchAttempt(s, p, b, batchVersion, nonce, data, { processorId: h.processorId, nonce });
   } catch (err) {
     if (isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
       h.emit('lostRace', { batch: b, attempt });
@@ -132,24 +106,29 @@ export async function tryBatch(h: AttemptHost, s: ZkSession, b: number): Promise
     (stat) => (stat ? statCtime(stat) : Date.now()),
     () => Date.now(),
   );
-  const owned: Owned = { batch, batchVersion, claimName, seq, attempt, version: 0, claimedAt, attemptNodes: [...attempts, attemptName(attempt)] };
+  const owned: Owned = { batch, batchVersion, claimName, seq, nonce, attempt, claimedAt, priorAttempts: attempts, attemptNodes: [...attempts, attemptName(attempt)] };
   const claimMs = performance.now() - t0;
   h.emit('claimed', { batch, claimSeq: seq, attempt });
   return work(h, s, owned, claimMs);
 }
 
 async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Promise<AttemptOutcome> {
-  const p = h.paths;
   const b = o.batch.index;
   const controller = new AbortController();
   const onSessionLost = () => controller.abort(s.signal.reason);
   s.signal.addEventListener('abort', onSessionLost, { once: true });
   const unhook = h.onStop((why) => controller.abort(new ReleasedError(b, why)));
-  let lastBeat = performance.now();
-  let beating: Promise<void> = Promise.resolve();
+  const beats = new ClaimHeartbeat({
+    session: s,
+    paths: h.paths,
+    batch: b,
+    claimName: o.claimName,
+    intervalMs: h.options.heartbeatIntervalMs,
+    onWrite: () => h.countHeartbeat(),
+  });
   const stalledAfterMs = STALLED_AFTER_STALE * h.options.staleAfterMs;
   const stallCheck = setInterval(() => {
-    const silentMs = performance.now() - lastBeat;
+    const silentMs = performance.now() - beats.lastProgressAt;
     if (silentMs > stalledAfterMs && !controller.signal.aborted) controller.abort(new WorkerStalledError(b, silentMs));
   }, Math.max(50, Math.floor(h.options.staleAfterMs / 4)));
   const ctx: WorkContext = {
@@ -159,27 +138,18 @@ async function work(h: AttemptHost, s: ZkSession, o: Owned, claimMs: number): Pr
     processorId: h.processorId,
     heartbeat: (status = 'working') => {
       if (controller.signal.aborted) return Promise.reject(controller.signal.reason);
-      if (performance.now() - lastBeat < h.options.heartbeatIntervalMs) return beating;
-      lastBeat = performance.now();
       const data: ClaimData = { processorId: h.processorId, at: Date.now(), status, attempt: o.attempt };
-      beating = heartbeatClaim(s, p, b, o.claimName, o.version, data).then(
-        (v) => void (o.version = v),
-        (err) => {
-          controller.abort(new ClaimLostError(b, `heartbeat failed (${(err as Error).message})`));
-          throw controller.signal.reason;
-        },
-      );
-      // A worker may fire-and-forget heartbeats: never let a failed one become an unhandled rejection.
-      beating.catch(() => undefined);
-      h.countHeartbeat();
-      return beating;
+      return beats.beat(data).catch((err: unknown) => {
+        controller.abort(err);
+        throw controller.signal.reason;
+      });
     },
   };
   const t0 = performance.now();
   try {
     const result = await untilAborted(h.worker(o.batch, ctx), controller.signal);
     const workMs = performance.now() - t0;
-    await beating.catch(() => undefined);
+    await beats.settled();
     if (controller.signal.aborted) return afterAbort(h, s, o, controller.signal.reason);
     if (result.length > MAX_RESULT_BYTES) return await fail(h, s, o, new ResultTooLargeError(b, result.length));
     return await commit(h, s, o, result, { claimMs, workMs });
@@ -205,18 +175,36 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
     }
     if (!isAmbiguous(err)) throw err;
     // The reply was lost: the done marker tells whether our commit was applied.
-    const mine = await h.readDoneOwner(b);
-    if (!mine || mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
-      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}) and the batch is not committed by us`);
+    // Not applied because the fleet lost our session: not the batch's fault.
+    const spareIfFleetFault = () => {
+      const lost = fleetFaultLoss(s);
+      if (lost) spareLater(h, o, lost.message);
+    };
+    const mine = await h.readDoneOwner(b).catch((readErr: unknown) => {
+      spareIfFleetFault();
+      throw readErr;
+    });
+    if (!mine) {
+      // No marker seen, but the read may come from a follower that has not yet
+      // applied our commit (node-zookeeper-client has no sync): say "unknown",
+      // never "fenced", in the job's record. Either way the batch is not
+      // counted as ours here; if our commit did apply, its marker says so.
+      spareIfFleetFault();
+      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}): no done marker visible yet`, 'unknown');
+    }
+    if (mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
+      spareIfFleetFault();
+      return fenced(h, s, o, `commit reply lost (${(err as Error).message}) and the batch was committed by ${mine.processorId}`);
     }
   }
   h.emit('committed', { batch: o.batch, claimSeq: o.seq, attempt: o.attempt, claimMs: t.claimMs, workMs: t.workMs, commitMs: performance.now() - t0 });
   return 'committed';
 }
 
-async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string): Promise<AttemptOutcome> {
+/** Our commit is not (or not known to be) applied; `recorded` says how the job's event log calls it. */
+async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string, recorded: 'fenced' | 'unknown' = 'fenced'): Promise<AttemptOutcome> {
   h.emit('fenced', { batch: o.batch.index, claimSeq: o.seq, reason });
-  await h.recordEventSomehow({ type: 'fenced', batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
+  await h.recordEventSomehow({ type: recorded, batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
   return 'fenced';
 }
 
@@ -228,6 +216,8 @@ async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknow
     return 'released';
   }
   if (reason instanceof ClaimLostError) return fenced(h, s, o, reason.message);
+  const lost = fleetFaultLoss(s);
+  if (lost) spareLater(h, o, lost.message);
   // Counted like a worker failure, so that a batch that always hangs ends in quarantine.
   if (reason instanceof WorkerStalledError && s.alive) return fail(h, s, o, reason);
   return 'aborted';
@@ -241,8 +231,11 @@ async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknow
 async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promise<AttemptOutcome> {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   h.emit('failed', { batch: o.batch.index, attempt: o.attempt, error: message });
-  if (o.attempt >= h.options.maxAttempts) {
-    return quarantine(h, s, o.batch, o.batchVersion, o, o.attemptNodes, message);
+  // Fewer attempt nodes than that cannot make this the last attempt, spared or not: no reads then.
+  const mayBeLast = o.priorAttempts.length + 1 >= h.options.maxAttempts;
+  const countedBefore = mayBeLast ? (await countedAttempts(s, h.paths, o.batch.index, o.priorAttempts)).length : 0;
+  if (mayBeLast && countedBefore + 1 >= h.options.maxAttempts) {
+    return quarantine(h, s, o.batch, o.batchVersion, o, o.attemptNodes, countedBefore + 1, message);
   }
   try {
     await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
@@ -260,10 +253,11 @@ async function quarantine(
   batchVersion: number,
   owned: Owned | undefined,
   attempts: string[],
+  counted: CountedAttempt[] | number,
   lastError?: string,
 ): Promise<AttemptOutcome> {
-  const reason = lastError ?? (await lastAttemptError(s, h.paths, batch.index, attempts));
-  const count = attempts.length;
+  const reason = lastError ?? (Array.isArray(counted) ? lastAttemptError(counted) : 'unknown');
+  const count = Array.isArray(counted) ? counted.length : counted;
   const record = { attempts: count, lastError: reason, processorId: h.processorId };
   try {
     await quarantineBatchIfOpen(s, h.paths, batch, batchVersion, owned?.claimName, record, attempts);
@@ -278,12 +272,47 @@ async function quarantine(
   return 'quarantined';
 }
 
-async function lastAttemptError(s: ZkSession, p: JobPaths, b: number, attempts: string[]): Promise<string> {
-  const last = [...attempts].sort().at(-1);
+interface CountedAttempt extends StoredAttempt {
+  attempt: number;
+}
+
+/**
+ * The attempts that count against a batch: all of its attempt nodes except
+ * those spared because their processor lost its session to a fault of the
+ * fleet (docs/design.md). Read only near maxAttempts: a look at a batch costs
+ * no extra request otherwise.
+ */
+async function countedAttempts(s: ZkSession, p: JobPaths, b: number, attempts: string[]): Promise<CountedAttempt[]> {
+  const records = await Promise.all(
+    attempts.map(async (name) => {
+      try {
+        const { data } = await s.getData(`${p.batch(b)}/${name}`);
+        return { ...decodeJson<StoredAttempt>(data, name), attempt: attemptNumber(name) };
+      } catch (err) {
+        // Gone: the batch was closed meanwhile, and the versioned claim or quarantine that follows will find out.
+        if (isZkError(err, zookeeper.Exception.NO_NODE)) return undefined;
+        throw err;
+      }
+    }),
+  );
+  return records.filter((r): r is CountedAttempt => r !== undefined && r.spared === undefined).sort((x, y) => x.attempt - y.attempt);
+}
+
+function lastAttemptError(counted: CountedAttempt[]): string {
+  const last = counted.at(-1);
   if (!last) return 'unknown';
-  const { data } = await s.getData(`${p.batch(b)}/${last}`);
-  const rec = decodeJson<StoredAttempt>(data, last);
-  return rec.error ?? `attempt ${attemptNumber(last)} by ${rec.processorId} ended without a commit (processor crashed or its session expired)`;
+  return last.error ?? `attempt ${last.attempt} by ${last.processorId} ended without a commit (its processor crashed, stalled, or lost its session)`;
+}
+
+/** The session's loss, when the fleet (ZooKeeper, the network) caused it and this process did not stall. */
+function fleetFaultLoss(s: ZkSession): SessionLostError | undefined {
+  const reason: unknown = s.signal.reason;
+  return s.signal.aborted && reason instanceof SessionLostError && !reason.processStalled ? reason : undefined;
+}
+
+/** Our session went with our claim through no fault of the batch: the attempt is to be spared once a new session is up. */
+function spareLater(h: AttemptHost, o: Owned, reason: string): void {
+  h.spareAttempt({ batch: o.batch.index, attempt: o.attempt, nonce: o.nonce, reason });
 }
 
 /**
@@ -357,11 +386,6 @@ async function withdrawAmbiguousClaim(
   throw cause;
 }
 
-/** Claim names ordered by sequence: the first is the owner. */
-export function sortClaims(children: string[]): string[] {
-  return children.filter(isClaimName).sort((a, b) => parseClaimName(a).seq - parseClaimName(b).seq);
-}
-
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -380,4 +404,3 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-export { decodeDone, encodeJson };

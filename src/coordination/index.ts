@@ -3,18 +3,21 @@
  * ranges, shared by a fleet of processors so that no batch is skipped and
  * none is committed twice. See docs/design.md.
  */
-export { ZkSession, fleetAcl, zkAuthFromEnv } from './session.js';
+export { ZkSession } from './session.js';
 export type { ZkSessionOptions, ZkAuth, RequestCounts, ZkSessionEvents } from './session.js';
 export { Processor } from './processor.js';
-export type { ProcessorOptions, JobToRun, RunSummary } from './processor.js';
-export type { WorkerFn, WorkContext, ProcessorEvents } from './worker.js';
-export { openJob, extendJob } from './planner.js';
-export type { BatchPlanner, OpenJobResult } from './planner.js';
+export type { JobToRun } from './processor.js';
+export { jobSettingsOf } from './settings.js';
+export type { ProcessorOptions } from './settings.js';
+export type { WorkerFn, WorkContext, ProcessorEvents, RunSummary } from './worker.js';
+export { openJob, extendJob, readPlan, readSpec } from './planner.js';
+export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
-export { LeaseSemaphore, Lease, SemaphoreTimeoutError, SemaphoreConfigError, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
-export { ClaimLostError, ReleasedError, ResultTooLargeError, WorkerStalledError, MAX_RESULT_BYTES } from './attempt.js';
+export { readControl, changeControl, ControlWatch, ControlConflictError, CONTROL_STATES, DEFAULT_CONTROL } from './control.js';
+export type { ControlState, JobControl, ControlSnapshot, ControlWatchEvents } from './control.js';
+export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export {
   CoordinationError,
   ZkUnreachableError,
@@ -25,9 +28,20 @@ export {
   PlanConflictError,
   JobNotFoundError,
   LifecycleError,
+  DuplicateProcessorIdError,
+  InvalidIdError,
+  CorruptRecordError,
+  ClaimLostError,
+  ReleasedError,
+  ResultTooLargeError,
+  WorkerStalledError,
+  SemaphoreTimeoutError,
+  SemaphoreConfigError,
+  MAX_RESULT_BYTES,
 } from './errors.js';
 export type {
   JobSpec,
+  JobSettings,
   Batch,
   Claim,
   ClaimData,

@@ -14,10 +14,11 @@
  *   <root>/jobs/<jobId>/events/ev-<seq>         reclaim / fenced-commit records (PERSISTENT_SEQUENTIAL)
  *   <root>/jobs/<jobId>/processors/<pid>        EPHEMERAL registration of a live processor
  *   <root>/jobs/<jobId>/complete                {batchCount} once that many batches are all closed
+ *   <root>/jobs/<jobId>/control                 JobControl (pause/drain, live settings); each change a CAS setData (control.ts)
  *
  * <b> is the batch index zero-padded to 10 digits so that names sort as numbers.
  */
-import { PlanConflictError } from './errors.js';
+import { InvalidIdError } from './errors.js';
 
 /** The root znode of a fleet unless told otherwise. */
 export const DEFAULT_ROOT = '/spamzk';
@@ -36,11 +37,11 @@ export function parseBatchName(name: string): number {
 }
 
 export function assertProcessorId(id: string): void {
-  if (!ID_RE.test(id)) throw new PlanConflictError(`processor id ${JSON.stringify(id)} must match ${ID_RE}`);
+  if (!ID_RE.test(id)) throw new InvalidIdError('processor id', id, ID_RE);
 }
 
 export function assertJobId(id: string): void {
-  if (!JOB_ID_RE.test(id)) throw new PlanConflictError(`job id ${JSON.stringify(id)} must match ${JOB_ID_RE}`);
+  if (!JOB_ID_RE.test(id)) throw new InvalidIdError('job id', id, JOB_ID_RE);
 }
 
 export class JobPaths {
@@ -62,6 +63,7 @@ export class JobPaths {
   get eventsDir(): string { return `${this.job}/events`; }
   get processorsDir(): string { return `${this.job}/processors`; }
   get complete(): string { return `${this.job}/complete`; }
+  get control(): string { return `${this.job}/control`; }
   /** Directories created with the job, in creation order. */
   get dirs(): string[] {
     return [this.batches, this.doneDir, this.quarantineDir, this.eventsDir, this.processorsDir];
@@ -115,4 +117,9 @@ export function parseClaimName(name: string): { processorId: string; nonce: stri
 
 export function newNonce(): string {
   return Math.random().toString(36).slice(2, 2 + NONCE_LEN).padEnd(NONCE_LEN, '0');
+}
+
+/** Claim names ordered by sequence: the first is the owner (read by attempts and by status readers alike). */
+export function sortClaims(children: string[]): string[] {
+  return children.filter(isClaimName).sort((a, b) => parseClaimName(a).seq - parseClaimName(b).seq);
 }

@@ -3,7 +3,8 @@
  * whose atomic create of the job node succeeds (it also takes an ephemeral
  * planning lock). The others wait until the plan is ready. If the planner dies
  * mid-plan, its lock vanishes with its session and a waiting processor takes
- * over, continuing from the batches already written.
+ * over: it keeps the batches already written and plans only the keys after
+ * the last of them.
  */
 import zookeeper from 'node-zookeeper-client';
 import { isZkError, JobNotFoundError, JobSpecMismatchError, PlanConflictError } from './errors.js';
@@ -22,10 +23,28 @@ import type { Batch, JobSpec, PlanInfo } from './types.js';
 /** Batches per plan transaction: keeps each multi well under ZooKeeper's 1 MB request limit. */
 const APPEND_CHUNK = 1_000;
 
-export type BatchPlanner = () => Batch[] | Promise<Batch[]>;
+/**
+ * Where a plan starts: its batches are numbered from `firstIndex` and hold
+ * only keys above `afterKey`. A fresh plan starts at 0 with every key
+ * (`afterKey` undefined); an heir of a planner that died starts after the last
+ * batch written.
+ */
+export interface PlanFrom {
+  firstIndex: number;
+  afterKey: number | undefined;
+}
+
+export type BatchPlanner = (from: PlanFrom) => Batch[] | Promise<Batch[]>;
+
+export interface OpenJobOptions {
+  /** Batches per append multi (default 1,000; smaller only to test a planner dying between appends). */
+  appendChunk?: number;
+}
 
 export interface OpenJobResult {
   plan: PlanInfo;
+  /** The job's spec as stored (with the settings it was created with, if any). */
+  spec: JobSpec;
   /** True if this caller wrote (or finished writing) the plan. */
   planned: boolean;
 }
@@ -42,24 +61,26 @@ export async function openJob(
   spec: JobSpec,
   planBatches: BatchPlanner | undefined,
   signal?: AbortSignal,
+  options: OpenJobOptions = {},
 ): Promise<OpenJobResult> {
   const p = new JobPaths(root, spec.jobId);
+  const appendChunk = options.appendChunk ?? APPEND_CHUNK;
   if (planBatches) {
     await s.mkdirp(p.job.slice(0, p.job.lastIndexOf('/')));
     if (await createJobWithPlanningLock(s, p, spec)) {
-      await writePlan(s, p, planBatches);
-      return { plan: await readPlan(s, p), planned: true };
+      await writePlan(s, p, planBatches, appendChunk);
+      return { plan: await readPlan(s, p), spec, planned: true };
     }
   }
   // Without a planner, the job must exist (JobNotFoundError otherwise) and we only wait for its plan.
-  await assertSameSpec(s, p, spec);
+  const stored = await assertSameSpec(s, p, spec);
   let planned = false;
   for (;;) {
     signal?.throwIfAborted();
     const plan = await readPlan(s, p);
-    if (plan.ready) return { plan, planned };
+    if (plan.ready) return { plan, spec: stored, planned };
     if (planBatches && (await takePlanningLock(s, p))) {
-      planned = (await writePlan(s, p, planBatches)) || planned;
+      planned = (await writePlan(s, p, planBatches, appendChunk)) || planned;
       continue;
     }
     await waitForPlanChange(s, p, signal);
@@ -116,7 +137,8 @@ export async function readSpec(s: ZkSession, p: JobPaths): Promise<JobSpec> {
   }
 }
 
-async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promise<void> {
+/** The stored spec, if it makes the same job as `wanted` (settings may differ: the stored ones win). */
+async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promise<JobSpec> {
   const existing = await readSpec(s, p);
   for (const field of ['sourceId', 'modelId', 'batchSize'] as const) {
     if (existing[field] !== wanted[field]) throw new JobSpecMismatchError(p.jobId, field, existing[field], wanted[field]);
@@ -126,43 +148,53 @@ async function assertSameSpec(s: ZkSession, p: JobPaths, wanted: JobSpec): Promi
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (a[key] !== b[key]) throw new JobSpecMismatchError(p.jobId, `metadata.${key}`, a[key], b[key]);
   }
+  return existing;
 }
 
 /**
- * Writes the plan under our planning lock, continuing after batches a dead
- * planner already wrote. Returns false (planning nothing) if the plan became
- * ready between our read and our lock: the previous planner released its
- * lock just after finishing.
+ * Writes the plan under our planning lock. After a planner that died, the
+ * batches it wrote stay as they are and only keys after the last of them are
+ * planned: recomputing the whole plan could not match the written prefix if
+ * a key in it was removed meanwhile, and every heir would fail (issue 12).
+ * Returns false (planning nothing) if the plan became ready between our read
+ * and our lock: the previous planner released its lock just after finishing.
  */
-async function writePlan(s: ZkSession, p: JobPaths, planBatches: BatchPlanner): Promise<boolean> {
+async function writePlan(s: ZkSession, p: JobPaths, planBatches: BatchPlanner, appendChunk: number): Promise<boolean> {
   let plan = await readPlan(s, p);
   if (plan.ready) {
     await releasePlanningLock(s, p);
     return false;
   }
-  const batches = await planBatches();
-  validateBatches(batches, 0);
-  if (plan.batchCount > 0) await assertSamePrefix(s, p, batches, plan.batchCount);
-  for (let i = plan.batchCount; i < batches.length; i += APPEND_CHUNK) {
-    const chunk = batches.slice(i, i + APPEND_CHUNK);
-    const next: StoredPlan = { batchCount: i + chunk.length, ready: false };
+  const from = await resumePoint(s, p, plan.batchCount);
+  const batches = await planBatches(from);
+  validateBatches(batches, from.firstIndex);
+  assertAfter(p, batches, from);
+  for (let i = 0; i < batches.length; i += appendChunk) {
+    const chunk = batches.slice(i, i + appendChunk);
+    const next: StoredPlan = { batchCount: from.firstIndex + i + chunk.length, ready: false };
     const version = await appendBatchesIfPlanUnchanged(s, p, plan.version, chunk, next);
     plan = { ...next, version };
   }
-  await markPlanReadyIfUnchanged(s, p, plan.version, batches.length);
+  await markPlanReadyIfUnchanged(s, p, plan.version, from.firstIndex + batches.length);
   await releasePlanningLock(s, p);
   return true;
 }
 
-/** A planner taking over must plan the same batches as the one that died, or key ranges could overlap. */
-async function assertSamePrefix(s: ZkSession, p: JobPaths, batches: Batch[], written: number): Promise<void> {
-  const last = written - 1;
-  const { data } = await s.getData(p.batch(last));
-  const stored = decodeJson<StoredBatch>(data, p.batch(last));
-  const mine = batches[last];
-  if (!mine || mine.first !== stored.first || mine.last !== stored.last || mine.count !== stored.count) {
+/** Where planning continues: after the last batch already written, if any. */
+async function resumePoint(s: ZkSession, p: JobPaths, written: number): Promise<PlanFrom> {
+  if (written === 0) return { firstIndex: 0, afterKey: undefined };
+  const { data } = await s.getData(p.batch(written - 1));
+  return { firstIndex: written, afterKey: decodeJson<StoredBatch>(data, p.batch(written - 1)).last };
+}
+
+/** Batches of an heir must hold only keys after the written ones, or key ranges would overlap. */
+function assertAfter(p: JobPaths, batches: Batch[], from: PlanFrom): void {
+  const afterKey = from.afterKey;
+  if (afterKey === undefined) return;
+  const overlapping = batches.find((b) => b.first <= afterKey);
+  if (overlapping) {
     throw new PlanConflictError(
-      `job ${p.jobId}: the interrupted plan's batch ${last} is ${JSON.stringify(stored)} but this planner computed ${JSON.stringify(mine)}; the source changed during planning: plan a new job`,
+      `job ${p.jobId}: planning resumes after key ${afterKey} (batch ${from.firstIndex - 1} is written) but the planner returned ${JSON.stringify(overlapping)}; a planner must plan only keys after from.afterKey`,
     );
   }
 }

@@ -1,51 +1,37 @@
 /**
  * A processor: one member of the fleet. It opens (or plans) a job, registers
  * itself, and works through batches until every batch is done or quarantined.
- * It owns a session and replaces it when it is lost: the batch in hand is
- * aborted (its claim is void) and work continues on a fresh session.
+ * Its sessions come from a SessionKeeper, whose connection-state events it
+ * follows: on `lost` the batch in hand is aborted (its claim is void) and
+ * work continues on the fresh session that arrives as `reconnected`.
  *
  * Lifecycle: new Processor(opts) -> run(job, worker) -> resolves at job
  * completion; drain() finishes the batch in hand then stops; close() aborts
  * and releases it. Nothing keeps the process alive after run() settles.
+ *
+ * The job's control node (control.ts) is consulted before each claim: while
+ * it says `paused` no new claim is made (the batch in hand still finishes and
+ * commits); `draining` ends run() like drain() does, with `drained` set.
  */
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import { tryBatch, type AttemptOutcome } from './attempt.js';
+import { ControlGate } from './control-gate.js';
 import { delay } from './delay.js';
-import { CoordinationError, isAmbiguous, isZkError, LifecycleError, SessionLostError, ZkUnreachableError } from './errors.js';
+import { DuplicateProcessorIdError, isAmbiguous, isZkError, LifecycleError, SessionLostError } from './errors.js';
 import { visitOrder } from './ordering.js';
 import { assertProcessorId, DEFAULT_ROOT, JobPaths, parseBatchName } from './paths.js';
 import { openJob, readPlan, type BatchPlanner } from './planner.js';
 import { decodeDone, type StoredEvent } from './records.js';
-import { ZkSession, type RequestCounts, type ZkAuth } from './session.js';
+import type { RequestCounts, ZkSession } from './session.js';
+import { SessionKeeper, type ConnectionStateChange } from './session-keeper.js';
 import { deregisterProcessor, markJobComplete, recordEvent, registerProcessor } from './transactions.js';
 import { TypedEmitter } from './typed-emitter.js';
 import type { JobSpec } from './types.js';
-import type { AttemptHost, ProcessorEvents, ResolvedProcessorOptions, WorkerFn } from './worker.js';
-
-export interface ProcessorOptions {
-  connectString: string;
-  /** Root znode of the fleet. Default "/spamzk". */
-  root?: string;
-  /** [A-Za-z0-9._]+, unique in the fleet. Default "<host>.<pid>.<random>". */
-  processorId?: string;
-  auth?: ZkAuth;
-  /** Default 10 s. Ephemeral claims of a dead processor vanish after about this long. */
-  sessionTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  /** A live claim whose version has not changed for this long is reclaimed. Default 60 s. */
-  staleAfterMs?: number;
-  /** Minimum interval between heartbeat writes. Default staleAfterMs / 6. */
-  heartbeatIntervalMs?: number;
-  /** Failed attempts (worker threw, reclaimed, crashed) before a batch is quarantined. Default 3. */
-  maxAttempts?: number;
-  /** How often a processor with nothing to claim re-checks held batches. Default min(1 s, staleAfterMs / 4). */
-  idlePollMs?: number;
-  /** After losing a session, how long to keep trying to start a new one. Default 60 s. */
-  reconnectGiveUpMs?: number;
-}
+import { defaultProcessorId, jobSettingsOf, resolveOptions, withJobSettings, type ProcessorOptions, type ResolvedProcessorOptions } from './settings.js';
+import { spareAttempt } from './spare.js';
+import { emptySummary, type AttemptHost, type AttemptToSpare, type ProcessorEvents, type RunSummary, type WorkerFn } from './worker.js';
 
 export interface JobToRun {
   spec: JobSpec;
@@ -53,35 +39,17 @@ export interface JobToRun {
   plan?: BatchPlanner;
 }
 
-export interface RunSummary {
-  jobId: string;
-  processorId: string;
-  batchCount: number;
-  complete: boolean;
-  committed: number;
-  lostRaces: number;
-  fenced: number;
-  reclaimed: number;
-  failed: number;
-  quarantined: number;
-  released: number;
-  sessionsLost: number;
-  heartbeats: number;
-}
-
 type State = 'latent' | 'running' | 'draining' | 'closing' | 'closed';
 
 export class Processor extends TypedEmitter<ProcessorEvents> {
   readonly processorId: string;
-  readonly options: ResolvedProcessorOptions;
+  private resolved: ResolvedProcessorOptions;
   private readonly observed = new Map<number, { claimName: string; version: number; since: number }>();
   /** The narrow view of this processor that one attempt gets (attempt.ts). */
   private readonly host: AttemptHost;
   private state: State = 'latent';
-  private session: ZkSession | undefined;
+  private readonly sessions: SessionKeeper;
   private registeredOn: ZkSession | undefined;
-  private everConnected = false;
-  private readonly pastCounts: RequestCounts = { reads: 0, writes: 0, byOp: {} };
   private stopCallbacks = new Set<(why: string) => void>();
   private running: Promise<RunSummary> | undefined;
   private jobPaths: JobPaths | undefined;
@@ -91,21 +59,26 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   /** Batches with a pending children watch (set while idle). */
   private readonly watching = new Set<number>();
   private wakeIdle: AbortController | undefined;
-  private readonly ourSessionIds = new Set<string>();
+  /** Attempts of ours cut short by a fault of the fleet, to be spared on the next session. */
+  private readonly toSpare: AttemptToSpare[] = [];
+  /** The job's control (pause, drain, live settings), followed on every session. */
+  private gate: ControlGate | undefined;
 
   constructor(private readonly opts: ProcessorOptions) {
     super();
     this.processorId = opts.processorId ?? defaultProcessorId();
     assertProcessorId(this.processorId);
-    const staleAfterMs = opts.staleAfterMs ?? 60_000;
-    this.options = {
-      staleAfterMs,
-      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? Math.floor(staleAfterMs / 6),
-      maxAttempts: opts.maxAttempts ?? 3,
-      idlePollMs: opts.idlePollMs ?? Math.min(1_000, Math.floor(staleAfterMs / 4)),
-    };
+    this.resolved = resolveOptions(opts);
     this.summary = emptySummary('', this.processorId);
     this.host = this.makeHost();
+    this.sessions = new SessionKeeper(opts);
+    this.sessions.on('state', (change) => this.onConnectionState(change));
+    this.sessions.on('retrying', ({ error }) => this.emit('warning', { message: error.message, error }));
+  }
+
+  /** The options in force: this processor's own, then the job's settings once the job is open. */
+  get options(): ResolvedProcessorOptions {
+    return this.resolved;
   }
 
   private get paths(): JobPaths {
@@ -120,10 +93,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
 
   /** ZooKeeper requests sent so far, over all sessions. */
   get requestCounts(): RequestCounts {
-    const now = this.session?.counts;
-    const byOp = { ...this.pastCounts.byOp };
-    for (const [op, n] of Object.entries(now?.byOp ?? {})) byOp[op] = (byOp[op] ?? 0) + n;
-    return { reads: this.pastCounts.reads + (now?.reads ?? 0), writes: this.pastCounts.writes + (now?.writes ?? 0), byOp };
+    return this.sessions.counts;
   }
 
   /** Works on the job until it is complete (or drain()/close()). Resolves with what this processor did. */
@@ -133,6 +103,11 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     this.workerFn = worker;
     this.jobPaths = new JobPaths(this.opts.root ?? DEFAULT_ROOT, job.spec.jobId);
     this.summary = emptySummary(job.spec.jobId, this.processorId);
+    this.gate = new ControlGate(this.jobPaths, this.processorId, {
+      applied: (control) => this.emit('control', control),
+      changed: () => this.wakeIdle?.abort(),
+      warn: (message, error) => this.emit('warning', { message, error }),
+    });
     this.running = this.loop(job).finally(() => this.shutdown());
     return this.running;
   }
@@ -168,6 +143,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       quarantined: 'quarantined',
       released: 'released',
       sessionLost: 'sessionsLost',
+      spared: 'spared',
     };
     const key = counters[event];
     if (key) (this.summary[key] as number)++;
@@ -180,7 +156,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   }
 
   private async readDoneOwner(b: number): Promise<{ processorId: string; claimSeq: number } | undefined> {
-    const s = await this.ensureSession();
+    const s = await this.sessions.session();
     try {
       const { data } = await s.getData(this.paths.done(b));
       return decodeDone(data, this.paths.done(b)).header;
@@ -192,7 +168,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
 
   private async recordEventSomehow(event: StoredEvent): Promise<void> {
     try {
-      await recordEvent(await this.ensureSession(), this.paths, event);
+      await recordEvent(await this.sessions.session(), this.paths, event);
     } catch (error) {
       this.emit('warning', { message: `could not record ${event.type} event of batch ${event.batch}`, error });
     }
@@ -208,13 +184,16 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         return self.worker;
       },
       processorId: this.processorId,
-      options: this.options,
+      get options() {
+        return self.options;
+      },
       observed: this.observed,
       emit: (event, ...args) => self.emit(event, ...args),
       onStop: (cb) => self.onStop(cb),
       readDoneOwner: (b) => self.readDoneOwner(b),
       recordEventSomehow: (event) => self.recordEventSomehow(event),
       countHeartbeat: () => void self.summary.heartbeats++,
+      spareAttempt: (a) => void self.toSpare.push(a),
     };
   }
 
@@ -224,12 +203,26 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     let opened = false;
     while (this.state === 'running') {
       try {
-        const s = await this.ensureSession();
+        const s = await this.sessions.session();
         if (!opened) {
           await this.open(s, job);
           opened = true;
         }
+        await this.gate!.follow(s);
         if (this.registeredOn !== s) await this.register(s);
+        await this.gate!.acknowledge(s);
+        await this.spareQueued(s);
+        // The job's control, before any claim: a drain ends the run (the batch in hand is done by now),
+        // a pause waits for the next change without reading the job (a paused fleet costs no reads).
+        if (this.gate!.state === 'draining') {
+          this.summary.drained = true;
+          break;
+        }
+        if (this.gate!.state === 'paused') {
+          this.wakeIdle = new AbortController(); // drain() (SIGTERM) wakes a paused member too
+          await this.gate!.waitWhilePaused([s.signal, this.stopSignal.signal, this.wakeIdle.signal]);
+          continue;
+        }
         const round = await this.round(s);
         if (round.complete) {
           this.summary.complete = true;
@@ -240,15 +233,26 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         if (this.state !== 'running') break; // drain()/close() interrupted a wait
         if (!this.isSessionTrouble(err)) throw err;
         this.emit('warning', { message: `session trouble, starting a new session: ${(err as Error).message}`, error: err });
-        this.dropSession();
+        this.sessions.drop();
         await delay(100, this.stopSignal.signal);
       }
     }
     return { ...this.summary };
   }
 
+  /** Opens (or plans) the job; a new job records this processor's settings, an existing one's settings win. */
   private async open(s: ZkSession, job: JobToRun): Promise<void> {
-    await openJob(s, this.paths.root, job.spec, job.plan, this.stopSignal.signal);
+    const spec: JobSpec = { ...job.spec, settings: job.spec.settings ?? jobSettingsOf(this.resolved) };
+    const opened = await openJob(s, this.paths.root, spec, job.plan, this.stopSignal.signal);
+    const own = this.resolved;
+    const { options, differs } = withJobSettings(own, this.opts, opened.spec.settings, this.paths.job);
+    this.resolved = options;
+    const { staleAfterMs, heartbeatIntervalMs, maxAttempts } = options;
+    this.emit('jobSettings', { settings: { staleAfterMs, heartbeatIntervalMs, maxAttempts }, differs });
+    if (differs.length > 0) {
+      const detail = differs.map((name) => `${name}=${options[name]} (ours: ${own[name]})`).join(', ');
+      this.emit('warning', { message: `job ${this.paths.jobId} was created with other settings; using the job's: ${detail}` });
+    }
   }
 
   /**
@@ -258,22 +262,28 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
    * yet): wait up to one session timeout for it to go, then fail.
    */
   private async register(s: ZkSession): Promise<void> {
-    const info = { host: hostname(), pid: process.pid, startedAt: Date.now() };
+    const info = { host: hostname(), pid: process.pid, startedAt: Date.now(), controlVersion: this.gate!.appliedVersion };
     const giveUpAt = performance.now() + s.sessionTimeoutMs + 2_000;
     while (!(await registerProcessor(s, this.paths, this.processorId, info))) {
       const stat = await s.exists(this.paths.processor(this.processorId));
-      if (stat && this.ourSessionIds.has(stat.ephemeralOwner.toString('hex'))) {
+      if (stat && this.sessions.isOurs(stat.ephemeralOwner.toString('hex'))) {
         await deregisterProcessor(s, this.paths, this.processorId);
       } else if (performance.now() > giveUpAt) {
-        throw new CoordinationError(
-          'DUPLICATE_PROCESSOR_ID',
-          `processor id ${this.processorId} is registered by another live session (${this.paths.processor(this.processorId)}); processor ids must be unique`,
-        );
+        throw new DuplicateProcessorIdError(this.processorId, this.paths.processor(this.processorId));
       } else {
         await delay(200, this.stopSignal.signal);
       }
     }
     this.registeredOn = s;
+    this.gate!.registeredWith(s, info);
+  }
+
+  private async spareQueued(s: ZkSession): Promise<void> {
+    while (this.toSpare.length > 0) {
+      const a = this.toSpare[0]!;
+      if (await spareAttempt(s, this.paths, this.processorId, a)) this.emit('spared', { batch: a.batch, attempt: a.attempt, reason: a.reason });
+      this.toSpare.shift();
+    }
   }
 
   /** One pass: refresh which batches are open, then try ours (or, when none are left, others'). */
@@ -301,7 +311,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     for (const list of [order.mine, order.steal]) {
       let progressed = false;
       for (const b of list) {
-        if (this.state !== 'running') return { complete: false, progressed: true, blocked };
+        // Paused or draining: no new claim (the loop waits or stops).
+        if (this.state !== 'running' || !this.gate!.claimsAllowed) return { complete: false, progressed: true, blocked };
         const outcome = await this.attempt(s, b);
         if (outcome === 'held') blocked.push(b);
         else if (outcome === 'closed') sawClosed = true;
@@ -343,47 +354,26 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     this.stopSignal.signal.removeEventListener('abort', onAbort);
   }
 
-  // ---- sessions ------------------------------------------------------------
+  // ---- connection state -------------------------------------------------------
 
-  private async ensureSession(): Promise<ZkSession> {
-    if (this.session?.alive) return this.session;
-    this.dropSession();
-    const giveUpAt = Date.now() + (this.opts.reconnectGiveUpMs ?? 60_000);
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
-      const s = new ZkSession({
-        connectString: this.opts.connectString,
-        sessionTimeoutMs: this.opts.sessionTimeoutMs,
-        connectTimeoutMs: this.opts.connectTimeoutMs,
-        requestTimeoutMs: this.opts.requestTimeoutMs,
-        auth: this.opts.auth,
-      });
-      try {
-        await s.start();
-      } catch (err) {
-        if (!(err instanceof ZkUnreachableError) || !this.everConnected || Date.now() > giveUpAt || this.state === 'closed') throw err;
-        this.emit('warning', { message: err.message, error: err });
-        await delay(wait, this.stopSignal.signal);
-        continue;
-      }
-      this.everConnected = true;
-      this.ourSessionIds.add(s.sessionId);
-      s.on('lost', (error) => this.emit('sessionLost', { error }));
-      this.session = s;
-      this.emit('sessionStarted', { sessionId: s.sessionId, timeoutMs: s.sessionTimeoutMs });
-      return s;
+  /** What each connection state means for the work loop (the batch in hand follows its session's signal). */
+  private onConnectionState(change: ConnectionStateChange): void {
+    switch (change.state) {
+      case 'connected':
+      case 'reconnected':
+        if (change.state === 'connected' || change.newSession) {
+          this.watching.clear(); // watches die with their session
+          this.emit('sessionStarted', { sessionId: change.session.sessionId, timeoutMs: change.session.sessionTimeoutMs });
+        }
+        break;
+      case 'suspended':
+        break; // requests wait for the reconnect (session.ts); the session deadline decides when to give up
+      case 'lost':
+        this.registeredOn = undefined;
+        this.emit('sessionLost', { error: change.error ?? new SessionLostError('lost') });
+        this.wakeIdle?.abort();
+        break;
     }
-  }
-
-  private dropSession(): void {
-    const s = this.session;
-    if (!s) return;
-    this.session = undefined;
-    this.registeredOn = undefined;
-    this.watching.clear(); // watches die with their session
-    this.pastCounts.reads += s.counts.reads;
-    this.pastCounts.writes += s.counts.writes;
-    for (const [op, n] of Object.entries(s.counts.byOp)) this.pastCounts.byOp[op] = (this.pastCounts.byOp[op] ?? 0) + n;
-    void s.close();
   }
 
   private isSessionTrouble(err: unknown): boolean {
@@ -396,35 +386,10 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   }
 
   private async shutdown(): Promise<void> {
-    const s = this.session;
-    if (s?.alive && this.jobPaths && this.registeredOn === s) {
-      await deregisterProcessor(s, this.jobPaths, this.processorId).catch(() => undefined);
-    }
-    if (s) await s.close();
-    this.dropSession();
+    const s = this.registeredOn;
+    this.gate?.close();
+    if (s?.alive && this.jobPaths) await deregisterProcessor(s, this.jobPaths, this.processorId).catch(() => undefined);
+    await this.sessions.close();
     this.state = 'closed';
   }
-}
-
-function defaultProcessorId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9.]/g, '_');
-  return `${host}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function emptySummary(jobId: string, processorId: string): RunSummary {
-  return {
-    jobId,
-    processorId,
-    batchCount: 0,
-    complete: false,
-    committed: 0,
-    lostRaces: 0,
-    fenced: 0,
-    reclaimed: 0,
-    failed: 0,
-    quarantined: 0,
-    released: 0,
-    sessionsLost: 0,
-    heartbeats: 0,
-  };
 }

@@ -4,15 +4,14 @@
  * 10,000-batch job is read in well under a second.
  */
 import zookeeper from 'node-zookeeper-client';
-import { sortClaims } from './attempt.js';
 import { isZkError } from './errors.js';
-import { JobPaths, jobsDir, parseBatchName, parseClaimName } from './paths.js';
+import { JobPaths, jobsDir, parseBatchName, parseClaimName, sortClaims } from './paths.js';
 import { readPlan, readSpec } from './planner.js';
 import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
 import type { ZkSession } from './session.js';
 import type { Batch, Claim, ClaimData, CoordinationEventRecord, DoneMarker, JobSpec, JobStatus, LiveProcessor, QuarantineRecord } from './types.js';
 
-/** Requests in flight; done markers can be ~900 KB each, so this also bounds memory (~60 MB). */
+/** Requests in flight; a done marker can be up to MAX_RESULT_BYTES (1 MB), so this also bounds memory. */
 const CHUNK = 64;
 
 export interface JobListing {
@@ -66,8 +65,9 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
     const info = await s
       .getData(p.processor(id))
       .then((r) => decodeJson<StoredProcessor>(r.data, p.processor(id)))
-      .catch(() => ({ host: '?', pid: 0, startedAt: 0 }));
-    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [] };
+      .catch((): StoredProcessor => ({ host: '?', pid: 0, startedAt: 0 }));
+    const applied = info.controlVersion === undefined ? {} : { controlVersion: info.controlVersion };
+    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [], ...applied };
   });
   return {
     spec,
@@ -83,11 +83,11 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
   };
 }
 
-/** The planned batches (key ranges), in index order. */
-export async function readBatches(s: ZkSession, root: string, jobId: string): Promise<Batch[]> {
+/** The planned batches (key ranges), in index order; the first `batchCount` of them when the caller has read the plan already. */
+export async function readBatches(s: ZkSession, root: string, jobId: string, batchCount?: number): Promise<Batch[]> {
   const p = new JobPaths(root, jobId);
-  const plan = await readPlan(s, p);
-  const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
+  const count = batchCount ?? (await readPlan(s, p)).batchCount;
+  const indexes = Array.from({ length: count }, (_, b) => b);
   return inChunks(indexes, async (b) => {
     const { data } = await s.getData(p.batch(b));
     const { first, last, count } = decodeJson<StoredBatch>(data, p.batch(b));

@@ -1,11 +1,11 @@
 /**
  * How each protocol record is stored in a znode. JSON for the small ones; the
  * done marker is a length-prefixed JSON header followed by the raw result
- * bytes, so a result of up to ~900 KB is not inflated by base64.
+ * bytes, so a result of up to MAX_RESULT_BYTES is not inflated by base64.
  */
 import type { Stat } from 'node-zookeeper-client';
-import { CoordinationError } from './errors.js';
-import type { Batch, ClaimData, CoordinationEventRecord, JobSpec, PlanInfo } from './types.js';
+import { CorruptRecordError } from './errors.js';
+import type { Batch, CoordinationEventRecord, PlanInfo } from './types.js';
 
 export function encodeJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
@@ -15,7 +15,7 @@ export function decodeJson<T>(data: Buffer, what: string): T {
   try {
     return JSON.parse(data.toString('utf8')) as T;
   } catch (err) {
-    throw new CoordinationError('CORRUPT_RECORD', `${what} holds unreadable data (${data.length} bytes): ${String(err)}`);
+    throw new CorruptRecordError(what, `holds unreadable data (${data.length} bytes): ${String(err)}`);
   }
 }
 
@@ -38,7 +38,7 @@ export function encodeDone(header: DoneHeader, result: Buffer): Buffer {
 }
 
 export function decodeDone(data: Buffer, what: string): { header: DoneHeader; result: Buffer } {
-  if (data.length < 4) throw new CoordinationError('CORRUPT_RECORD', `${what}: done marker too short (${data.length} bytes)`);
+  if (data.length < 4) throw new CorruptRecordError(what, `is too short for a done marker (${data.length} bytes)`);
   const len = data.readUInt32BE(0);
   const header = decodeJson<DoneHeader>(data.subarray(4, 4 + len), what);
   return { header, result: data.subarray(4 + len) };
@@ -46,9 +46,13 @@ export function decodeDone(data: Buffer, what: string): { header: DoneHeader; re
 
 export interface StoredAttempt {
   processorId: string;
+  /** The claim's nonce: tells this attempt's own processor that the attempt is its own. */
+  nonce?: string;
   claimSeq?: number;
   /** Set when the attempt failed: the worker's error, or why it was reclaimed. */
   error?: string;
+  /** Set when the attempt does not count against the batch: its processor lost its session to a fault of the fleet. */
+  spared?: string;
 }
 
 export interface StoredQuarantine {
@@ -64,9 +68,10 @@ export interface StoredProcessor {
   host: string;
   pid: number;
   startedAt: number;
+  /** The newest job control version this processor has applied (-1: none written yet); see control.ts. */
+  controlVersion?: number;
 }
 
-export type { Batch, ClaimData, JobSpec };
 
 /** ZooKeeper times are 8-byte big-endian milliseconds since the epoch (server clock). */
 export function statMs(value: Buffer): number {
@@ -75,13 +80,4 @@ export function statMs(value: Buffer): number {
 
 export function statCtime(stat: Stat): number {
   return statMs(stat.ctime);
-}
-
-export function statMtime(stat: Stat): number {
-  return statMs(stat.mtime);
-}
-
-/** The mzxid identifies a data version globally; used with the version to detect "no progress". */
-export function statMzxid(stat: Stat): string {
-  return stat.mzxid.toString('hex');
 }

@@ -23,7 +23,7 @@
  * Every participant must use the same `maxLeases` for a path.
  */
 import zookeeper from 'node-zookeeper-client';
-import { CoordinationError, SessionLostError, formatMs, isAmbiguous, isZkError } from './errors.js';
+import { SemaphoreConfigError, SemaphoreTimeoutError, SessionLostError, isAmbiguous, isZkError } from './errors.js';
 import { newNonce } from './paths.js';
 import type { ZkSession } from './session.js';
 
@@ -51,21 +51,6 @@ export interface LeaseData {
   holder: string;
   /** Wall-clock ms of the creator, for humans only. */
   at: number;
-}
-
-export class SemaphoreTimeoutError extends CoordinationError {
-  constructor(path: string, maxLeases: number, timeoutMs: number) {
-    super(
-      'SEMAPHORE_TIMEOUT',
-      `no lease of ${path} (max ${maxLeases}) within ${formatMs(timeoutMs)}; every lease is held: wait longer or raise the cap`,
-    );
-  }
-}
-
-export class SemaphoreConfigError extends CoordinationError {
-  constructor(message: string) {
-    super('SEMAPHORE_CONFIG', message);
-  }
 }
 
 /** One held lease. `release()` is idempotent; the lease also ends with its session. */

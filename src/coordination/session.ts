@@ -25,6 +25,7 @@ import {
   formatMs,
 } from './errors.js';
 import { TypedEmitter } from './typed-emitter.js';
+import './zk-codes.js'; // before any client exists: unknown error codes must not kill the process
 
 export interface ZkAuth {
   user: string;
@@ -77,6 +78,9 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
   /** Monotonic send time of the newest request that got a reply: the server heard from us then. */
   private lastHeardAt = 0;
   private probeInFlight = false;
+  /** Monotonic time of the last watchdog tick, and of the end of the last event-loop stall it saw. */
+  private lastTickAt = 0;
+  private lastStallEndedAt = Number.NEGATIVE_INFINITY;
   /**
    * Requests made while the client is between servers, sent once it is
    * connected again. node-zookeeper-client queues the auth packet of a
@@ -140,6 +144,7 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
       throw new ZkUnreachableError(this.connectString, this.connectTimeoutMs);
     }
     this.lastHeardAt = performance.now();
+    this.lastTickAt = this.lastHeardAt;
     const tick = Math.max(50, Math.floor(this.sessionTimeoutMs / 6));
     this.watchdog = setInterval(() => this.checkDeadline(), tick);
   }
@@ -266,7 +271,11 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
 
   private checkDeadline(): void {
     if (this.state !== 'started') return;
-    const silentMs = performance.now() - this.lastHeardAt;
+    const now = performance.now();
+    // Ticks come every timeout / 6; a gap of two timeout / 6 more means this process did not run.
+    if (now - this.lastTickAt > this.sessionTimeoutMs / 3) this.lastStallEndedAt = now;
+    this.lastTickAt = now;
+    const silentMs = now - this.lastHeardAt;
     const deadlineMs = (this.sessionTimeoutMs * 2) / 3;
     if (silentMs > deadlineMs) {
       this.declareLost(`no reply from ${this.connectString} for ${formatMs(silentMs)} (session timeout ${formatMs(this.sessionTimeoutMs)})`);
@@ -294,7 +303,11 @@ export class ZkSession extends TypedEmitter<ZkSessionEvents> {
 
   private declareLost(reason: string): void {
     if (this.state !== 'started') return;
-    const err = new SessionLostError(reason);
+    // One more tick now: a stall that ends in this very callback has not been seen by the watchdog yet.
+    const now = performance.now();
+    if (now - this.lastTickAt > this.sessionTimeoutMs / 3) this.lastStallEndedAt = now;
+    const stalled = this.lastStallEndedAt >= this.lastHeardAt;
+    const err = new SessionLostError(stalled ? `${reason}; this process itself stalled meanwhile` : reason, stalled);
     void this.shutdown('lost', err);
     this.emit('lost', err);
   }
@@ -359,22 +372,4 @@ function toZkError(err: unknown, op: string, path: string): ZkOperationError {
 export function fleetAcl(auth: ZkAuth): ACL[] {
   const digest = createHash('sha1').update(`${auth.user}:${auth.password}`).digest('base64');
   return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', `${auth.user}:${digest}`))];
-}
-
-/**
- * Fleet credentials from the environment, never from argv:
- * SPAMZK_ZK_AUTH="user:password" or SPAMZK_ZK_AUTH_FILE=/path (file holds "user:password").
- */
-export async function zkAuthFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ZkAuth | undefined> {
-  let raw = env.SPAMZK_ZK_AUTH;
-  if (!raw && env.SPAMZK_ZK_AUTH_FILE) {
-    const { readFile } = await import('node:fs/promises');
-    raw = (await readFile(env.SPAMZK_ZK_AUTH_FILE, 'utf8')).trim();
-  }
-  if (!raw) return undefined;
-  const colon = raw.indexOf(':');
-  if (colon <= 0 || colon === raw.length - 1) {
-    throw new LifecycleError('ZooKeeper credentials must look like "user:password" (SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE)');
-  }
-  return { user: raw.slice(0, colon), password: raw.slice(colon + 1) };
 }

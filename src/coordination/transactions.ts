@@ -16,8 +16,8 @@
  * so their version is >= 1 before anyone compares against it.
  */
 import zookeeper from 'node-zookeeper-client';
-import { CoordinationError, isZkError } from './errors.js';
-import { batchName, type JobPaths } from './paths.js';
+import { isZkError, PlanConflictError } from './errors.js';
+import type { JobPaths } from './paths.js';
 import {
   encodeDone,
   encodeJson,
@@ -87,7 +87,7 @@ export async function appendBatchesIfPlanUnchanged(
   batches: Batch[],
   plan: StoredPlan,
 ): Promise<number> {
-  if (planVersion < 1) throw new CoordinationError('PLAN_VERSION', `plan of job ${p.jobId} has version 0; refusing an unversioned append`);
+  if (planVersion < 1) throw new PlanConflictError(`plan of job ${p.jobId} has version 0; refusing an unversioned append`);
   const results = await s.multi(`append ${batches.length} batches to ${p.jobId}`, (tx) => {
     tx.setData(p.plan, encodeJson(plan), planVersion);
     for (const b of batches) {
@@ -195,6 +195,22 @@ export async function releaseClaimUncounted(s: ZkSession, p: JobPaths, batch: nu
     tx.remove(p.attempt(batch, attempt), ANY);
     tx.remove(p.claim(batch, claimName), ANY);
   });
+}
+
+/**
+ * Marks one of our attempts as not counting against its batch (its session was
+ * lost to a fault of the fleet): a plain setData at the version we read, so it
+ * fails if a failure or a reclaim was recorded on it meanwhile (those count).
+ */
+export async function spareAttemptIfUnchanged(
+  s: ZkSession,
+  p: JobPaths,
+  batch: number,
+  attempt: number,
+  version: number,
+  record: StoredAttempt,
+): Promise<void> {
+  await s.setData(p.attempt(batch, attempt), encodeJson(record), version);
 }
 
 /** Records a failed attempt (the worker threw) and frees the batch: only if our claim stands. */
@@ -308,5 +324,3 @@ export async function markJobComplete(s: ZkSession, p: JobPaths, batchCount: num
 function closedBatch(batch: Batch, state: 'done' | 'quarantined'): StoredBatch {
   return { first: batch.first, last: batch.last, count: batch.count, state };
 }
-
-export { batchName };

@@ -15,6 +15,22 @@ export interface JobSpec {
   metadata?: Record<string, string>;
   /** For people only (reports, status): names the first planner gave; never compared on join. */
   display?: Record<string, string>;
+  /**
+   * Settings every member must share, recorded when the job is created. A
+   * member whose own options differ uses these and says so. Absent on jobs
+   * created without them: members then use their own options.
+   */
+  settings?: JobSettings;
+}
+
+/** What members of one job must agree on: a shorter staleAfterMs on one member would reclaim its peers' healthy claims. */
+export interface JobSettings {
+  /** A live claim whose version has not changed for this long is reclaimed. */
+  staleAfterMs: number;
+  /** Minimum interval between heartbeat writes (from the previous reply). */
+  heartbeatIntervalMs: number;
+  /** Counted failed attempts before a batch is quarantined. */
+  maxAttempts: number;
 }
 
 /** One unit of work: the keys first..last (inclusive); `count` keys actually exist in it. */
@@ -67,7 +83,8 @@ export interface QuarantineRecord {
   at: number;
 }
 
-export type CoordinationEventType = 'reclaimed' | 'fenced';
+/** 'unknown': a commit whose reply was lost and whose outcome could not be read back for certain. */
+export type CoordinationEventType = 'reclaimed' | 'fenced' | 'unknown';
 
 /** A small persistent record of a fault the protocol handled. */
 export interface CoordinationEventRecord {
@@ -97,6 +114,8 @@ export interface LiveProcessor {
   pid: number;
   /** Batches whose owning (lowest) claim is this processor's. */
   holding: number[];
+  /** The newest job control version this processor has applied (-1: none; undefined: a processor that predates the control). */
+  controlVersion?: number;
 }
 
 export interface JobStatus {

@@ -5,7 +5,9 @@
 import type { JobPaths } from './paths.js';
 import type { StoredEvent } from './records.js';
 import type { SessionLostError } from './errors.js';
-import type { Batch } from './types.js';
+import type { ResolvedProcessorOptions } from './settings.js';
+import type { Batch, JobSettings } from './types.js';
+import type { ControlSnapshot } from './control.js';
 
 export interface WorkContext {
   /** Aborts when the claim can no longer be committed (session lost, claim reclaimed) or on drain timeout/close. */
@@ -24,7 +26,7 @@ export interface WorkContext {
   heartbeat(status?: string): Promise<void>;
 }
 
-/** Processes one batch and returns its result (stored in the done marker; keep it under ~900 KB). */
+/** Processes one batch and returns its result (stored in the done marker: at most MAX_RESULT_BYTES, 1,000,000 bytes). */
 export type WorkerFn = (batch: Batch, ctx: WorkContext) => Promise<Buffer>;
 
 export interface ProcessorEvents extends Record<string, unknown[]> {
@@ -38,18 +40,20 @@ export interface ProcessorEvents extends Record<string, unknown[]> {
   failed: [{ batch: number; attempt: number; error: string }];
   quarantined: [{ batch: number; attempts: number; lastError: string }];
   released: [{ batch: number; claimSeq: number }];
+  /** An attempt of ours cut short by a session lost to a fault of the fleet was marked as not counting against its batch. */
+  spared: [{ batch: number; attempt: number; reason: string }];
   sessionStarted: [{ sessionId: string; timeoutMs: number }];
   sessionLost: [{ error: SessionLostError }];
   /** A recoverable problem the processor handled (e.g. a ZooKeeper restart); for logs. */
   warning: [{ message: string; error?: unknown }];
   complete: [{ jobId: string; batchCount: number }];
-}
-
-export interface ResolvedProcessorOptions {
-  staleAfterMs: number;
-  heartbeatIntervalMs: number;
-  maxAttempts: number;
-  idlePollMs: number;
+  /** The job-wide settings in force once the job is open; `differs` names those where this processor's own options disagreed (the job's win). */
+  jobSettings: [{ settings: JobSettings; differs: Array<keyof JobSettings> }];
+  /**
+   * A job control version this processor had not seen (the first read included). Listeners apply
+   * its settings synchronously; once they return, the version is acknowledged in the registration.
+   */
+  control: [ControlSnapshot];
 }
 
 /** What one attempt needs from its processor (implemented by Processor). */
@@ -68,4 +72,54 @@ export interface AttemptHost {
   /** Records an event through any live session; failures are reported as warnings, never thrown. */
   recordEventSomehow(event: StoredEvent): Promise<void>;
   countHeartbeat(): void;
+  /** Queues an attempt of ours to be spared (not counted against its batch) once a new session is up. */
+  spareAttempt(a: AttemptToSpare): void;
+}
+
+/** An attempt whose processor lost its session to a fault of the fleet, not of the batch. */
+export interface AttemptToSpare {
+  batch: number;
+  attempt: number;
+  nonce: string;
+  reason: string;
+}
+
+export interface RunSummary {
+  jobId: string;
+  processorId: string;
+  batchCount: number;
+  complete: boolean;
+  committed: number;
+  lostRaces: number;
+  fenced: number;
+  reclaimed: number;
+  failed: number;
+  quarantined: number;
+  released: number;
+  sessionsLost: number;
+  /** Attempts of ours cut short by a fault of the fleet and marked as not counting against their batch. */
+  spared: number;
+  heartbeats: number;
+  /** The job's control said `draining`: this processor stopped claiming and left the job unfinished (resumable). */
+  drained?: boolean;
+}
+
+export function emptySummary(jobId: string, processorId: string): RunSummary {
+  return {
+    jobId,
+    processorId,
+    batchCount: 0,
+    complete: false,
+    committed: 0,
+    lostRaces: 0,
+    fenced: 0,
+    reclaimed: 0,
+    failed: 0,
+    quarantined: 0,
+    released: 0,
+    sessionsLost: 0,
+    spared: 0,
+    heartbeats: 0,
+    drained: false,
+  };
 }

@@ -10,7 +10,9 @@ import {
   readJobStatus,
   readLiveClaims,
   readQuarantine,
+  readControl,
   type Claim,
+  type ControlState,
   type CoordinationEventRecord,
   type DoneMarker,
   type JobStatus,
@@ -65,6 +67,14 @@ export interface Throughput {
   series: ThroughputPoint[];
 }
 
+/** The job's control (spamzk pause/resume/drain/config): version -1 when it was never changed. */
+export interface ControlView {
+  state: ControlState;
+  version: number;
+  settings: Record<string, string>;
+  changedAt: number;
+}
+
 export interface JobSnapshot extends JobStatus {
   jobId: string;
   /** When the snapshot was read (this machine's clock). */
@@ -76,6 +86,7 @@ export interface JobSnapshot extends JobStatus {
   throughput: Throughput;
   /** The newest reclaim and fenced-commit records, oldest first. */
   recentEvents: CoordinationEventRecord[];
+  control: ControlView;
 }
 
 const RECENT_EVENTS = 20;
@@ -84,12 +95,13 @@ const FLEET = 'fleet';
 
 /** Reads the whole job (several pipelined reads; fine for jobs of thousands of batches). */
 export async function readJobSnapshot(session: ZkSession, root: string, jobId: string, now: () => number = Date.now): Promise<JobSnapshot> {
-  const [status, done, quarantined, liveClaims, events] = await Promise.all([
+  const [status, done, quarantined, liveClaims, events, control] = await Promise.all([
     readJobStatus(session, root, jobId),
     readDoneMarkers(session, root, jobId),
     readQuarantine(session, root, jobId),
     readLiveClaims(session, root, jobId),
     readEvents(session, root, jobId),
+    readControl(session, new JobPaths(root, jobId)),
   ]);
   const takenAt = now();
   const claims = await ownerClaims(session, new JobPaths(root, jobId), liveClaims, takenAt);
@@ -114,6 +126,7 @@ export async function readJobSnapshot(session: ZkSession, root: string, jobId: s
     reclaims: events.filter((e) => e.type === 'reclaimed').length,
     fencedCommits: events.filter((e) => e.type === 'fenced').length,
     recentEvents: events.slice(-RECENT_EVENTS),
+    control: { state: control.state, version: control.version, settings: control.settings, changedAt: control.changedAt },
   };
 }
 

@@ -4,39 +4,56 @@
  * report needs no other store and no access to the mailbox.
  */
 import {
+  JobPaths,
   readBatches,
   readDoneMarkers,
   readEvents,
-  readJobStatus,
+  readPlan,
   readQuarantine,
+  readSpec,
   type Batch,
   type DoneMarker,
   type CoordinationEventRecord,
-  type JobStatus,
+  type JobSpec,
+  type PlanInfo,
   type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
 import type { BatchCommit, MessageOutcome, ReportInput } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
 
-/** A job's records as ZooKeeper holds them. */
+/** A job's records as ZooKeeper holds them, read as one snapshot (see gatherReportInput). */
 export interface JobRecords {
-  readonly status: JobStatus;
+  readonly spec: JobSpec;
+  /** The plan, read once: the batch count, readiness and completeness all derive from this one read. */
+  readonly plan: PlanInfo;
   readonly batches: readonly Batch[];
   readonly done: readonly DoneMarker[];
   readonly quarantine: readonly QuarantineRecord[];
   readonly events: readonly CoordinationEventRecord[];
 }
 
+/**
+ * Reads a job as one consistent snapshot while processors may still commit
+ * and a cadence may extend the plan. Batches only ever get closed and
+ * appended, so the closed ones are listed first and the plan read once after
+ * them: every listed done marker or quarantine record then belongs to a batch
+ * the plan holds (a batch node exists before it can close), and a batch added
+ * or closed after the listing shows as pending, never as closed beyond the plan.
+ * (Before, the plan was read twice, once for the count and once for the
+ * batches, and the listings came between: an extension in between made a
+ * consistent job look inconsistent.)
+ */
+export async function readJobRecords(session: ZkSession, root: string, jobId: string): Promise<JobRecords> {
+  const [done, quarantine] = await Promise.all([readDoneMarkers(session, root, jobId), readQuarantine(session, root, jobId)]);
+  const paths = new JobPaths(root, jobId);
+  const [spec, plan] = await Promise.all([readSpec(session, paths), readPlan(session, paths)]);
+  const [batches, events] = await Promise.all([readBatches(session, root, jobId, plan.batchCount), readEvents(session, root, jobId)]);
+  return { spec, plan, batches, done, quarantine, events };
+}
+
 export async function gatherReportInput(session: ZkSession, root: string, jobId: string): Promise<ReportInput> {
-  const [status, batches, done, quarantine, events] = await Promise.all([
-    readJobStatus(session, root, jobId),
-    readBatches(session, root, jobId),
-    readDoneMarkers(session, root, jobId),
-    readQuarantine(session, root, jobId),
-    readEvents(session, root, jobId),
-  ]);
-  return reportInputFrom(jobId, { status, batches, done, quarantine, events });
+  return reportInputFrom(jobId, await readJobRecords(session, root, jobId));
 }
 
 /** The commits of a job so far (what `spamzk status` measures throughput from). */
@@ -53,7 +70,7 @@ export function commitsOf(done: readonly DoneMarker[], batches: readonly Batch[]
 
 /** Pure: the report's input from a job's records. */
 export function reportInputFrom(jobId: string, records: JobRecords): ReportInput {
-  const { status, batches, done, quarantine, events } = records;
+  const { spec, plan, batches, done, quarantine, events } = records;
   const byIndex = new Map(batches.map((b) => [b.index, b]));
   const outcomes: MessageOutcome[] = [];
   const commits: BatchCommit[] = [];
@@ -64,17 +81,20 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
     commits.push(commitOf(marker, result, byIndex.get(marker.batch)));
     stalls[marker.processorId] = Math.max(stalls[marker.processorId] ?? 0, result.stallMs);
   }
+  const closed = new Set([...done.map((d) => d.batch), ...quarantine.map((q) => q.batch)]);
+  let open = 0;
+  for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open++;
   return {
     job: {
       jobId,
-      source: status.spec.sourceId,
-      modelId: status.spec.modelId,
-      batchSize: status.spec.batchSize,
-      batches: status.batchCount,
-      createdAt: Math.min(...done.map((d) => d.claimedAt), Date.now()),
-      complete: status.complete,
+      source: spec.sourceId,
+      modelId: spec.modelId,
+      batchSize: spec.batchSize,
+      batches: plan.batchCount,
+      createdAt: done.reduce((min, d) => Math.min(min, d.claimedAt), Date.now()),
+      complete: plan.ready && open === 0,
       expectedMessages: batches.reduce((sum, b) => sum + b.count, 0),
-      ...namesOf(status.spec.display),
+      ...namesOf(spec.display),
     },
     outcomes,
     commits,
@@ -84,6 +104,9 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
     fencedCommits: events
       .filter((e) => e.type === 'fenced')
       .map((e) => ({ batch: e.batch, processor: e.processorId, claimSeq: e.claimSeq, at: e.at })),
+    unknownCommits: events
+      .filter((e) => e.type === 'unknown')
+      .map((e) => ({ batch: e.batch, processor: e.processorId, claimSeq: e.claimSeq, at: e.at, detail: e.detail })),
     quarantined: quarantine.map((q) => {
       const b = byIndex.get(q.batch);
       return {

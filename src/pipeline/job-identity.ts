@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { DEFAULT_MODEL_PATH, type SpamModel } from '../classifier/index.js';
-import type { JobSpec } from '../coordination/index.js';
+import type { JobSettings as JobWideSettings, JobSpec } from '../coordination/index.js';
 import { PACKAGE_VERSION } from '../shared/index.js';
 
 export interface JobIdentity {
@@ -24,14 +24,23 @@ export function jobIdFor(identity: JobIdentity): string {
   return `job-${digest.slice(0, 16)}`;
 }
 
-/** The job a source and a model make: the same on every machine (`display` aside, which is for people). */
-export function jobSpecFor(sourceId: string, uidValidity: number, modelId: string, batchSize: number, display?: JobDisplay): JobSpec {
+/** The job a source and a model make: the same on every machine (`display` and `settings` aside: recorded, not identity). */
+export function jobSpecFor(
+  sourceId: string,
+  uidValidity: number,
+  modelId: string,
+  batchSize: number,
+  settings?: JobWideSettings,
+  display?: JobDisplay,
+): JobSpec {
   return {
     jobId: jobIdFor({ sourceId, modelId, batchSize }),
     sourceId,
     modelId,
     batchSize,
     metadata: { uidValidity: String(uidValidity) },
+    // Job-wide, recorded when the job is created; not part of the job's identity.
+    ...(settings ? { settings } : {}),
     ...(display ? { display: { ...display } } : {}),
   };
 }

@@ -3,7 +3,13 @@
  * batch is the key range from its first to its last key, so the gaps between
  * UIDs cost nothing and a batch can be fetched with one UID range.
  */
-import type { Batch } from '../coordination/index.js';
+import type { Batch, PlanFrom } from '../coordination/index.js';
+
+/** The batches of a plan that starts at `from` (after the batches a planner that died already wrote). */
+export function planBatchesFrom(keys: readonly number[], batchSize: number, from: PlanFrom): Batch[] {
+  const afterKey = from.afterKey;
+  return planBatches(afterKey === undefined ? keys : keys.filter((k) => k > afterKey), batchSize, from.firstIndex);
+}
 
 /** Batches over ascending `keys`, numbered from `firstIndex`. */
 export function planBatches(keys: readonly number[], batchSize: number, firstIndex = 0): Batch[] {

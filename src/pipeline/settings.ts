@@ -50,6 +50,21 @@ export interface ProcessorSettings {
   readonly caFile: string | undefined;
   readonly insecure: boolean;
   readonly writeBack: WriteBackMode;
+  /**
+   * IMAP only: connections the whole fleet may hold on the mailbox's account
+   * at once (a ZooKeeper lease per connection, imap-cap.ts); undefined = no
+   * fleet-wide cap, each process keeps to its own limits.
+   */
+  readonly imapMaxConnections?: number;
+  /** For writeBack 'move': the mailbox spam goes to (it must exist); undefined = the one with SPECIAL-USE \\Junk. */
+  readonly junkMailbox?: string | undefined;
+}
+
+/** Where a processor serves its Prometheus /metrics. */
+export interface MetricsEndpoint {
+  readonly host: string;
+  /** A local fleet gives its child in slot k the port `port + k`. */
+  readonly port: number;
 }
 
 /** A whole run on this machine: N local processors, an optional cadence, the report. */
@@ -61,4 +76,6 @@ export interface JobSettings extends ProcessorSettings {
   readonly reportDir: string | undefined;
   /** Log level of the child processors (quieter while a progress bar is drawn). */
   readonly childLogLevel: LogLevel;
+  /** Each local processor serves /metrics on port + its slot; undefined = no metrics. */
+  readonly metrics?: MetricsEndpoint;
 }

@@ -58,6 +58,7 @@ export function buildReport(input: ReportInput): JobReport {
     commits: [...input.commits].sort(byBatchThenClaim).map((c) => ({ ...c })),
     reclaims: [...input.reclaims].sort(reclaimOrder).map((r) => ({ ...r })),
     fencedCommits: [...input.fencedCommits].sort(fencedOrder).map((f) => ({ ...f })),
+    unknownCommits: [...(input.unknownCommits ?? [])].sort(fencedOrder).map((u) => ({ ...u })),
     quarantined: [...input.quarantined].sort(quarantineOrder).map((q) => ({ ...q })),
     failed: failed.sort(byKey),
     partial: partial.sort((a, b) => a.key - b.key),

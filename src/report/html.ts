@@ -6,6 +6,7 @@
  * column header is the label of a radio button, and the checked one sets the
  * CSS `order` of the rows from a rank each row carries (flagged-table.ts).
  */
+import { inProgressNotice } from './progress-notice.js';
 import { barChart, histogramChart, lineChart, type Marker, type Series } from './charts.js';
 import { FLAGGED_TABLE_STYLE, flaggedSection } from './flagged-table.js';
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
@@ -39,14 +40,23 @@ td.reason { max-width: 640px; overflow-wrap: anywhere; }
 .more, .none { color: #666; font-style: italic; }
 `);
 
+function inProgressBanner(report: JobReport): SafeHtml {
+  const notice = inProgressNotice(report);
+  return notice.command === undefined
+    ? html`<p class="banner">${notice.text}</p>`
+    : html`<p class="banner">${notice.text} <code>${notice.command}</code></p>`;
+}
+
 export function renderHtml(report: JobReport): string {
   const j = report.job;
   const failedChecks = report.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name);
   // A failed integrity check is the one thing a reader must not miss: its
   // table then comes first instead of last.
-  const banner = report.integrity.ok
-    ? html`<p class="banner ok">Integrity: all checks pass.</p>`
-    : html`<p class="banner bad">Integrity: FAILED (${failedChecks.join(', ')}).</p>`;
+  const banner = !report.integrity.ok
+    ? html`<p class="banner bad">Integrity: FAILED (${failedChecks.join(', ')}).</p>`
+    : j.complete
+      ? html`<p class="banner ok">Integrity: all checks pass.</p>`
+      : inProgressBanner(report);
   const page = html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>spamzk report: ${j.jobId}</title><style>${STYLE}${FLAGGED_TABLE_STYLE}</style></head>
@@ -141,11 +151,13 @@ function processorsSection(r: JobReport): SafeHtml {
 function eventsSection(r: JobReport): SafeHtml {
   const reclaims = r.reclaims.map((e) => [timestamp(e.at), count(e.batch), e.fromProcessor || 'unknown', e.byProcessor, e.reason]);
   const fenced = r.fencedCommits.map((e) => [timestamp(e.at), count(e.batch), e.processor, count(e.claimSeq)]);
+  const unknown = r.unknownCommits.map((e) => [timestamp(e.at), count(e.batch), e.processor, count(e.claimSeq), e.detail]);
   const quarantined = r.quarantined.map((q) => [
     count(q.batch), `${q.first}–${q.last}`, count(q.attempts), q.processor ?? '', q.at === undefined ? '' : timestamp(q.at), reason(q.lastError),
   ]);
   return html`<h2>Reclaims (${r.reclaims.length})</h2>${capped(['time', 'batch', 'taken from', 'taken by', 'reason'], reclaims)}
 <h2>Fenced commits (${r.fencedCommits.length})</h2>${capped(['time', 'batch', 'processor', 'claim'], fenced)}
+<h2>Commits of unknown outcome (${r.unknownCommits.length})</h2>${capped(['time', 'batch', 'processor', 'claim', 'detail'], unknown)}
 <h2>Quarantined batches (${r.quarantined.length})</h2>${capped(['batch', 'keys', 'attempts', 'by', 'at', 'last error'], quarantined)}`;
 }
 

@@ -36,5 +36,7 @@ export type {
   ReportInput,
   MessageHeaders,
   MessageVerdict,
+  SourceCount,
   TrueLabel,
+  UnknownCommitEvent,
 } from './types.js';

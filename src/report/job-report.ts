@@ -7,6 +7,7 @@
 import type {
   BatchCommit,
   FencedCommitEvent,
+  UnknownCommitEvent,
   QuarantinedBatch,
   MessageOutcome,
   ReclaimEvent,
@@ -162,6 +163,7 @@ export interface JobReport {
   readonly commits: readonly BatchCommit[];
   readonly reclaims: readonly ReclaimEvent[];
   readonly fencedCommits: readonly FencedCommitEvent[];
+  readonly unknownCommits: readonly UnknownCommitEvent[];
   readonly quarantined: readonly QuarantinedBatch[];
   readonly failed: readonly FailedMessage[];
   /** Classified from partial input: key and note. */

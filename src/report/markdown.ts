@@ -6,6 +6,7 @@
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
 import type { AccuracyReport, IntegrityCheck, JobReport } from './job-report.js';
 import { cutoffWords, flaggedMessages, MAX_FLAGGED_ROWS } from './flagged.js';
+import { inProgressNotice } from './progress-notice.js';
 import type { QuarantinedBatch } from './types.js';
 
 export interface MarkdownOptions {
@@ -27,6 +28,8 @@ export function renderMarkdown(report: JobReport, opts: MarkdownOptions = {}): s
       `${timestamp(r.at)} batch ${r.batch}: taken from ${md(r.fromProcessor || 'an unknown processor')} by ${md(r.byProcessor)} (${md(r.reason)})`)),
     eventList(`Fenced commits`, report.fencedCommits.map((f) =>
       `${timestamp(f.at)} batch ${f.batch}: commit by ${md(f.processor)} with claim ${f.claimSeq} rejected`)),
+    eventList(`Commits of unknown outcome`, report.unknownCommits.map((u) =>
+      `${timestamp(u.at)} batch ${u.batch}: commit by ${md(u.processor)} with claim ${u.claimSeq}: outcome unknown (${md(u.detail)})`)),
     eventList(`Quarantined batches`, report.quarantined.map(quarantineLine), Infinity),
     eventList(`Failed messages`, report.failed.map((f) =>
       `key ${f.key} (batch ${f.batch}, ${md(f.processor)}): ${md(f.reason)}`)),
@@ -34,12 +37,20 @@ export function renderMarkdown(report: JobReport, opts: MarkdownOptions = {}): s
   ].join('\n\n') + '\n';
 }
 
+function inProgress(r: JobReport): string {
+  const notice = inProgressNotice(r);
+  // A command must survive copy and paste: in a code block, whole and unescaped.
+  return notice.command === undefined ? `**${md(notice.text)}**` : `**${md(notice.text)}**\n\n    ${notice.command.replace(/\s+/g, ' ')}`;
+}
+
 function header(r: JobReport): string {
   const j = r.job;
   const state = j.complete ? 'complete' : 'in progress';
-  const verdict = r.integrity.ok
-    ? '**Integrity: all checks pass.**'
-    : `**Integrity: FAILED (${r.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}).**`;
+  const verdict = !r.integrity.ok
+    ? `**Integrity: FAILED (${r.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}).**`
+    : j.complete
+      ? '**Integrity: all checks pass.**'
+      : inProgress(r);
   const batches = `${count(j.batches)} ${j.batches === 1 ? 'batch' : 'batches'} of up to ${count(j.batchSize)} messages`;
   return [
     `# spamzk report: job ${md(j.jobId)}`,

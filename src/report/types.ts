@@ -89,6 +89,27 @@ export interface FencedCommitEvent {
   readonly at: number;
 }
 
+/**
+ * A commit whose reply was lost and whose outcome its processor could not
+ * read back for certain (a follower that lags shows no done marker yet): not
+ * "fenced", which would claim a fact. The batch's done marker, if any, says
+ * who committed it.
+ */
+export interface UnknownCommitEvent extends FencedCommitEvent {
+  readonly detail: string;
+}
+
+/** The source as it is when the report is written (the job's plan may be older). */
+export type SourceCount =
+  | {
+      readonly reachable: true;
+      /** Messages in the source now. */
+      readonly messages: number;
+      /** Of them, keys above the job's last planned key: arrived after the plan was last extended. */
+      readonly notPlanned: number;
+    }
+  | { readonly reachable: false; readonly error: string };
+
 export interface QuarantinedBatch {
   readonly batch: number;
   readonly first: number;
@@ -111,7 +132,7 @@ export interface ReportInput {
     readonly batches: number;
     readonly createdAt: number;
     readonly complete: boolean;
-    /** Messages the source held for this job (the mailbox size), when known. */
+    /** Messages the job's plan counted (the mailbox as it was planned), when known. */
     readonly expectedMessages?: number;
     /** The source as its first planner named it (a path, or an IMAP URL without secrets). */
     readonly sourceName?: string;
@@ -119,11 +140,19 @@ export interface ReportInput {
     readonly modelName?: string;
     /** The model's cutoffs: below `ham` is ham, at or above `spam` is spam, unsure between. */
     readonly cutoffs?: { readonly ham: number; readonly spam: number };
+    /** The source counted at report time, when the report was written where it can be reached. */
+    readonly sourceNow?: SourceCount;
+    /** With `--write-back move`: where spam goes, and committed spam still in the mailbox at report time (when it could be counted). */
+    readonly moves?: { readonly junkMailbox: string; readonly pending?: number };
+    /** The exact command that resumes the job, when the report's writer knows it. */
+    readonly resumeCommand?: string;
   };
   readonly outcomes: readonly MessageOutcome[];
   readonly commits: readonly BatchCommit[];
   readonly reclaims: readonly ReclaimEvent[];
   readonly fencedCommits: readonly FencedCommitEvent[];
+  /** Commits of unknown outcome (a lost reply); absent = none recorded. */
+  readonly unknownCommits?: readonly UnknownCommitEvent[];
   readonly quarantined: readonly QuarantinedBatch[];
   /** Longest event-loop stall per processor, ms, when measured. */
   readonly eventLoopStallMs?: Readonly<Record<string, number>>;

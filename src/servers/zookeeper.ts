@@ -56,6 +56,8 @@ export interface StartZooKeeperOptions {
   /** Small ticks allow small session timeouts (bounded to [2, 20] × tickTime). */
   tickTimeMs?: number;
   readyTimeoutMs?: number;
+  /** Extra JVM flags, e.g. `-Dzookeeper.enforceQuota=true`. */
+  jvmFlags?: string[];
 }
 
 /** Reads the `Mode:` of a server, or undefined if it does not serve yet. */
@@ -83,7 +85,7 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
     count > 1 ? nodes.map((n, i) => `server.${n.id}=127.0.0.1:${ports[i * 3 + 1]}:${ports[i * 3 + 2]}`) : [];
   for (const node of nodes) writeNodeConfig(node, tickTimeMs, servers);
 
-  const cluster = new Cluster(nodes, tickTimeMs, readyTimeoutMs, ownedDir);
+  const cluster = new Cluster(nodes, tickTimeMs, readyTimeoutMs, ownedDir, opts.jvmFlags ?? []);
   try {
     for (const node of nodes) cluster.spawn(node);
     await Promise.all(nodes.map((n) => cluster.waitServing(n)));
@@ -134,6 +136,7 @@ class Cluster implements ZooKeeperCluster {
     readonly tickTimeMs: number,
     private readonly readyTimeoutMs: number,
     private readonly ownedDir: string | undefined,
+    private readonly jvmFlags: string[],
   ) {
     this.connectString = nodes.map((n) => `127.0.0.1:${n.clientPort}`).join(',');
   }
@@ -148,6 +151,7 @@ class Cluster implements ZooKeeperCluster {
         [node.dir, ...JARS].join(':'),
         `-Dlog4j.configuration=file:${join(node.dir, 'log4j.properties')}`,
         '-Dzookeeper.admin.enableServer=false',
+        ...this.jvmFlags,
         'org.apache.zookeeper.server.quorum.QuorumPeerMain',
         join(node.dir, 'zoo.cfg'),
       ],

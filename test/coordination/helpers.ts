@@ -1,6 +1,7 @@
 /** Helpers for coordination tests: child processors, and waiting on conditions instead of bare sleeps. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ZkSession, type ZkAuth } from '../../src/coordination/index.js';
@@ -149,4 +150,44 @@ export async function waitStopped(pid: number, timeoutMs = 5_000): Promise<void>
     timeoutMs,
     10,
   );
+}
+
+export interface TcpProxy {
+  /** "127.0.0.1:port" of the proxy. */
+  readonly address: string;
+  /** Cuts every connection through the proxy (both sides), as a network fault would; new connections are accepted. */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy on 127.0.0.1 to `targetPort`, so a test can cut a client's connection while the server keeps running. */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const track = (sock: Socket) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+  };
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    track(client);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    address: `127.0.0.1:${port}`,
+    cutAll: () => {
+      for (const sock of sockets) sock.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const sock of sockets) sock.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -68,7 +68,7 @@ describe('child protocol', () => {
   it('finds the tagged summary among other stdout lines, and names a bad field in it', () => {
     const summary = {
       jobId: 'job-1', processorId: 'p', batchCount: 3, complete: true, committed: 3, lostRaces: 0, fenced: 0, reclaimed: 0,
-      failed: 0, quarantined: 0, released: 0, sessionsLost: 0, heartbeats: 4, longestStallMs: 12,
+      failed: 0, quarantined: 0, released: 0, sessionsLost: 0, spared: 0, heartbeats: 4, longestStallMs: 12,
     };
     expect(summaryFromStdout(`a library banner\n${summaryLine(summary)}{"not":"it"}\n`)).toEqual(summary);
     expect(summaryFromStdout('{"jobId":"job-1"}\n')).toBeUndefined();

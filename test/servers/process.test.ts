@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, isAlive, spawnServer, stopServer } from '../../src/servers/process.js';
 
+const logged = (file: string): string => { try { return readFileSync(file, 'utf8'); } catch { return ''; } };
+
 describe('server processes', () => {
   it('a started process is stopped by its PID and its output lands in the log file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spamzk-proc-'));
@@ -15,7 +17,11 @@ describe('server processes', () => {
       args: ['-e', "process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000)"],
       logFile,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait for the process's own output rather than a fixed time: a loaded
+    // machine can take over a second to start node.
+    for (const deadline = Date.now() + 15_000; !logged(logFile).includes('up') && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(isAlive(server.pid)).toBe(true);
     await stopServer(server, 300);
     expect(isAlive(server.pid)).toBe(false);

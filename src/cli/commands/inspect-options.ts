@@ -3,7 +3,8 @@
  * (they read a job from any machine) and the choice of job.
  */
 import type { Command } from 'commander';
-import { DEFAULT_ROOT, listJobs, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
+import { DEFAULT_ROOT, listJobs, ZkSession } from '../../coordination/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
 import { ConfigError } from '../config.js';
 import { checkConnectString, checkZnodePath } from '../validate.js';
 

@@ -5,8 +5,8 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { zkAuthFromEnv } from '../../coordination/index.js';
-import { runJob, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
+import { runJob, type DrainedRun, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
 import { renderMarkdown } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
@@ -46,7 +46,8 @@ export function registerReplay(program: Command): void {
     .option('--password-file <file>', 'file holding the IMAP password [SPAMZK_IMAP_PASSWORD_FILE]')
     .option('--ca-file <file>', 'PEM of the CA to trust for a private server [SPAMZK_CA_FILE]')
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
-    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)');
+    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
+    .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
   addRunOptions(run).action(async (opts: { imap: string; passwordFile?: string }, cmd: Command) => {
     process.exitCode = await runCommand(cmd, () => {
       checkImapSettings(opts.imap, opts.passwordFile ?? process.env.SPAMZK_IMAP_PASSWORD_FILE, process.env);
@@ -75,7 +76,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
     const auth = await zkAuthFromEnv();
     const zk = config.zk === undefined ? await startLocalZooKeeper(log, interactive) : undefined;
-    let outcome: JobRunOutcome;
+    let outcome: JobRunOutcome | DrainedRun;
     try {
       outcome = await runJob({
         settings: jobSettingsFrom(config, sourceLocation, config.zk ?? zk!.connectString, interactive ? 'warn' : config.logLevel),
@@ -84,10 +85,15 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
         signal: controller.signal,
         ...(auth ? { auth } : {}),
         ...(passes !== undefined ? { passes } : {}),
+        resumeCommand: ownCommandLine(),
       });
     } finally {
       // runJob returns (or throws) only once every local processor has exited.
       await zk?.stop();
+    }
+    if (outcome.kind === 'drained') {
+      process.stderr.write(drainedMessage(outcome));
+      return EXIT.ok;
     }
     printOutcome(outcome, flags.json === true, config);
     if (outcome.interrupted) return EXIT.interrupted;
@@ -134,4 +140,19 @@ function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig):
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
   }
+}
+
+/** This invocation as a shell command (argv never holds a secret: passwords come from the environment or a file). */
+function ownCommandLine(): string {
+  const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  return ['spamzk', ...process.argv.slice(2)].map(quote).join(' ');
+}
+
+function drainedMessage(run: DrainedRun): string {
+  const s = run.status;
+  return (
+    `spamzk: job ${run.jobId} drained: every local processor finished its batch in hand and stopped ` +
+    `(${s.done} of ${s.batchCount} batches done, ${s.quarantined} quarantined). ` +
+    `The job is resumable: spamzk resume ${run.jobId}, then run this command again.\n`
+  );
 }

@@ -28,16 +28,19 @@ export function describeJob(s: JobSnapshot, batches: readonly Batch[], withBatch
   const eta = backlog.etaMs === undefined ? 'ETA unknown until a batch is committed' : backlog.messages === 0 ? 'nothing left' : `ETA ${span(backlog.etaMs)} at ${t.msgsPerSec} msgs/s`;
   const names = s.spec.display;
   const lines = [
-    `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : 'RUNNING'}`,
+    `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : s.control.state === 'running' ? 'RUNNING' : s.control.state.toUpperCase()}`,
     `  source   ${names?.source ?? s.spec.sourceId}`,
     `  model    ${names?.model ?? s.spec.modelId}`,
     `  batches  ${s.batchCount}: done ${s.done}, claimed ${s.claimed}, pending ${s.pending}, quarantined ${s.quarantined} (up to ${plural(s.spec.batchSize, 'message')} each)`,
     `  backlog  ${plural(backlog.messages, 'message')} in ${plural(backlog.batches, 'open batch', 'open batches')}; ${eta}`,
     `  messages ${t.messages} committed, ${t.msgsPerSec} msgs/s`,
     `  reclaims ${s.reclaims}, fenced commits ${s.fencedCommits}`,
+    `  control  ${describeControl(s.control)}`,
     '',
-    `${'PROCESSOR'.padEnd(40)} ${'HOST'.padEnd(20)} ${'PID'.padStart(7)}  CLAIMS`,
-    ...s.processors.map((p) => `${p.processorId.padEnd(40)} ${p.host.padEnd(20)} ${String(p.pid).padStart(7)}  ${p.claims.length}`),
+    `${'PROCESSOR'.padEnd(40)} ${'HOST'.padEnd(20)} ${'PID'.padStart(7)} ${'CTL'.padStart(4)}  CLAIMS`,
+    ...s.processors.map(
+      (p) => `${p.processorId.padEnd(40)} ${p.host.padEnd(20)} ${String(p.pid).padStart(7)} ${controlVersionOf(p.controlVersion).padStart(4)}  ${p.claims.length}`,
+    ),
   ];
   if (s.processors.length === 0) lines.push('(no live processors)');
   lines.push('', `${'BATCH'.padStart(6)} ${'PROCESSOR'.padEnd(40)} ${'ATTEMPT'.padStart(7)} ${'AGE'.padStart(8)} ${'LAST HEARTBEAT'.padStart(15)} ${'BEATS'.padStart(5)}  STATUS`);
@@ -47,6 +50,17 @@ export function describeJob(s: JobSnapshot, batches: readonly Batch[], withBatch
   if (s.claims.length === 0) lines.push('(no live claims)');
   if (withBatches) lines.push('', ...batchRows(s, batches));
   return `${lines.join('\n')}\n`;
+}
+
+function describeControl(c: JobSnapshot['control']): string {
+  if (c.version < 0) return `${c.state} (never changed)`;
+  const settings = Object.entries(c.settings).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `${c.state}, version ${c.version}${settings ? `, ${settings}` : ''} (changed ${new Date(c.changedAt).toISOString()})`;
+}
+
+/** The control version a processor has applied, as the CTL column shows it. */
+function controlVersionOf(v: number | undefined): string {
+  return v === undefined || v < 0 ? '-' : `v${v}`;
 }
 
 function batchRows(s: JobSnapshot, batches: readonly Batch[]): string[] {

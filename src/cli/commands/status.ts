@@ -6,7 +6,8 @@
  * All show the dashboard's JobSnapshot.
  */
 import { Command } from 'commander';
-import { JobPaths, listJobs, readBatches, readJobStatus, zkAuthFromEnv, ZkSession } from '../../coordination/index.js';
+import { JobPaths, listJobs, readBatches, readJobStatus, ZkSession } from '../../coordination/index.js';
+import { zkAuthFromEnv } from '../zk-auth.js';
 import { readJobSnapshot, serveStatusPage } from '../../dashboard/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError, formatDuration, parseDuration } from '../config.js';

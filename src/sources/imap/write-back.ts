@@ -9,7 +9,7 @@
  * touches `\Seen`.
  */
 import type { Label, MessageKey } from '../types.js';
-import { ImapConnectionError, WriteBackError } from '../errors.js';
+import { ImapConnectionError, JunkMailboxError, WriteBackError } from '../errors.js';
 import type { ImapConnection } from './connection.js';
 import type { WriteBackMode } from './options.js';
 import { uidSet } from './uid-set.js';
@@ -54,9 +54,9 @@ export async function writeBackBatch(
     if (ham.length > 0) await setKeyword(conn, uidSet(ham), NOT_JUNK_KEYWORD, JUNK_KEYWORD, where);
     return { mode, marked: spam.length + ham.length, moved: 0 };
   }
-  const destination = junkMailbox ?? (await findJunkMailbox(conn));
+  // Resolved once per source, before any work (ImapSource.junkMailbox); a direct caller may leave it to us.
   const selected = conn.client.mailbox;
-  if (selected && destination === selected.path) throw new WriteBackError(`${where} is the Junk mailbox itself: nothing to move`);
+  const destination = junkMailbox ?? (await findJunkMailbox(conn, undefined, selected ? selected.path : '', where));
   if (spam.length > 0) {
     // Like STORE, MOVE resolves `false` on failure. A cut connection is retried (MOVE of UIDs
     // already moved is a no-op); a refusal by the server is final.
@@ -79,8 +79,29 @@ async function setKeyword(conn: ImapConnection, uids: string, add: string, remov
   }
 }
 
-/** The mailbox with the \Junk special-use attribute (RFC 6154), else "Junk". */
-async function findJunkMailbox(conn: ImapConnection): Promise<string> {
+/**
+ * Where `move` puts spam: the mailbox named (it must exist), else the one with
+ * the SPECIAL-USE \\Junk attribute (RFC 6154). There is no fallback name: a
+ * Junk mailbox's name differs between servers (Cyrus refuses a top-level
+ * `Junk`; docs/findings.md), and a MOVE to a missing one fails every batch.
+ */
+export async function findJunkMailbox(conn: ImapConnection, named: string | undefined, source: string, where: string): Promise<string> {
   const boxes = await conn.client.list();
-  return boxes.find((b) => b.specialUse === '\\Junk')?.path ?? 'Junk';
+  const paths = boxes.map((b) => b.path);
+  if (named !== undefined) {
+    const found = boxes.find((b) => b.path === named || (named.toUpperCase() === 'INBOX' && b.path.toUpperCase() === 'INBOX'));
+    if (!found) {
+      throw new JunkMailboxError(`the Junk mailbox ${JSON.stringify(named)} given by --junk-mailbox does not exist on ${where} (mailboxes: ${paths.join(', ') || 'none'}): create it or name another`);
+    }
+    if (found.path === source) throw new JunkMailboxError(`--junk-mailbox ${JSON.stringify(named)} is the mailbox being classified (${where}): name another one`);
+    return found.path;
+  }
+  const junk = boxes.find((b) => b.specialUse === '\\Junk');
+  if (!junk) {
+    throw new JunkMailboxError(
+      `--write-back move: ${where} has no mailbox marked SPECIAL-USE \\Junk (mailboxes: ${paths.join(', ') || 'none'}); name the one to move spam to with --junk-mailbox NAME`,
+    );
+  }
+  if (junk.path === source) throw new JunkMailboxError(`${where} is itself the \\Junk mailbox: nothing to move`);
+  return junk.path;
 }
