@@ -177,9 +177,9 @@ describe('spamzk classifier commands', () => {
     expect(names(classify)).toEqual(['classify']);
     expect(classify.commands[0]!.options.map((o) => o.long)).toContain('--explain');
     const help = await buildProgram(['node', 'spamzk', '--help']);
-    expect(names(help)).toEqual(['replay', 'run', 'status', 'report', 'processor', 'train', 'eval', 'learn', 'classify']);
+    expect(names(help)).toEqual(['replay', 'run', 'status', 'pause', 'resume', 'drain', 'config', 'report', 'processor', 'train', 'eval', 'learn', 'classify']);
     expect(help.commands.every((c) => c.options.length === 0)).toBe(true); // stubs: no module was loaded for them
-    expect(names(await buildProgram(['node', 'spamzk', 'constructor']))).toHaveLength(9);
+    expect(names(await buildProgram(['node', 'spamzk', 'constructor']))).toHaveLength(13);
     expect(names(await buildProgram(['node', 'spamzk', 'help', 'learn']))).toEqual(['learn']);
   });
 });

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SpamModel } from '../../src/classifier/index.js';
 import { SPAMZK_BIN } from '../../src/shared/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { runCliIn } from './run-cli.js';
@@ -58,7 +59,8 @@ describe('a local run through the real CLI', () => {
     expect(report.verdicts.every((v) => /^<m\d@example\.org>$/.test(v.messageId ?? '') && /^Sender \d/.test(v.from ?? '') && /^2002-09-02T1\dZ?/.test(v.date ?? ''))).toBe(true);
     expect(report.job.sourceName).toBe(folder);
     expect(report.job.modelName).toMatch(/^shipped model \(spamzk [\d.]+\), trained on .*, id [0-9a-f]{12}$/);
-    expect(report.job.cutoffs).toEqual({ ham: 0.5, spam: 0.9 });
+    const { hamCutoff, spamCutoff } = SpamModel.load().options.scoring;
+    expect(report.job.cutoffs).toEqual({ ham: hamCutoff, spam: spamCutoff });
     const md = readFileSync(join(cwd, 'out', 'report.md'), 'utf8');
     expect(md).toContain(`- Source: ${folder}`);
     // The local ZooKeeper's data dir went with it.
