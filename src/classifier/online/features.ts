@@ -1,8 +1,9 @@
 /**
  * Hashed binary features for the online logistic model (after Goodman & Yih,
  * CEAS 2006, and the Waterloo runs of TREC 2007): every distinct byte 4-gram
- * of the message's head (its raw first bytes: headers and the start of the
- * body, undecoded, so that encodings themselves are evidence), plus the
+ * of the message's head (its raw first bytes, CRLF read as LF: headers and
+ * the start of the body, undecoded, so that encodings themselves are
+ * evidence), plus the
  * tokenizer's word, header and URL tokens. Each feature is hashed into a table
  * of 2^bits weights; collisions are accepted, as in those filters. A feature
  * counts once per message (binary), which is what made those runs robust to
@@ -47,13 +48,16 @@ export class FeatureExtractor {
       this.#generation = 1;
     }
     let n = 0;
-    const end = Math.min(raw.length, this.options.headBytes);
-    if (end >= 4) {
-      let v = (raw[0]! << 8) | (raw[1]! << 16) | (raw[2]! << 24);
-      for (let i = 3; i < end; i++) {
-        v = (v >>> 8) | (raw[i]! << 24);
-        n = this.#add(Math.imul(v, GOLDEN) >>> this.#shift, n);
-      }
+    // The head is read with CRLF taken as LF: the same message arrives with
+    // CRLF over IMAP and with LF from a file or an mbox, and its score must
+    // not depend on the transport. headBytes counts the bytes after that.
+    let v = 0;
+    let taken = 0;
+    for (let i = 0; i < raw.length && taken < this.options.headBytes; i++) {
+      const byte = raw[i]!;
+      if (byte === 0x0d && raw[i + 1] === 0x0a) continue;
+      v = (v >>> 8) | (byte << 24);
+      if (++taken >= 4) n = this.#add(Math.imul(v, GOLDEN) >>> this.#shift, n);
     }
     if (this.options.tokens) {
       for (const token of tokens) n = this.#add(hashString(token) >>> this.#shift, n);
