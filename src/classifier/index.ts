@@ -25,5 +25,6 @@ export type { ScoringOptions } from './scoring.js';
 export type { TokenizerOptions } from './tokenizer/index.js';
 export { trainModel } from './train.js';
 export { confusionRates, evaluate, rocAuc, type ConfusionCounts, type ConfusionRates, type EvalFigures, type Scored } from './metrics.js';
+export { decodeHeaderValue, headerValue, splitEntity } from './mime/headers.js';
 export { runOnline, type OnlineRun, type StreamMessage, type TrainOn } from './online/protocol.js';
 export { trecFigures, oneMinusRocaPct, lamPct, h01Pct, type StreamScore, type TrecFigures } from './online/trec-metrics.js';

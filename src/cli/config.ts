@@ -14,13 +14,10 @@ import { isIP } from 'node:net';
 import { DEFAULT_ROOT } from '../coordination/index.js';
 import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from '../pipeline/index.js';
 
-export class ConfigError extends Error {
-  readonly code = 'BAD_CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error.js';
+import { checkConnectString, checkZnodePath } from './validate.js';
+
+export { ConfigError };
 
 export interface RunConfig {
   /** ZooKeeper connect string; undefined = start a local one for this run. */
@@ -62,10 +59,10 @@ interface Setting {
   flag?: string;
   /** Allowed values, for enumerations. */
   oneOf?: readonly string[];
-  /** For free strings: what is wrong with a value, or undefined when it is fine. */
-  check?: (value: string) => string | undefined;
   min?: number;
   max?: number;
+  /** Further checks of a string setting; throws ConfigError naming `origin`. */
+  check?: (value: string, origin: string) => unknown;
   fallback: unknown;
 }
 
@@ -73,8 +70,8 @@ interface Setting {
 export const DEFAULT_BATCH_SIZE = 250;
 
 const SETTINGS: readonly Setting[] = [
-  { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', fallback: undefined },
-  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', fallback: DEFAULT_ROOT },
+  { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', check: checkConnectString, fallback: undefined },
+  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', check: checkZnodePath, fallback: DEFAULT_ROOT },
   { key: 'processors', kind: 'int', env: 'SPAMZK_PROCESSORS', min: 1, max: 64, fallback: 2 },
   // 250 keeps ZooKeeper's share of a batch (~4 round trips, a few ms) near 5%
   // of the work and makes one IMAP FETCH per batch, yet a reclaimed batch
@@ -106,9 +103,9 @@ const SETTINGS: readonly Setting[] = [
 ];
 
 /** The metrics server binds an address of this machine: an IP literal or localhost, never a name to resolve. */
-function checkListenAddress(value: string): string | undefined {
-  if (value === 'localhost' || isIP(value) !== 0) return undefined;
-  return 'is not an IP address to listen on (like 127.0.0.1, 0.0.0.0 or ::1)';
+function checkListenAddress(value: string, origin: string): void {
+  if (value === 'localhost' || isIP(value) !== 0) return;
+  throw new ConfigError(`${origin}: "${value}" is not an IP address to listen on (like 127.0.0.1, 0.0.0.0 or ::1)`);
 }
 
 /** Flag values as commander hands them over (camelCase names, strings or booleans). */
@@ -173,8 +170,7 @@ function parseSetting(setting: Setting, raw: unknown, origin: string): unknown {
       if (setting.oneOf && !setting.oneOf.includes(value)) {
         throw new ConfigError(`${origin}: "${value}" is not one of ${setting.oneOf.join(', ')}`);
       }
-      const problem = setting.check?.(value);
-      if (problem !== undefined) throw new ConfigError(`${origin}: "${value}" ${problem}`);
+      setting.check?.(value, origin);
       return value;
     }
     case 'bool':
@@ -204,9 +200,25 @@ export function parseDuration(text: string, origin = 'duration'): number {
 
 function inRange(setting: Setting, origin: string, value: number): number {
   if ((setting.min !== undefined && value < setting.min) || (setting.max !== undefined && value > setting.max)) {
-    throw new ConfigError(`${origin}: ${value} is outside ${setting.min}..${setting.max}`);
+    const show = setting.kind === 'duration' ? formatDuration : String;
+    throw new ConfigError(`${origin}: ${show(value)} is outside ${show(setting.min ?? 0)}..${show(setting.max ?? Infinity)}`);
   }
   return value;
+}
+
+/** A duration in the largest unit that keeps it whole: "10 ms", "2 s", "5 min", "24 h". */
+export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1_000 && ms % 1_000 === 0) return `${ms / 1_000} s`;
+  return `${ms} ms`;
+}
+
+/** Where a setting's value came from, as an error message names it ("--report-dir", "SPAMZK_REPORT_DIR", ...). */
+export function originOf(key: keyof RunConfig, flags: FlagValues, env: NodeJS.ProcessEnv = process.env): string {
+  const setting = SETTINGS.find((s) => s.key === key)!;
+  const file = readConfigFile(flags, env);
+  return pick(setting, flags, env, file)[1] || `--${kebab(setting.flag ?? setting.key)}`;
 }
 
 function kebab(name: string): string {

@@ -14,7 +14,7 @@ type Register = (program: Command) => void;
 /** A module's commands with their one-line summaries for `--help`, and its register function, loaded on demand. */
 const COMMANDS: ReadonlyArray<{ names: Record<string, string>; load: () => Promise<Register> }> = [
   { names: { replay: 'classify a fixture mailbox (mbox file, Maildir, folder of .eml) on a fleet of processors', run: 'classify an IMAP mailbox on a fleet of processors' }, load: async () => (await import('./commands/replay.js')).registerReplay },
-  { names: { status: 'show a job: batches done, claimed, pending, quarantined; live processors; throughput' }, load: async () => (await import('./commands/status.js')).registerStatus },
+  { names: { status: 'show a job: backlog and ETA, batches, live claims with age and last heartbeat; without --job, the list of jobs' }, load: async () => (await import('./commands/status.js')).registerStatus },
   {
     names: {
       pause: 'stop new claims of a job fleet-wide (batches in hand finish); members stay up',
@@ -47,10 +47,22 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const chosen = COMMANDS.filter((c) => named !== undefined && Object.hasOwn(c.names, named));
   if (chosen.length > 0) {
     for (const c of chosen) (await c.load())(program);
-    return program;
+  } else {
+    for (const c of COMMANDS) for (const [name, summary] of Object.entries(c.names)) program.command(name).description(summary);
   }
-  for (const c of COMMANDS) for (const [name, summary] of Object.entries(c.names)) program.command(name).description(summary);
+  // Commander's own usage errors (unknown option, missing argument) must reach
+  // main() as exceptions in every command, so that each exits 2; a command
+  // added with addCommand() does not inherit this from the program.
+  exitOnUsageErrors(program.commands, 'spamzk');
   return program;
+}
+
+function exitOnUsageErrors(commands: readonly Command[], parent: string): void {
+  for (const cmd of commands) {
+    const name = `${parent} ${cmd.name()}`;
+    cmd.exitOverride().showHelpAfterError(`(${name} --help lists its options)`);
+    exitOnUsageErrors(cmd.commands, name);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

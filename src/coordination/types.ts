@@ -13,6 +13,8 @@ export interface JobSpec {
   batchSize: number;
   /** Free-form strings the planner records with the job (compared on join too). */
   metadata?: Record<string, string>;
+  /** For people only (reports, status): names the first planner gave; never compared on join. */
+  display?: Record<string, string>;
   /**
    * Settings every member must share, recorded when the job is created. A
    * member whose own options differ uses these and says so. Absent on jobs

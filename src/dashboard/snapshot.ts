@@ -42,6 +42,8 @@ export interface ClaimView {
   ageMs: number;
   /** Heartbeats so far (the claim znode's version). */
   heartbeats: number;
+  /** Server time (ZooKeeper mtime) of the last heartbeat, or of the claim when there was none yet. */
+  lastHeartbeatAt: number;
 }
 
 export interface ProcessorView extends LiveProcessor {
@@ -163,6 +165,7 @@ async function ownerClaims(session: ZkSession, paths: JobPaths, live: Claim[], t
         claimedAt,
         ageMs: Math.max(0, takenAt - claimedAt),
         heartbeats: c.version,
+        lastHeartbeatAt: Number(stat.mtime.readBigInt64BE(0)),
       };
     }),
   );

@@ -4,12 +4,14 @@
  * The done marker is created by the same ZooKeeper multi that fences the
  * commit, so the verdicts and the "batch is done" fact can never disagree: a
  * fenced-out processor's verdicts are never stored, and a committed batch
- * always has its verdicts. The encoding is compact (about 1.6 bytes a message
- * after deflate on the TEST split, against a budget of 2 KB per 100 messages;
- * scripts/done-marker-size.ts measures it) and versioned.
+ * always has its verdicts. The encoding is compact and versioned: verdicts,
+ * labels and scores cost about 1.6 bytes a message after deflate; the header
+ * fields that name each message (v3) cost most of the rest
+ * (scripts/done-marker-size.ts measures it; docs/design.md quotes the figure).
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { MessageVerdict, TrueLabel } from '../report/index.js';
+import type { MessageHeaders, MessageVerdict, TrueLabel } from '../report/index.js';
+import { isoSeconds } from './message-headers.js';
 
 export interface BatchResult {
   /** One verdict per message the source returned for the batch's key range. */
@@ -24,11 +26,14 @@ export interface BatchResult {
 /** Scores are stored as 16-bit steps of 1/SCORE_STEPS. */
 export const SCORE_STEPS = 65535;
 /** What 100 messages may cost in a done marker, so that ZooKeeper's share of a large mailbox stays small. */
-export const RESULT_BUDGET_PER_100_MESSAGES = 2048;
+export const RESULT_BUDGET_PER_100_MESSAGES = 8192;
 
-/** v2 dropped the processor id and the planned count: the done marker's header and the batch node hold them. */
-const FORMAT_VERSION = 2;
-const READABLE_VERSIONS = new Set([1, FORMAT_VERSION]);
+/**
+ * v2 dropped the processor id and the planned count: the done marker's header and the batch node hold them.
+ * v3 added each message's Message-ID, From, Subject and Date (columns i, a, u, t).
+ */
+const FORMAT_VERSION = 3;
+const READABLE_VERSIONS = new Set([1, 2, FORMAT_VERSION]);
 const VERDICT_CODES: readonly MessageVerdict['verdict'][] = ['ham', 'spam', 'unsure', 'failed'];
 const LABEL_CODES: readonly (TrueLabel | '')[] = ['', 'ham', 'spam'];
 
@@ -46,6 +51,12 @@ interface EncodedBatch {
   s: string;
   /** Notes (a failure's reason, or a partial-input note) by message index. */
   n: Record<string, string>;
+  /** v3, one entry per message, '' when absent: Message-ID, From, Subject. */
+  i?: string[];
+  a?: string[];
+  u?: string[];
+  /** v3 Date: seconds since the epoch when it parsed (0: absent), else the field as written. */
+  t?: (number | string)[];
 }
 
 export class BatchResultFormatError extends Error {
@@ -85,6 +96,10 @@ export function encodeBatchResult(result: BatchResult): Buffer {
     d: codes,
     s: scores.toString('base64'),
     n: notes,
+    i: result.messages.map((m) => m.messageId ?? ''),
+    a: result.messages.map((m) => m.from ?? ''),
+    u: result.messages.map((m) => m.subject ?? ''),
+    t: result.messages.map((m) => encodeDate(m.date)),
   };
   return deflateRawSync(Buffer.from(JSON.stringify(encoded)));
 }
@@ -108,8 +123,33 @@ export function decodeBatchResult(data: Buffer): BatchResult {
     const known = LABEL_CODES[Math.floor(code / 4)];
     const label = known ? { label: known } : {};
     const note = encoded.n[i];
-    if (verdict === 'failed') return { key, verdict, score: null, ...label, reason: note ?? 'unknown' };
-    return { key, verdict, score: scores.readUInt16LE(i * 2) / SCORE_STEPS, ...label, ...(note !== undefined ? { note } : {}) };
+    const names = headersAt(encoded, i);
+    if (verdict === 'failed') return { key, verdict, score: null, ...label, reason: note ?? 'unknown', ...names };
+    return { key, verdict, score: scores.readUInt16LE(i * 2) / SCORE_STEPS, ...label, ...(note !== undefined ? { note } : {}), ...names };
   });
   return { fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages };
+}
+
+/** A date the pipeline normalised to ISO seconds is stored as a number; anything else as written. */
+function encodeDate(date: string | undefined): number | string {
+  if (date === undefined) return 0;
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(date)) {
+    const seconds = Date.parse(date) / 1000;
+    if (seconds > 0) return seconds;
+  }
+  return date;
+}
+
+function headersAt(encoded: EncodedBatch, i: number): MessageHeaders {
+  const messageId = encoded.i?.[i] || undefined;
+  const from = encoded.a?.[i] || undefined;
+  const subject = encoded.u?.[i] || undefined;
+  const t = encoded.t?.[i];
+  const date = typeof t === 'number' ? (t > 0 ? isoSeconds(t * 1000) : undefined) : t || undefined;
+  return {
+    ...(messageId !== undefined ? { messageId } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+    ...(date !== undefined ? { date } : {}),
+  };
 }

@@ -94,6 +94,7 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
       createdAt: done.reduce((min, d) => Math.min(min, d.claimedAt), Date.now()),
       complete: plan.ready && open === 0,
       expectedMessages: batches.reduce((sum, b) => sum + b.count, 0),
+      ...namesOf(spec.display),
     },
     outcomes,
     commits,
@@ -120,6 +121,18 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
       };
     }),
     eventLoopStallMs: stalls,
+  };
+}
+
+/** A job planned before names were recorded has none; the report then shows the hashes alone. */
+function namesOf(display: Record<string, string> | undefined): Pick<ReportInput['job'], 'sourceName' | 'modelName' | 'cutoffs'> {
+  if (!display) return {};
+  const ham = Number(display.hamCutoff);
+  const spam = Number(display.spamCutoff);
+  return {
+    ...(display.source ? { sourceName: display.source } : {}),
+    ...(display.model ? { modelName: display.model } : {}),
+    ...(Number.isFinite(ham) && Number.isFinite(spam) && display.hamCutoff && display.spamCutoff ? { cutoffs: { ham, spam } } : {}),
   };
 }
 

@@ -25,7 +25,7 @@ import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { completePendingMoves } from './moves.js';
 import { readJobRecords, reportInputFrom } from './gather.js';
 import { fleetCapFor } from './imap-cap.js';
-import { jobSpecFor } from './job-identity.js';
+import { jobDisplayFor, jobSpecFor } from './job-identity.js';
 import { JobSession } from './job-session.js';
 import { planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
@@ -88,7 +88,7 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome | Draine
   if (junkMailbox) log.info({ junkMailbox }, 'spam is moved to this mailbox once its verdict is committed');
   // Job-wide, recorded in the spec when the job is created (the job's values win for every member).
   const jobWide = jobSettingsOf({ staleAfterMs: settings.staleAfterMs, maxAttempts: settings.maxAttempts });
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide);
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide, jobDisplayFor(settings.source, settings.model, model));
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
   const sessions = new JobSession({

@@ -14,7 +14,7 @@ import { encodeBatchResult, type BatchResult } from './batch-result.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { fleetCapFor } from './imap-cap.js';
-import { jobSpecFor } from './job-identity.js';
+import { jobDisplayFor, jobSpecFor } from './job-identity.js';
 import { applyControl } from './live-settings.js';
 import { MovesAfterCommit } from './moves.js';
 import { planBatchesFrom } from './plan.js';
@@ -67,7 +67,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     const identity = await source.open();
     // Before any batch is claimed: a write-back that can never succeed stops here (JunkMailboxError, exit 3).
     await checkWriteBack(source, settings.writeBack);
-    const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
+    const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, undefined, jobDisplayFor(settings.source, settings.model, model));
     if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
       throw new SourceChangedError(
         `${identity.id} is not the mailbox job ${input.expectedJobId} was planned from (its UIDVALIDITY or the model changed): start a new job`,

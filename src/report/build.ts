@@ -46,7 +46,7 @@ export function buildReport(input: ReportInput): JobReport {
   const stalls = Object.values(input.eventLoopStallMs ?? {});
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    job: { ...input.job, source: withoutPassword(input.job.source) },
+    job: { ...input.job, source: withoutPassword(input.job.source), ...(input.job.sourceName === undefined ? {} : { sourceName: withoutPassword(input.job.sourceName) }) },
     totals: totals satisfies ReportTotals,
     batches: integrity.batchSummary(input),
     accuracy: confusion.finish(),
@@ -71,9 +71,15 @@ function listedOutcome(o: MessageOutcome): MessageOutcome {
   // rather than set to undefined, so that it equals its own JSON round trip.
   const { key, verdict, batch, processor } = o;
   const label = o.label === undefined ? {} : { label: o.label };
-  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason };
+  const names = {
+    ...(o.messageId === undefined ? {} : { messageId: o.messageId }),
+    ...(o.from === undefined ? {} : { from: o.from }),
+    ...(o.subject === undefined ? {} : { subject: o.subject }),
+    ...(o.date === undefined ? {} : { date: o.date }),
+  };
+  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason, ...names };
   const note = o.note === undefined ? {} : { note: o.note };
-  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note };
+  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note, ...names };
 }
 
 /**

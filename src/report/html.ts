@@ -1,10 +1,14 @@
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no
  * external resource), readable offline and safe to mail around. Every value
- * from the input passes through the escaping `html` template.
+ * from the input passes through the escaping `html` template. The table of
+ * spam and unsure messages sorts by a clicked column without script: each
+ * column header is the label of a radio button, and the checked one sets the
+ * CSS `order` of the rows from a rank each row carries (flagged-table.ts).
  */
 import { inProgressNotice } from './progress-notice.js';
-import { barChart, histogramChart, lineChart, type Series } from './charts.js';
+import { barChart, histogramChart, lineChart, type Marker, type Series } from './charts.js';
+import { FLAGGED_TABLE_STYLE, flaggedSection } from './flagged-table.js';
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
 import { html, trusted, type HtmlValue, type SafeHtml } from './html-template.js';
 import type { AccuracyReport, JobReport } from './job-report.js';
@@ -55,14 +59,15 @@ export function renderHtml(report: JobReport): string {
       : inProgressBanner(report);
   const page = html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>spamzk report: ${j.jobId}</title><style>${STYLE}</style></head>
+<title>spamzk report: ${j.jobId}</title><style>${STYLE}${FLAGGED_TABLE_STYLE}</style></head>
 <body>
 <h1>spamzk report: job ${j.jobId}</h1>
-<p class="meta">Source ${j.source} · model ${j.modelId} · ${count(j.batches)} batches of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${j.complete ? 'complete' : 'in progress'}</p>
+<p class="meta">Source ${j.sourceName ?? j.source}${j.sourceName ? html` <span title="identity">(${j.source})</span>` : ''}<br>Model ${j.modelName ?? html`${j.modelId} (content hash)`}<br>${count(j.batches)} ${j.batches === 1 ? 'batch' : 'batches'} of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${j.complete ? 'complete' : 'in progress'}</p>
 ${banner}
 ${report.integrity.ok ? '' : integritySection(report)}
 ${totalsCards(report)}
 ${charts(report)}
+${flaggedSection(report)}
 ${accuracySection(report.accuracy)}
 ${processorsSection(report)}
 ${eventsSection(report)}
@@ -101,7 +106,9 @@ function charts(r: JobReport): SafeHtml {
     { name: 'labelled spam', color: COLOR.spam, values: bins.map((b) => b.spamLabelled) },
     { name: 'no label', color: COLOR.unlabelled, values: bins.map((b) => b.unlabelled) },
   ].filter((s) => s.values.some((v) => v > 0));
-  const histogram = histogramChart('Score histogram', stacks.length > 0 ? stacks : [{ name: 'messages', color: COLOR.unlabelled, values: bins.map(() => 0) }]);
+  const c = r.job.cutoffs;
+  const markers: Marker[] = c ? [{ at: c.ham, label: `ham below ${c.ham}` }, { at: c.spam, label: `spam from ${c.spam}` }] : [];
+  const histogram = histogramChart('Score histogram', stacks.length > 0 ? stacks : [{ name: 'messages', color: COLOR.unlabelled, values: bins.map(() => 0) }], markers);
   const tl = r.throughput;
   const lines: Series[] = tl.series.map((s, i) => ({
     name: s.processor,

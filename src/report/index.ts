@@ -34,6 +34,7 @@ export type {
   QuarantinedBatch,
   ReclaimEvent,
   ReportInput,
+  MessageHeaders,
   MessageVerdict,
   SourceCount,
   TrueLabel,

@@ -10,12 +10,26 @@ import type { VerdictLabel } from '../classifier/index.js';
 export type TrueLabel = 'spam' | 'ham';
 
 /**
+ * What names a message to a person, from its header (decoded, one line,
+ * truncated; src/pipeline/message-headers.ts). Absent when the message has no
+ * such field, and in done markers written before format v3.
+ */
+export interface MessageHeaders {
+  readonly messageId?: string;
+  readonly from?: string;
+  readonly subject?: string;
+  /** ISO 8601 UTC when the Date field parses, else the field as written. */
+  readonly date?: string;
+}
+
+/**
  * One message's verdict, as its processor committed it in the batch's done
  * marker (src/pipeline/batch-result.ts) and as report.json lists it. The
  * label of a verdict is the classifier's own VerdictLabel; 'failed' is a
  * message that got none.
  */
-export type MessageVerdict =
+export type MessageVerdict = MessageHeaders &
+  (
   | {
       readonly key: number;
       readonly verdict: VerdictLabel;
@@ -33,7 +47,8 @@ export type MessageVerdict =
       readonly label?: TrueLabel;
       /** Why this message could not be classified (malformed, vanished from the mailbox...). */
       readonly reason: string;
-    };
+    }
+  );
 
 /** A committed verdict and where it was committed. Exactly one per message key of the job. */
 export type MessageOutcome = MessageVerdict & {
@@ -119,6 +134,12 @@ export interface ReportInput {
     readonly complete: boolean;
     /** Messages the job's plan counted (the mailbox as it was planned), when known. */
     readonly expectedMessages?: number;
+    /** The source as its first planner named it (a path, or an IMAP URL without secrets). */
+    readonly sourceName?: string;
+    /** The model file and what it was trained on, as the first planner named it. */
+    readonly modelName?: string;
+    /** The model's cutoffs: below `ham` is ham, at or above `spam` is spam, unsure between. */
+    readonly cutoffs?: { readonly ham: number; readonly spam: number };
     /** The source counted at report time, when the report was written where it can be reached. */
     readonly sourceNow?: SourceCount;
     /** With `--write-back move`: where spam goes, and committed spam still in the mailbox at report time (when it could be counted). */

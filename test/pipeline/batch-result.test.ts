@@ -31,6 +31,23 @@ describe('batch result encoding', () => {
     expect({ fetchMs: decoded.fetchMs, classifyMs: decoded.classifyMs, stallMs: decoded.stallMs }).toEqual({ fetchMs: 12, classifyMs: 4, stallMs: 2 });
   });
 
+  it('round-trips each message\'s Message-ID, From, Subject and Date (v3), absent fields staying absent', () => {
+    const messages: MessageVerdict[] = [
+      { key: 1, verdict: 'spam', score: 0.99, messageId: '<a1@x.example>', from: 'Zoë <z@x.example>', subject: 'Ünïcode — offer', date: '2002-10-05T19:56:02Z' },
+      { key: 2, verdict: 'ham', score: 0.01, subject: 'no date, no id' },
+      { key: 3, verdict: 'failed', score: null, reason: 'MALFORMED: x', from: 'f@x.example', date: 'next Tuesday-ish' },
+    ];
+    const decoded = decodeBatchResult(encodeBatchResult({ messages, fetchMs: 1, classifyMs: 1, stallMs: 0 }));
+    expect(decoded.messages[0]).toMatchObject({ messageId: '<a1@x.example>', from: 'Zoë <z@x.example>', subject: 'Ünïcode — offer', date: '2002-10-05T19:56:02Z' });
+    expect(decoded.messages[1]).toEqual({ key: 2, verdict: 'ham', score: expect.any(Number), subject: 'no date, no id' });
+    expect(decoded.messages[2]).toEqual({ key: 3, verdict: 'failed', score: null, reason: 'MALFORMED: x', from: 'f@x.example', date: 'next Tuesday-ish' });
+  });
+
+  it('reads the v2 done markers of the previous release (no names)', () => {
+    const v2 = { v: 2, f: 5, c: 6, l: 7, k: [10], d: String.fromCharCode(48 + 1 + 4 * 2), s: Buffer.alloc(2).toString('base64'), n: {} };
+    expect(decodeBatchResult(deflateRawSync(Buffer.from(JSON.stringify(v2)))).messages).toEqual([{ key: 10, verdict: 'spam', score: 0, label: 'spam' }]);
+  });
+
   it('reads the v1 done markers of earlier releases (their processor and planned count are ignored)', () => {
     const v1 = { v: 1, p: 'host:1:abc', e: 2, f: 5, c: 6, l: 7, k: [10, 1], d: String.fromCharCode(48 + 1 + 4 * 2, 48 + 3), s: Buffer.alloc(4).toString('base64'), n: { 1: 'MALFORMED: x' } };
     const decoded = decodeBatchResult(deflateRawSync(Buffer.from(JSON.stringify(v1))));

@@ -98,7 +98,7 @@ describe('the report of an interrupted job', () => {
     expect(notice, stopped.stdout.slice(0, 1_500)).not.toBeNull();
     expect(Number(notice![1])).toBeGreaterThan(0);
     expect(notice![2]).toContain(`--zk ${servers.zk.connectString} --zk-root ${root}`);
-    expect(stopped.stdout).toMatch(/SKIPPED matches-source: job in progress: \d+ outcomes so far of 150 planned messages/);
+    expect(stopped.stdout).toMatch(/SKIPPED Every message of the source is in the report \(matches-source\): job in progress: \d+ outcomes so far of 150 planned messages/);
 
     // The command it printed, run as printed (it needs no quoting: no argument has a space).
     const resumed = await runCli([...notice![2]!.split(' ').slice(1), '--json'], env);

@@ -14,13 +14,14 @@ import { reportError } from '../command-errors.js';
 import { ConfigError, metricsEndpointFrom, processorSettingsFrom, resolveRunConfig } from '../config.js';
 import { EXIT } from '../exit-codes.js';
 import { createLogger } from '../logger.js';
-import { addRunOptions, givenFlags } from '../run-options.js';
+import { addSharedRunOptions, givenFlags } from '../run-options.js';
 
 export function registerProcessor(program: Command): void {
   const cmd = new Command('processor')
     .description('run one processor of the fleet in this process until the job is complete (needs --zk)')
-    .argument('<source>', 'fixture path or imap(s):// URL (the same as the fleet\'s)');
-  addRunOptions(cmd).action(async (source: string, _opts: unknown, self: Command) => {
+    .argument('<source>', 'fixture path or imap(s):// URL (the same as the fleet\'s)')
+    .option('--junk-mailbox <name>', 'with SPAMZK_WRITE_BACK=move: the mailbox spam goes to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
+  addSharedRunOptions(cmd, 'required: the fleet this processor joins').action(async (source: string, _opts: unknown, self: Command) => {
     const drain = new AbortController();
     const onSignal = (): void => drain.abort();
     process.once('SIGTERM', onSignal);

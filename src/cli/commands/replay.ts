@@ -11,8 +11,10 @@ import { renderMarkdown } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
 import { reportError } from '../command-errors.js';
-import { ConfigError, jobSettingsFrom, resolveRunConfig, type RunConfig } from '../config.js';
+import { ConfigError, jobSettingsFrom, originOf, resolveRunConfig, type RunConfig } from '../config.js';
+import { checkImapSettings, prepareReportDir } from '../validate.js';
 import { EXIT } from '../exit-codes.js';
+import { STDOUT_MESSAGE_ROWS } from '../output.js';
 import { createLogger } from '../logger.js';
 import { progressDisplay } from '../progress.js';
 import { addRunOptions, givenFlags } from '../run-options.js';
@@ -46,8 +48,11 @@ export function registerReplay(program: Command): void {
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
     .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
     .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
-  addRunOptions(run).action(async (opts: { imap: string }, cmd: Command) => {
-    process.exitCode = await runCommand(cmd, () => opts.imap);
+  addRunOptions(run).action(async (opts: { imap: string; passwordFile?: string }, cmd: Command) => {
+    process.exitCode = await runCommand(cmd, () => {
+      checkImapSettings(opts.imap, opts.passwordFile ?? process.env.SPAMZK_IMAP_PASSWORD_FILE, process.env);
+      return opts.imap;
+    });
   });
   program.addCommand(run);
 }
@@ -60,14 +65,17 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
   try {
     const flags = givenFlags(cmd);
     const config = resolveRunConfig(renameRunFlags(flags));
+    const passes = passesOf(flags, config);
     const sourceLocation = sourceOf();
+    // Last of the checks, as it makes the folder: a bad flag elsewhere leaves nothing behind.
+    prepareReportDir(config.reportDir ?? 'reports', originOf('reportDir', flags));
     const interactive = config.progress && process.stderr.isTTY === true;
     // On a terminal the progress bar tells the story; JSON log lines are for
     // files and collectors, so they are kept to warnings unless asked for.
     const quietTerminal = interactive && flags.logLevel === undefined && !process.env.SPAMZK_LOG_LEVEL;
     const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
     const auth = await zkAuthFromEnv();
-    const zk = config.zk === undefined ? await startLocalZooKeeper(log) : undefined;
+    const zk = config.zk === undefined ? await startLocalZooKeeper(log, interactive) : undefined;
     let outcome: JobRunOutcome | DrainedRun;
     try {
       outcome = await runJob({
@@ -76,7 +84,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
         progress: progressDisplay({ log, bar: interactive }),
         signal: controller.signal,
         ...(auth ? { auth } : {}),
-        ...(flags.passes !== undefined ? { passes: Number(flags.passes) } : {}),
+        ...(passes !== undefined ? { passes } : {}),
         resumeCommand: ownCommandLine(),
       });
     } finally {
@@ -98,11 +106,27 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
   }
 }
 
-async function startLocalZooKeeper(log: Logger): Promise<ZooKeeperCluster> {
+async function startLocalZooKeeper(log: Logger, terminal: boolean): Promise<ZooKeeperCluster> {
   const started = Date.now();
   const zk = await startZooKeeper({ nodes: 1 });
   log.info({ connectString: zk.connectString, ms: Date.now() - started }, 'local ZooKeeper started for this run (no --zk given)');
+  if (terminal) {
+    // A person at a terminal may want to watch the run from another one.
+    process.stderr.write(
+      `Local ZooKeeper for this run: ${zk.connectString} (stops when the run ends)\n` +
+        `  watch it from another terminal: spamzk status --zk ${zk.connectString} --watch\n`,
+    );
+  }
   return zk;
+}
+
+/** --passes: a whole number of cadence passes, which only means something with --every. */
+function passesOf(flags: Record<string, unknown>, config: RunConfig): number | undefined {
+  if (flags.passes === undefined) return undefined;
+  const text = String(flags.passes);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`--passes: "${text}" is not a whole number of passes (1 or more)`);
+  if (config.everyMs === undefined) throw new ConfigError('--passes goes with --every (or SPAMZK_EVERY): without a cadence a run makes one pass');
+  return Number(text);
 }
 
 function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown> {
@@ -111,7 +135,7 @@ function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown>
 }
 
 function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): void {
-  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report));
+  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report, { maxMessageRows: STDOUT_MESSAGE_ROWS }));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
