@@ -71,7 +71,8 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
       modelId: status.spec.modelId,
       batchSize: status.spec.batchSize,
       batches: status.batchCount,
-      createdAt: Math.min(...done.map((d) => d.claimedAt), Date.now()),
+      // A loop, not Math.min(...array): spreading ~125k+ arguments throws RangeError.
+      createdAt: done.reduce((min, d) => (d.claimedAt < min ? d.claimedAt : min), Date.now()),
       complete: status.complete,
       expectedMessages: batches.reduce((sum, b) => sum + b.count, 0),
     },

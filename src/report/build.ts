@@ -54,7 +54,8 @@ export function buildReport(input: ReportInput): JobReport {
     throughput: throughputTimeline(input.commits, processors.map((p) => p.processor), input.job.createdAt),
     scoreHistogram: histogram.finish(),
     integrity: integrity.finish(input, totals.messages),
-    maxEventLoopStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
+    // A loop, not Math.max(...stalls): a spread of a big array overflows the call stack (RangeError).
+    maxEventLoopStallMs: stalls.length > 0 ? stalls.reduce((max, ms) => (ms > max ? ms : max), stalls[0]!) : null,
     commits: [...input.commits].sort(byBatchThenClaim).map((c) => ({ ...c })),
     reclaims: [...input.reclaims].sort(reclaimOrder).map((r) => ({ ...r })),
     fencedCommits: [...input.fencedCommits].sort(fencedOrder).map((f) => ({ ...f })),
