@@ -12,6 +12,7 @@ import { registerProcessor } from './commands/processor.js';
 import { registerReplay } from './commands/replay.js';
 import { registerReport } from './commands/report.js';
 import { registerStatus } from './commands/status.js';
+import { registerJobs } from './commands/jobs.js';
 
 export function buildProgram(): Command {
   const program = new Command('spamzk')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerStatus(program);
   registerReport(program);
+  registerJobs(program);
   registerProcessor(program);
   registerTrain(program);
   registerEval(program);

@@ -14,6 +14,8 @@ export { openJob, extendJob } from './planner.js';
 export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
+export { deleteJob, readJobFootprint, readJobFootprints } from './lifecycle.js';
+export type { JobFootprint, JobState, DeleteOutcome } from './lifecycle.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
 export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export {
@@ -25,6 +27,8 @@ export {
   JobSpecMismatchError,
   PlanConflictError,
   JobNotFoundError,
+  JobRunningError,
+  JobDeletedError,
   LifecycleError,
   DuplicateProcessorIdError,
   InvalidIdError,

@@ -17,6 +17,7 @@ import { delay } from './delay.js';
 import { DuplicateProcessorIdError, isAmbiguous, isZkError, LifecycleError, SessionLostError } from './errors.js';
 import { visitOrder } from './ordering.js';
 import { assertProcessorId, DEFAULT_ROOT, JobPaths, parseBatchName } from './paths.js';
+import { explainMissingJob } from './lifecycle.js';
 import { openJob, readPlan, type BatchPlanner } from './planner.js';
 import { decodeDone, type StoredEvent } from './records.js';
 import type { RequestCounts, ZkSession } from './session.js';
@@ -206,7 +207,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         if (!round.progressed) await this.idleWait(s, round.blocked);
       } catch (err) {
         if (this.state !== 'running') break; // drain()/close() interrupted a wait
-        if (!this.isSessionTrouble(err)) throw err;
+        if (!this.isSessionTrouble(err)) throw await this.sessions.session().then((now) => explainMissingJob(now, this.paths, err), () => err);
         this.emit('warning', { message: `session trouble, starting a new session: ${(err as Error).message}`, error: err });
         this.sessions.drop();
         await delay(100, this.stopSignal.signal);

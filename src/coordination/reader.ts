@@ -4,7 +4,7 @@
  * 10,000-batch job is read in well under a second.
  */
 import zookeeper from 'node-zookeeper-client';
-import { isZkError } from './errors.js';
+import { isZkError, JobNotFoundError } from './errors.js';
 import { JobPaths, jobsDir, parseBatchName, parseClaimName, sortClaims } from './paths.js';
 import { readPlan, readSpec } from './planner.js';
 import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
@@ -33,7 +33,13 @@ export async function listJobs(s: ZkSession, root: string): Promise<JobListing[]
   const out: JobListing[] = [];
   for (const jobId of ids.sort()) {
     const p = new JobPaths(root, jobId);
-    const [spec, plan, complete] = await Promise.all([readSpec(s, p), readPlan(s, p), readCompleteCount(s, p)]);
+    // A job being deleted (its plan already gone) is not listed.
+    const read = await Promise.all([readSpec(s, p), readPlan(s, p), readCompleteCount(s, p)]).catch((err) => {
+      if (err instanceof JobNotFoundError) return undefined;
+      throw err;
+    });
+    if (!read) continue;
+    const [spec, plan, complete] = read;
     out.push({ jobId, spec, batchCount: plan.batchCount, ready: plan.ready, complete: plan.ready && complete >= plan.batchCount });
   }
   return out;
