@@ -7,7 +7,7 @@
 export { buildReport } from './build.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export { writeReportFiles, type ReportFiles } from './write.js';
+export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
 export { ReportInputError } from './validate.js';
 export { commitRate, throughputTimeline, type CommitRate } from './throughput.js';
 export type {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
 import { runJob, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
-import { renderMarkdown } from '../../report/index.js';
+import { renderMarkdown, writeReportJsonLine } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
 import { reportError } from '../command-errors.js';
@@ -81,7 +81,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
       // runJob returns (or throws) only once every local processor has exited.
       await zk?.stop();
     }
-    printOutcome(outcome, flags.json === true, config);
+    await printOutcome(outcome, flags.json === true, config);
     if (outcome.interrupted) return EXIT.interrupted;
     return outcome.report.quarantined.length > 0 ? EXIT.quarantined : EXIT.ok;
   } catch (err) {
@@ -104,8 +104,9 @@ function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown>
   return passwordFile === undefined ? rest : { ...rest, imapPasswordFile: passwordFile };
 }
 
-function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): void {
-  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report));
+async function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): Promise<void> {
+  if (json) await writeReportJsonLine(outcome.report, process.stdout); // streamed: never the whole report as one string
+  else process.stdout.write(renderMarkdown(outcome.report));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
