@@ -16,7 +16,7 @@ import {
   type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
-import type { BatchCommit, MessageOutcome, ReportInput } from '../report/index.js';
+import { listedOutcome, type BatchCommit, type MessageOutcome, type ReportInput } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
 
 /** A job's records as ZooKeeper holds them. */
@@ -60,7 +60,7 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
   const stalls: Record<string, number> = {};
   for (const marker of done) {
     const result = decodeBatchResult(marker.result);
-    outcomes.push(...outcomesOf(marker, result));
+    for (const o of outcomesOf(marker, result)) outcomes.push(o); // no spread: a batch may hold more than the stack allows
     commits.push(commitOf(marker, result, byIndex.get(marker.batch)));
     stalls[marker.processorId] = Math.max(stalls[marker.processorId] ?? 0, result.stallMs);
   }
@@ -107,7 +107,7 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
  * check compares the counts and says how many are missing.
  */
 function outcomesOf(marker: DoneMarker, result: BatchResult): MessageOutcome[] {
-  return result.messages.map((m): MessageOutcome => ({ ...m, batch: marker.batch, processor: marker.processorId }));
+  return result.messages.map((m): MessageOutcome => listedOutcome({ ...m, batch: marker.batch, processor: marker.processorId }));
 }
 
 function commitOf(marker: DoneMarker, result: BatchResult, batch: Batch | undefined): BatchCommit {

@@ -37,7 +37,7 @@ export function buildReport(input: ReportInput): JobReport {
     histogram.add(o);
     integrity.add(o);
     messagesByProcessor.set(o.processor, (messagesByProcessor.get(o.processor) ?? 0) + 1);
-    verdicts.push(listedOutcome(o));
+    verdicts.push(LISTED.has(o) ? o : listedOutcome(o)); // shared, not copied: every verdict is held once
     if (o.verdict === 'failed') failed.push({ key: o.key, batch: o.batch, processor: o.processor, reason: o.reason });
     else if (o.note !== undefined) partial.push({ key: o.key, note: o.note });
   });
@@ -66,14 +66,25 @@ export function buildReport(input: ReportInput): JobReport {
   };
 }
 
-function listedOutcome(o: MessageOutcome): MessageOutcome {
-  // A fresh object with the fields in one order, optional ones left out
-  // rather than set to undefined, so that it equals its own JSON round trip.
+/** Outcomes already in report.json's shape: the report lists these objects themselves. */
+const LISTED = new WeakSet<MessageOutcome>();
+
+/**
+ * An outcome as report.json lists it: a fresh object with the fields in one
+ * order, optional ones left out rather than set to undefined, so that it
+ * equals its own JSON round trip. An input built of these (gather.ts builds
+ * them) is listed as it is, so a 1M-message report holds each verdict once.
+ */
+export function listedOutcome(o: MessageOutcome): MessageOutcome {
   const { key, verdict, batch, processor } = o;
   const label = o.label === undefined ? {} : { label: o.label };
-  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason };
-  const note = o.note === undefined ? {} : { note: o.note };
-  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note };
+  const note = o.verdict !== 'failed' && o.note !== undefined ? { note: o.note } : {};
+  const listed: MessageOutcome =
+    verdict === 'failed'
+      ? { key, verdict: 'failed', score: null, batch, processor, ...label, reason: (o as { reason: string }).reason }
+      : { key, verdict, score: o.score as number, batch, processor, ...label, ...note };
+  LISTED.add(listed);
+  return listed;
 }
 
 /**
