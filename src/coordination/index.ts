@@ -15,6 +15,8 @@ export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './pl
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { deleteJob, readJobFootprint, readJobFootprints } from './lifecycle.js';
+export { readCheckpoint, readFrontier, readPlanTail, FOLD_MIN } from './frontier.js';
+export type { Checkpoint, Frontier, FrontierBatch } from './frontier.js';
 export type { JobFootprint, JobState, DeleteOutcome } from './lifecycle.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
 export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';

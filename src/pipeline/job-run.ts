@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, jobSettingsOf, openJob, readBatches, readJobStatus, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
+import { extendJob, jobSettingsOf, JobPaths, openJob, readJobStatus, readPlanTail, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
 import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
@@ -104,8 +104,8 @@ async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: stri
 /** The cadence: keys above the last planned one become new batches of the job. */
 async function planNewMail(input: JobRunInput, session: ZkSession, jobId: string, identity: SourceIdentity): Promise<void> {
   const { settings, log } = input;
-  const batches = await readBatches(session, settings.zkRoot, jobId);
-  const lastKey = batches.reduce((max, b) => Math.max(max, b.last), 0);
+  // The plan's tail only (two reads), not every batch node: a pass costs the same whatever the job's history.
+  const { batchCount, lastKey } = await readPlanTail(session, new JobPaths(settings.zkRoot, jobId));
   const fresh = await withSource(input, async (s, now) => {
     // A changed UIDVALIDITY is a new numbering, hence a new identity: never
     // mix two numberings in one job.
@@ -113,7 +113,7 @@ async function planNewMail(input: JobRunInput, session: ZkSession, jobId: string
     return s.listKeysAfter(lastKey);
   });
   if (fresh.length === 0) return;
-  const plan = await extendJob(session, settings.zkRoot, jobId, planBatches(fresh, settings.batchSize, batches.length));
+  const plan = await extendJob(session, settings.zkRoot, jobId, planBatches(fresh, settings.batchSize, batchCount));
   log.info({ job: jobId, newMessages: fresh.length, batches: plan.batchCount }, 'new mail planned');
 }
 

@@ -78,14 +78,14 @@ describe('spamzk jobs', () => {
     expect(jobs.map((j) => j.jobId)).toEqual(['job-a', 'job-b']);
     for (const j of jobs) {
       expect(j).toMatchObject({ state: 'complete', batchCount: 3, messages: 12, spec: { sourceId: `fixture:${j.jobId}`, modelId: 'model-1' } });
-      // job, plan, batches/, 3 batches, done/, 3 markers, quarantine/, events/, processors/, complete
-      expect(j.znodes).toBe(14);
+      // job, plan, batches/, 3 batches, done/, 3 markers, quarantine/, events/, processors/, checkpoint, complete
+      expect(j.znodes).toBe(15);
       expect(j.bytes).toBeGreaterThan(3 * 40);
       expect(j.ageMs).toBeGreaterThanOrEqual(0);
     }
     const text = await cli(['jobs'], root);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/job-a\s+complete\s+3\s+12\s+14\s/);
+    expect(text.stdout).toMatch(/job-a\s+complete\s+3\s+12\s+15\s/);
   }, 120_000);
 });
 
