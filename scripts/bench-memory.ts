@@ -135,7 +135,8 @@ async function main(): Promise<void> {
   if (!existsSync(CORPUS)) throw new Error(`${CORPUS} is missing: run node dist/scripts/build-corpus-fixture.js --all`);
   const builds: [string, string][] = [['after', PACKAGE_ROOT]];
   if (BEFORE) builds.unshift(['before', resolve(BEFORE)]);
-  const zk = await startZooKeeper({ nodes: 1 });
+  // 2 s ticks allow the 10 s sessions the CLI asks for: on a loaded 2-core machine short ones expire.
+  const zk = await startZooKeeper({ nodes: 1, tickTimeMs: 2_000, jvmFlags: ['-Xmx1g'] });
   const rows: Row[] = [];
   try {
     for (const copies of COPIES) {

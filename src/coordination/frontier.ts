@@ -79,22 +79,35 @@ export interface Frontier {
   batches: FrontierBatch[];
 }
 
-/** What a round needs: the plan, the checkpoint and the frontier's batch nodes (none below closedBelow). */
-export async function readFrontier(s: ZkSession, p: JobPaths): Promise<Frontier> {
+/**
+ * What a round needs: the plan, the checkpoint and the frontier's batch nodes
+ * (none below closedBelow). `closedSeen` is the caller's memory of frontier
+ * batches already seen closed: a closed batch never reopens, so it is not read
+ * again (a fresh 10,000-batch plan would otherwise cost every round 10,000
+ * reads until its prefix folds). Entries below closedBelow are dropped from
+ * it, so it holds at most the frontier.
+ */
+export async function readFrontier(s: ZkSession, p: JobPaths, closedSeen: Map<number, FrontierBatch> = new Map()): Promise<Frontier> {
   const [plan, { checkpoint, version }] = await Promise.all([readPlan(s, p), readCheckpoint(s, p)]);
-  const indexes: number[] = [];
-  for (let b = checkpoint.closedBelow; b < plan.batchCount; b++) indexes.push(b);
-  const batches: FrontierBatch[] = [];
-  for (let i = 0; i < indexes.length; i += IN_FLIGHT) {
+  for (const b of closedSeen.keys()) if (b < checkpoint.closedBelow) closedSeen.delete(b);
+  const unknown: number[] = [];
+  for (let b = checkpoint.closedBelow; b < plan.batchCount; b++) if (!closedSeen.has(b)) unknown.push(b);
+  const read = new Map<number, FrontierBatch>();
+  for (let i = 0; i < unknown.length; i += IN_FLIGHT) {
     const got = await Promise.all(
-      indexes.slice(i, i + IN_FLIGHT).map(async (b) => {
+      unknown.slice(i, i + IN_FLIGHT).map(async (b) => {
         const { data } = await s.getData(p.batch(b));
         const stored = decodeJson<StoredBatch>(data, p.batch(b));
         return { index: b, state: stored.state, count: stored.count };
       }),
     );
-    for (const g of got) batches.push(g);
+    for (const g of got) {
+      read.set(g.index, g);
+      if (g.state !== undefined) closedSeen.set(g.index, g);
+    }
   }
+  const batches: FrontierBatch[] = [];
+  for (let b = checkpoint.closedBelow; b < plan.batchCount; b++) batches.push(closedSeen.get(b) ?? read.get(b)!);
   return { plan, checkpoint, checkpointVersion: version, batches };
 }
 

@@ -17,7 +17,7 @@ import { delay } from './delay.js';
 import { DuplicateProcessorIdError, isAmbiguous, isZkError, LifecycleError, SessionLostError } from './errors.js';
 import { visitOrder } from './ordering.js';
 import { assertProcessorId, DEFAULT_ROOT, JobPaths } from './paths.js';
-import { foldCheckpointIfUnchanged, foldedCheckpoint, readFrontier, type Frontier } from './frontier.js';
+import { foldCheckpointIfUnchanged, foldedCheckpoint, readFrontier, type Frontier, type FrontierBatch } from './frontier.js';
 import { explainMissingJob } from './lifecycle.js';
 import { openJob, type BatchPlanner } from './planner.js';
 import { decodeDone, type StoredEvent } from './records.js';
@@ -56,6 +56,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   /** Batches with a pending children watch (set while idle). */
   private readonly watching = new Set<number>();
   private wakeIdle: AbortController | undefined;
+  /** Frontier batches seen closed (they never reopen, so rounds do not read them again; frontier.ts). */
+  private readonly closedSeen = new Map<number, FrontierBatch>();
   /** Attempts of ours cut short by a fault of the fleet, to be spared on the next session. */
   private readonly toSpare: AttemptToSpare[] = [];
 
@@ -265,7 +267,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   /** One pass: refresh which batches are open (the frontier only, frontier.ts), then try ours (or, when none are left, others'). */
   private async round(s: ZkSession): Promise<{ complete: boolean; progressed: boolean; blocked: number[] }> {
     const p = this.paths;
-    const [frontier, live] = await Promise.all([readFrontier(s, p), s.getChildren(p.processorsDir)]);
+    const [frontier, live] = await Promise.all([readFrontier(s, p, this.closedSeen), s.getChildren(p.processorsDir)]);
     const plan = frontier.plan;
     const open = frontier.batches.filter((b) => b.state === undefined).map((b) => b.index);
     const openSet = new Set(open);
