@@ -210,7 +210,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         if (!round.progressed) await this.idleWait(s, round.blocked);
       } catch (err) {
         if (this.state !== 'running') break; // drain()/close() interrupted a wait
-        if (!this.isSessionTrouble(err)) throw await this.sessions.session().then((now) => explainMissingJob(now, this.paths, err), () => err);
+        // A job that vanishes after we opened it was deleted under us: stop (JobDeletedError), recreate nothing.
+        if (!this.isSessionTrouble(err)) throw opened ? await this.sessions.session().then((now) => explainMissingJob(now, this.paths, err), () => err) : err;
         this.emit('warning', { message: `session trouble, starting a new session: ${(err as Error).message}`, error: err });
         this.sessions.drop();
         await delay(100, this.stopSignal.signal);
