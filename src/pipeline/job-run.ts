@@ -56,12 +56,13 @@ export interface JobRunOutcome {
 
 export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
   const { settings, log } = input;
-  const model = SpamModel.load(settings.model);
+  // Loaded to validate it and take its id; the parent classifies nothing, so it keeps only the id (memory: issue 12).
+  const modelId = SpamModel.load(settings.model).id;
   const identity = await withSource(input, async (_, id) => id);
   // Job-wide, recorded in the spec when the job is created (the job's values win for every member).
   const jobWide = jobSettingsOf({ staleAfterMs: settings.staleAfterMs, maxAttempts: settings.maxAttempts });
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide);
-  log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
+  const spec = jobSpecFor(identity.id, identity.uidValidity, modelId, settings.batchSize, jobWide);
+  log.info({ job: spec.jobId, source: identity.id, model: modelId }, 'job identified');
 
   const session = new ZkSession({
     connectString: settings.connectString,
