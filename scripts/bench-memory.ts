@@ -3,7 +3,7 @@
  * each processor it starts, and `spamzk report` run afterwards, for a build
  * before and after the bounded-memory changes, side by side.
  *
- *   npx tsx scripts/bench-memory.ts --before /path/to/old/checkout [--copies 20,166] [--processors 2]
+ *   npx tsx scripts/bench-memory.ts --before /path/to/old/checkout [--copies 20,166] [--processors 2] [--session-timeout 30s]
  *
  * The mailbox is the SpamAssassin corpus (fixtures/generated/spamassassin-all,
  * `node dist/scripts/build-corpus-fixture.js --all`) hard-linked N times into
@@ -29,6 +29,8 @@ const flag = (name: string): string | undefined => {
 const COPIES = (flag('copies') ?? '20').split(',').map(Number);
 const PROCESSORS = Number(flag('processors') ?? 2);
 const BEFORE = flag('before');
+/** Passed to replay as --session-timeout (e.g. 30s), for runs on a machine so loaded that 10 s sessions expire. */
+const SESSION_TIMEOUT = flag('session-timeout');
 const CORPUS = join(PACKAGE_ROOT, 'fixtures', 'generated', 'spamassassin-all');
 
 interface Peak {
@@ -114,7 +116,7 @@ async function runOne(build: string, root: string, copies: number, connectString
   const bin = join(root, 'bin', 'spamzk.js');
   const zkRoot = `/mem-${build}-${copies}`;
   const out = join(tmpdir(), `spamzk-mem-report-${build}-${copies}`);
-  const replay = await measure(bin, ['replay', dir, '--zk', connectString, '--zk-root', zkRoot, '--processors', String(PROCESSORS), '--report-dir', `${out}-replay`, '--no-progress', '--json'], 'parent');
+  const replay = await measure(bin, ['replay', dir, '--zk', connectString, '--zk-root', zkRoot, '--processors', String(PROCESSORS), '--report-dir', `${out}-replay`, '--no-progress', '--json', ...(SESSION_TIMEOUT ? ['--session-timeout', SESSION_TIMEOUT] : [])], 'parent');
   if (replay.code !== 0) throw new Error(`${build} replay of ${messages} messages exited ${replay.code}`);
   const jobId = (JSON.parse(replay.stdout.trim().split('\n').pop()!) as { job: { jobId: string } }).job.jobId;
   const report = await measure(bin, ['report', '--zk', connectString, '--zk-root', zkRoot, '--job', jobId, '--out', out], 'report');
