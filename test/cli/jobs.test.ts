@@ -6,29 +6,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobDeletedError, JobPaths, Processor, ZkSession, type Batch } from '../../src/coordination/index.js';
+import { describe, expect, it } from 'vitest';
+import { JobDeletedError, JobPaths, Processor, type Batch } from '../../src/coordination/index.js';
 import { encodeBatchResult } from '../../src/pipeline/index.js';
-import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { delay } from '../../src/shared/index.js';
 import { runCli } from '../pipeline/harness.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { useZooKeeper } from '../support/zookeeper.js';
 
 const temp = tempDirs();
-let zk: ZooKeeperCluster;
-let admin: ZkSession;
-
-beforeAll(async () => {
-  zk = await startZooKeeper({ nodes: 1 });
-  admin = new ZkSession({ connectString: zk.connectString });
-  await admin.start();
-}, 60_000);
-
-afterAll(async () => {
-  await admin?.close();
-  await zk?.stop();
-  temp.removeAll();
-});
+const zoo = useZooKeeper({ nodes: 1, prefix: 'spamzk-jobs-zk-' });
 
 /** Three batches of four keys each (1–4, 5–8, 9–12). */
 const PLAN: Batch[] = [0, 1, 2].map((index) => ({ index, first: index * 4 + 1, last: index * 4 + 4, count: 4 }));
@@ -38,7 +25,7 @@ function spec(jobId: string) {
 }
 
 function processor(root: string, id: string): Processor {
-  return new Processor({ connectString: zk.connectString, root, processorId: id, sessionTimeoutMs: 4_000, idlePollMs: 100 });
+  return new Processor({ connectString: zoo.zk.connectString, root, processorId: id, sessionTimeoutMs: 4_000, idlePollMs: 100 });
 }
 
 async function verdictsOf(batch: Batch): Promise<Buffer> {
@@ -53,7 +40,7 @@ async function completeJob(root: string, jobId: string): Promise<void> {
 }
 
 function cli(args: string[], root: string) {
-  return runCli([...args, '--zk', zk.connectString, '--zk-root', root]);
+  return runCli([...args, '--zk', zoo.zk.connectString, '--zk-root', root]);
 }
 
 interface ListedJob {
@@ -108,7 +95,7 @@ describe('spamzk jobs delete', () => {
     const refused = await cli(['jobs', 'delete', 'job-live'], root);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/job job-live is running \(1 live processors, 1 claims held\).*--force/);
-    expect(await admin.exists(p.plan)).toBeDefined();
+    expect(await zoo.session.exists(p.plan)).toBeDefined();
 
     const forced = await cli(['jobs', 'delete', 'job-live', '--force'], root);
     expect(forced.code, forced.stderr).toBe(0);
@@ -116,7 +103,7 @@ describe('spamzk jobs delete', () => {
     release(); // the worker finishes after the delete: its commit must find nothing to commit into
     await expect(running).rejects.toBeInstanceOf(JobDeletedError);
     await live.close();
-    expect(await admin.exists(p.job)).toBeUndefined();
+    expect(await zoo.session.exists(p.job)).toBeUndefined();
 
     const again = await cli(['jobs', 'delete', 'job-live'], root);
     expect(again.code, again.stderr).toBe(0);
@@ -128,7 +115,7 @@ describe('spamzk jobs delete', () => {
     await completeJob(root, 'job-t');
     const p = new JobPaths(root, 'job-t');
     // What a delete killed after its first step leaves behind.
-    await admin.create(`${p.job}/deleted`, Buffer.alloc(0), 0);
+    await zoo.session.create(`${p.job}/deleted`, Buffer.alloc(0), 0);
     const listed = JSON.parse((await cli(['jobs', '--json'], root)).stdout) as ListedJob[];
     expect(listed[0]).toMatchObject({ jobId: 'job-t', state: 'deleting' });
 
@@ -140,7 +127,7 @@ describe('spamzk jobs delete', () => {
 
     const finished = await cli(['jobs', 'delete', 'job-t'], root);
     expect(finished.code, finished.stderr).toBe(0);
-    expect(await admin.exists(p.job)).toBeUndefined();
+    expect(await zoo.session.exists(p.job)).toBeUndefined();
   }, 120_000);
 });
 
@@ -173,12 +160,12 @@ describe('spamzk jobs prune', () => {
     expect(report.integrity.ok).toBe(true);
     expect(existsSync(join(archive, 'job-old', 'report.md'))).toBe(true);
     expect(existsSync(join(archive, 'job-old', 'report.html'))).toBe(true);
-    expect(await admin.exists(new JobPaths(root, 'job-old').job)).toBeUndefined();
-    expect(await admin.exists(new JobPaths(root, 'job-idle').job)).toBeDefined();
+    expect(await zoo.session.exists(new JobPaths(root, 'job-old').job)).toBeUndefined();
+    expect(await zoo.session.exists(new JobPaths(root, 'job-idle').job)).toBeDefined();
 
     const forced = await cli(['jobs', 'prune', '--older-than', '1s', '--archive-dir', archive, '--force'], root);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('job-idle  pruned');
-    expect(await admin.exists(new JobPaths(root, 'job-idle').job)).toBeUndefined();
+    expect(await zoo.session.exists(new JobPaths(root, 'job-idle').job)).toBeUndefined();
   }, 120_000);
 });
