@@ -8,11 +8,12 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MODEL_PATH, SpamModel } from '../../classifier/index.js';
-import { ConfigError } from '../config.js';
+import { SpamModel } from '../../classifier/index.js';
+import { ConfigError } from '../config-error.js';
+import { modelToRead } from '../model-path.js';
 
 interface ClassifyFlags {
-  model: string;
+  model?: string;
   explain?: boolean;
   top: string;
   maxBytes?: string;
@@ -24,14 +25,14 @@ export function registerClassify(program: Command): void {
     .command('classify')
     .description('classify message files (raw RFC 5322; "-" for stdin)')
     .argument('<files...>', 'message files')
-    .option('-m, --model <file>', 'model file', DEFAULT_MODEL_PATH)
+    .option('-m, --model <file>', 'model file [SPAMZK_MODEL] (default: ~/.spamzk/model.json if it exists, else the shipped model)')
     .option('--explain', 'show the tokens that weighed most')
     .option('--top <n>', 'how many tokens --explain shows', '15')
     .option('--max-bytes <n>', 'bytes of each message read (default: the model\'s, 1 MiB)')
     .option('--json', 'print one JSON object per line')
     .action(async (files: string[], opts: ClassifyFlags) => {
       try {
-        const model = SpamModel.load(opts.model);
+        const model = SpamModel.load(modelToRead(opts.model).path);
         const top = positiveInt(opts.top, '--top');
         const maxBytes = opts.maxBytes === undefined ? undefined : positiveInt(opts.maxBytes, '--max-bytes');
         for (const file of files) {

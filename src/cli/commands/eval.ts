@@ -10,10 +10,11 @@
  *   msgs/s covers classify + learn (+ file reads for --index).
  */
 import type { Command } from 'commander';
-import { DEFAULT_MODEL_PATH, evaluate, runOnline, SpamModel, type EvalFigures, type Scored, type StreamMessage, type TrainOn, type TrecFigures } from '../../classifier/index.js';
+import { evaluate, runOnline, SpamModel, type EvalFigures, type Scored, type StreamMessage, type TrainOn, type TrecFigures } from '../../classifier/index.js';
 import { CorpusError, readIndexedMessage, readTrecIndex } from '../../corpus/index.js';
 import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { describeModel, modelToRead } from '../model-path.js';
 import { collect, readLabelledInput } from './train.js';
 
 export interface EvalReport extends EvalFigures {
@@ -35,7 +36,7 @@ export interface OnlineReport extends TrecFigures {
 }
 
 interface EvalFlags {
-  model: string;
+  model?: string;
   ham: string[];
   spam: string[];
   json?: boolean;
@@ -49,7 +50,7 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a model on the TEST split (default) or --ham/--spam; --online runs the TREC immediate-feedback protocol')
-    .option('-m, --model <file>', 'model file (batch)', DEFAULT_MODEL_PATH)
+    .option('-m, --model <file>', 'model file (batch) [SPAMZK_MODEL] (default: ~/.spamzk/model.json if it exists, else the shipped model)')
     .option('--ham <path>', 'folder of .eml files or mbox file of ham (repeatable)', collect, [])
     .option('--spam <path>', 'folder of .eml files or mbox file of spam (repeatable)', collect, [])
     .option('--online', 'TREC immediate feedback: classify each message in arrival order, then learn its label')
@@ -72,7 +73,8 @@ async function evalBatch(opts: EvalFlags): Promise<void> {
   for (const flag of ['index', 'from', 'trainOn'] as const) {
     if (opts[flag] !== undefined) throw new ConfigError(`--${flag === 'trainOn' ? 'train-on' : flag} needs --online`);
   }
-  const model = SpamModel.load(opts.model);
+  const chosen = modelToRead(opts.model);
+  const model = SpamModel.load(chosen.path);
   const input = await readLabelledInput('test', opts.ham, opts.spam);
   const scored: Scored[] = [];
   const started = performance.now();
@@ -82,7 +84,7 @@ async function evalBatch(opts: EvalFlags): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   const report: EvalReport = {
-    model: opts.model,
+    model: describeModel(chosen),
     modelId: model.id,
     threshold: model.options.scoring.spamCutoff,
     ...evaluate(scored),
