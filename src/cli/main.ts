@@ -72,7 +72,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.ok;
+      // `classify --exit-code` speaks bogofilter's codes, where 2 means "unsure": a usage error there is an error (3).
+      return argv.includes('--exit-code') ? EXIT.unavailable : EXIT.usage;
     }
     throw err;
   }
