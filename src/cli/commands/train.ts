@@ -16,6 +16,7 @@ import { trainModel, type LabelledMessage, type TrainSource } from '../../classi
 import { FixtureSource } from '../../sources/index.js';
 import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { readFlaggedPaths, readLabelledSource } from '../labelled-input.js';
 import { describeModel, modelToWrite } from '../model-path.js';
 
 export interface LabelledInput {
@@ -39,22 +40,21 @@ export function readCorpusInput(split?: CorpusSplit): LabelledInput {
 }
 
 /**
- * A split of the npm corpus (undefined: all of it), or the --ham/--spam paths
- * when any is given; either way in arrival order (a message of a folder or
- * mbox is named path#ordinal for the tie-break).
+ * A split of the npm corpus (undefined: all of it), one labelled SOURCE, or
+ * the --ham/--spam paths (src/cli/labelled-input.ts); either way in arrival
+ * order (a message of a folder is named path/file, of an mbox path#ordinal,
+ * for the tie-break).
  */
-export async function readLabelledInput(split: CorpusSplit | undefined, ham: string[], spam: string[]): Promise<LabelledInput> {
+export async function readLabelledInput(split: CorpusSplit | undefined, ham: string[], spam: string[], source?: string): Promise<LabelledInput> {
+  if (source !== undefined) {
+    if (ham.length > 0 || spam.length > 0) throw new ConfigError(`give a labelled SOURCE (${source}) or --ham/--spam, not both`);
+    const { messages } = readLabelledSource(source);
+    return { messages: inArrivalOrder(messages), from: { source: `fixture: ${source}`, split: `${source}, labelled by its ham/ spam/ folders or labels file, in Date order, ties by name` } };
+  }
   if (ham.length === 0 && spam.length === 0) return readCorpusInput(split);
-  if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of .eml files or mbox files)');
-  const named: Array<LabelledMessage & { name: string }> = [];
-  const add = async (paths: string[], label: 'spam' | 'ham'): Promise<void> => {
-    for (const path of paths) {
-      (await readMessagesAt(path)).forEach((raw, i) => named.push({ name: `${path}#${String(i).padStart(9, '0')}`, raw, label }));
-    }
-  };
-  await add(ham, 'ham');
-  await add(spam, 'spam');
-  return { messages: inArrivalOrder(named), from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}`, split: 'in Date order, ties by name' } };
+  if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of message files or mbox files), or one labelled SOURCE');
+  const { messages } = readFlaggedPaths(ham, spam);
+  return { messages: inArrivalOrder(messages), from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}`, split: 'in Date order, ties by name' } };
 }
 
 /**
@@ -102,18 +102,19 @@ interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam')
+    .description('train a model from the TRAIN split of the SpamAssassin corpus (default), a labelled SOURCE, or --ham/--spam')
+    .argument('[source]', 'a labelled fixture: a folder with ham/ and spam/ subfolders, or a folder or mbox with a labels file')
     .option('--ham <path>', 'folder of .eml files or mbox file of ham (repeatable)', collect, [])
     .option('--spam <path>', 'folder of .eml files or mbox file of spam (repeatable)', collect, [])
     .option('-o, --out <file>', 'where to write the model [SPAMZK_MODEL] (default: ~/.spamzk/model.json)')
     .option('-m, --model <file>', 'the same as --out')
     .option('--force', 'allow writing over the shipped model')
     .option('--json', 'print one JSON object')
-    .action(async (opts: TrainFlags) => {
+    .action(async (source: string | undefined, opts: TrainFlags) => {
       try {
         if (opts.out !== undefined && opts.model !== undefined && opts.out !== opts.model) throw new ConfigError('give --out or --model, not both');
         const target = modelToWrite(opts.out ?? opts.model, opts.force === true);
-        const input = await readLabelledInput('train', opts.ham, opts.spam);
+        const input = await readLabelledInput('train', opts.ham, opts.spam, source);
         const started = performance.now();
         const model = trainModel(input.messages, input.from);
         const seconds = (performance.now() - started) / 1000;
