@@ -98,6 +98,18 @@ describe('classify for mail delivery', () => {
     expect(r.out.trim().split('\n').slice(1).map((l) => l.split('\t')[0])).toEqual([SPAM, HAM]);
   });
 
+  it('a one-file classify loads no ZooKeeper, IMAP, pipeline or coordination module', () => {
+    const dir = temp.make('spamzk-classify-modules-');
+    const log = join(dir, 'modules.txt');
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+    writeFileSync(join(dir, 'trace.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+    const r = spawnSync(process.execPath, ['--import', join(dir, 'trace.mjs'), SPAMZK_BIN, 'classify', SPAM], { env: { ...process.env, HOME: home }, timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.some((u) => u.includes('/classifier/'))).toBe(true);
+    expect(loaded.filter((u) => /node-zookeeper-client|imapflow|\/(pipeline|coordination)\/|\/sources\/(imap\/|index)/.test(u))).toEqual([]);
+  });
+
   it('stdin when no file is named, or "-"', () => {
     const raw = readFileSync(SPAM);
     for (const args of [[], ['-']]) {
