@@ -142,6 +142,8 @@ function passthrough(files: string[], model: SpamModel, callOpts: ClassifyOption
 
 function checkFlags(files: readonly string[], opts: ClassifyFlags): void {
   if (files.filter((f) => f === '-').length > 1) throw new ConfigError('"-" (stdin) can be given once');
+  // Reading a terminal would wait for a message typed by hand: almost always a forgotten FILE.
+  if ((files.length === 0 || files.includes('-')) && process.stdin.isTTY) throw new ConfigError('no FILE given and stdin is a terminal: name a FILE, or pipe a message in');
   if (opts.passthrough) {
     if (files.length > 1) throw new ConfigError('--passthrough writes back one message: give one FILE, or none for stdin');
     if (opts.explain || opts.json) throw new ConfigError('--passthrough writes the message itself: it cannot be combined with --explain or --json');
