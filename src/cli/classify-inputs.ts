@@ -17,11 +17,11 @@ export type ClassifyInput =
   | { readonly name: string; readonly raw: Buffer }
   | { readonly name: string; readonly error: string };
 
-export function* classifyInputs(args: readonly string[]): Generator<ClassifyInput> {
+export async function* classifyInputs(args: readonly string[]): AsyncGenerator<ClassifyInput> {
   for (const arg of args.length === 0 ? ['-'] : args) yield* inputsOf(arg);
 }
 
-function* inputsOf(arg: string): Generator<ClassifyInput> {
+async function* inputsOf(arg: string): AsyncGenerator<ClassifyInput> {
   let listed: Array<{ name: string; read: () => Buffer }>;
   try {
     if (arg === '-') {
@@ -29,7 +29,12 @@ function* inputsOf(arg: string): Generator<ClassifyInput> {
       return;
     }
     if (statSync(arg).isDirectory()) {
-      listed = scanFixture(arg).entries.map((e) => ({ name: `${arg.replace(/\/+$/, '')}/${e.name}`, read: () => e.read() }));
+      const { entries } = await scanFixture(arg);
+      const base = arg.replace(/\/+$/, '');
+      listed = Array.from({ length: entries.length }, (_, i) => {
+        const e = entries.at(i);
+        return { name: `${base}/${e.name}`, read: () => e.read() };
+      });
     } else {
       const raw = readFileSync(arg);
       // An mbox starts with a "From " envelope line; a message file with a header.

@@ -31,22 +31,26 @@ export interface LabelledFiles {
 }
 
 /** Every message at a path, with the label its layout or labels file gives (mbox: path#000000001...). */
-export function scanMessages(path: string): Scanned[] {
+export async function scanMessages(path: string): Promise<Scanned[]> {
   if (!existsSync(path)) throw new InputError(`no such file or folder: ${path}`);
   const folder = statSync(path).isDirectory();
   const base = path.replace(/\/+$/, '');
-  const scanned = scanFixture(path).entries.map((e) => ({
-    name: folder ? `${base}/${e.name}` : `${base}#${e.name.padStart(9, '0')}`,
-    raw: canonicalRaw(e.read()),
-    ...(e.label ? { label: e.label } : {}),
-  }));
+  const { entries } = await scanFixture(path);
+  const scanned = Array.from({ length: entries.length }, (_, i): Scanned => {
+    const e = entries.at(i);
+    return {
+      name: folder ? `${base}/${e.name}` : `${base}#${e.name.padStart(9, '0')}`,
+      raw: canonicalRaw(e.read()),
+      ...(e.label ? { label: e.label } : {}),
+    };
+  });
   if (scanned.length === 0) throw new InputError(`no messages in ${path} (expected a folder of message files, a Maildir or an mbox file)`);
   return scanned;
 }
 
 /** One labelled source: each message with its own label; unlabelled ones are skipped and reported. */
-export function readLabelledSource(source: string): LabelledFiles {
-  const scanned = scanMessages(source);
+export async function readLabelledSource(source: string): Promise<LabelledFiles> {
+  const scanned = await scanMessages(source);
   const unlabelled = scanned.filter((m) => m.label === undefined).map((m) => m.name);
   if (unlabelled.length === scanned.length) {
     throw new InputError(`no labelled messages in ${source}: give it ham/ and spam/ subfolders or a labels file (labels.txt in a folder, FILE.labels beside an mbox FILE), or use --ham/--spam`);
@@ -56,7 +60,7 @@ export function readLabelledSource(source: string): LabelledFiles {
 }
 
 /** --ham and --spam paths; a path's own labels must agree with its flag. */
-export function readFlaggedPaths(ham: readonly string[], spam: readonly string[]): LabelledFiles {
+export async function readFlaggedPaths(ham: readonly string[], spam: readonly string[]): Promise<LabelledFiles> {
   const byPath = new Map<string, string>();
   const messages: Array<Scanned & { label: 'spam' | 'ham' }> = [];
   for (const [label, paths] of [['ham', ham], ['spam', spam]] as const) {
@@ -65,7 +69,7 @@ export function readFlaggedPaths(ham: readonly string[], spam: readonly string[]
       const other = byPath.get(real);
       if (other !== undefined && other !== label) throw new ConfigError(`${path} is given as both --ham and --spam: a message has one label`);
       byPath.set(real, label);
-      const scanned = scanMessages(path);
+      const scanned = await scanMessages(path);
       const contrary = scanned.filter((m) => m.label !== undefined && m.label !== label);
       if (contrary.length > 0) {
         throw new ConfigError(

@@ -25,6 +25,7 @@ const COMMANDS: ReadonlyArray<{ names: Record<string, string>; load: () => Promi
     load: async () => (await import('./commands/control.js')).registerControl,
   },
   { names: { report: 'write report.json, report.md and report.html of a job (from any machine)' }, load: async () => (await import('./commands/report.js')).registerReport },
+  { names: { jobs: 'list jobs with their size in ZooKeeper; delete one (jobs delete JOB) or prune old ones (jobs prune --older-than 30d), archiving reports' }, load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: { processor: 'run one processor of the fleet in this process until the job is complete (needs --zk)' }, load: async () => (await import('./commands/processor.js')).registerProcessor },
   { names: { train: 'train your model (~/.spamzk/model.json) from the TRAIN split of the SpamAssassin corpus (default), a labelled SOURCE or --ham/--spam' }, load: async () => (await import('./commands/train.js')).registerTrain },
   { names: { eval: 'evaluate a model (TEST split, a labelled SOURCE or --ham/--spam) or run the TREC online protocol (--online)' }, load: async () => (await import('./commands/eval.js')).registerEval },

@@ -14,6 +14,10 @@ export { openJob, extendJob, readPlan, readSpec } from './planner.js';
 export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
+export { deleteJob, readJobFootprint, readJobFootprints } from './lifecycle.js';
+export { readCheckpoint, readFrontier, readPlanTail, FOLD_MIN } from './frontier.js';
+export type { Checkpoint, Frontier, FrontierBatch } from './frontier.js';
+export type { JobFootprint, JobState, DeleteOutcome } from './lifecycle.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
 export { readControl, changeControl, ControlWatch, ControlConflictError, CONTROL_STATES, DEFAULT_CONTROL } from './control.js';
 export type { ControlState, JobControl, ControlSnapshot, ControlWatchEvents } from './control.js';
@@ -27,6 +31,8 @@ export {
   JobSpecMismatchError,
   PlanConflictError,
   JobNotFoundError,
+  JobRunningError,
+  JobDeletedError,
   LifecycleError,
   DuplicateProcessorIdError,
   InvalidIdError,

@@ -21,8 +21,10 @@ import { ControlGate } from './control-gate.js';
 import { delay } from './delay.js';
 import { DuplicateProcessorIdError, isAmbiguous, isZkError, LifecycleError, SessionLostError } from './errors.js';
 import { visitOrder } from './ordering.js';
-import { assertProcessorId, DEFAULT_ROOT, JobPaths, parseBatchName } from './paths.js';
-import { openJob, readPlan, type BatchPlanner } from './planner.js';
+import { assertProcessorId, DEFAULT_ROOT, JobPaths } from './paths.js';
+import { foldCheckpointIfUnchanged, foldedCheckpoint, readFrontier, type Frontier, type FrontierBatch } from './frontier.js';
+import { explainMissingJob } from './lifecycle.js';
+import { openJob, type BatchPlanner } from './planner.js';
 import { decodeDone, type StoredEvent } from './records.js';
 import type { RequestCounts, ZkSession } from './session.js';
 import { SessionKeeper, type ConnectionStateChange } from './session-keeper.js';
@@ -59,6 +61,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   /** Batches with a pending children watch (set while idle). */
   private readonly watching = new Set<number>();
   private wakeIdle: AbortController | undefined;
+  /** Frontier batches seen closed (they never reopen, so rounds do not read them again; frontier.ts). */
+  private readonly closedSeen = new Map<number, FrontierBatch>();
   /** Attempts of ours cut short by a fault of the fleet, to be spared on the next session. */
   private readonly toSpare: AttemptToSpare[] = [];
   /** The job's control (pause, drain, live settings), followed on every session. */
@@ -238,7 +242,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         if (!round.progressed) await this.idleWait(s, round.blocked);
       } catch (err) {
         if (this.state !== 'running') break; // drain()/close() interrupted a wait
-        if (!this.isSessionTrouble(err)) throw err;
+        // A job that vanishes after we opened it was deleted under us: stop (JobDeletedError), recreate nothing.
+        if (!this.isSessionTrouble(err)) throw opened ? await this.sessions.session().then((now) => explainMissingJob(now, this.paths, err), () => err) : err;
         this.emit('warning', { message: `session trouble, starting a new session: ${(err as Error).message}`, error: err });
         this.sessions.drop();
         await delay(100, this.stopSignal.signal);
@@ -293,20 +298,16 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     }
   }
 
-  /** One pass: refresh which batches are open, then try ours (or, when none are left, others'). */
+  /** One pass: refresh which batches are open (the frontier only, frontier.ts), then try ours (or, when none are left, others'). */
   private async round(s: ZkSession): Promise<{ complete: boolean; progressed: boolean; blocked: number[] }> {
     const p = this.paths;
-    const plan = await readPlan(s, p);
-    const [done, quarantined, live] = await Promise.all([
-      s.getChildren(p.doneDir),
-      s.getChildren(p.quarantineDir),
-      s.getChildren(p.processorsDir),
-    ]);
-    const closed = new Set([...done, ...quarantined].map(parseBatchName));
-    const open: number[] = [];
-    for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open.push(b);
+    const [frontier, live] = await Promise.all([readFrontier(s, p, this.closedSeen), s.getChildren(p.processorsDir)]);
+    const plan = frontier.plan;
+    const open = frontier.batches.filter((b) => b.state === undefined).map((b) => b.index);
+    const openSet = new Set(open);
     this.summary.batchCount = plan.batchCount;
-    for (const b of this.observed.keys()) if (closed.has(b)) this.observed.delete(b);
+    for (const b of this.observed.keys()) if (!openSet.has(b)) this.observed.delete(b);
+    await this.foldClosedPrefix(s, frontier);
     if (open.length === 0 && plan.ready) {
       await markJobComplete(s, p, plan.batchCount);
       this.emit('complete', { jobId: p.jobId, batchCount: plan.batchCount });
@@ -330,6 +331,12 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     // Batches closed by others since this round's listing: refresh at once (the job may be complete)
     // unless we are only waiting on held batches.
     return { complete: false, progressed: sawClosed && blocked.length === 0, blocked };
+  }
+
+  /** Folds the frontier's closed prefix into the checkpoint; losing the race to another folder is fine. */
+  private async foldClosedPrefix(s: ZkSession, frontier: Frontier): Promise<void> {
+    const next = foldedCheckpoint(frontier, this.opts.foldMin);
+    if (next) await foldCheckpointIfUnchanged(s, this.paths, next, frontier.checkpointVersion);
   }
 
   private attempt(s: ZkSession, b: number): Promise<AttemptOutcome> {

@@ -8,7 +8,7 @@
  * PlanConflictError; the loser re-reads the plan and plans only the keys
  * after its new last key, so nothing is planned twice (issue 12 item 3).
  */
-import { extendJob, PlanConflictError, readBatches } from '../coordination/index.js';
+import { extendJob, JobPaths, PlanConflictError, readPlanTail } from '../coordination/index.js';
 import { delay } from '../shared/index.js';
 import type { JobSession } from './job-session.js';
 import { planBatches } from './plan.js';
@@ -30,11 +30,11 @@ export interface NewMailPlan {
 /** Plans the keys above the job's highest planned key; returns how many messages it planned (0 if another run planned them). */
 export async function planNewMail(sessions: JobSession, job: NewMailPlan): Promise<number> {
   for (let race = 1; ; race++) {
-    const batches = await sessions.run('reading the plan', (s) => readBatches(s, job.root, job.jobId), job.signal);
-    const lastKey = batches.reduce((max, b) => Math.max(max, b.last), 0);
+    // The plan's tail only (two reads), not every batch node: a pass costs the same whatever the job's history.
+    const { batchCount, lastKey } = await sessions.run('reading the plan', (s) => readPlanTail(s, new JobPaths(job.root, job.jobId)), job.signal);
     const fresh = await job.listKeysAfter(lastKey);
     if (fresh.length === 0) return 0;
-    const planned = planBatches(fresh, job.batchSize, batches.length);
+    const planned = planBatches(fresh, job.batchSize, batchCount);
     try {
       const plan = await sessions.run('extending the plan', (s) => extendJob(s, job.root, job.jobId, planned), job.signal);
       job.log.info({ job: job.jobId, newMessages: fresh.length, batches: plan.batchCount }, 'new mail planned');

@@ -19,7 +19,7 @@ import {
   type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
-import type { BatchCommit, MessageOutcome, ReportInput } from '../report/index.js';
+import { listedOutcome, type BatchCommit, type MessageOutcome, type ReportInput } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
 
 /** A job's records as ZooKeeper holds them, read as one snapshot (see gatherReportInput). */
@@ -77,7 +77,7 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
   const stalls: Record<string, number> = {};
   for (const marker of done) {
     const result = decodeBatchResult(marker.result);
-    outcomes.push(...outcomesOf(marker, result));
+    for (const o of outcomesOf(marker, result)) outcomes.push(o); // no spread: a batch may hold more than the stack allows
     commits.push(commitOf(marker, result, byIndex.get(marker.batch)));
     stalls[marker.processorId] = Math.max(stalls[marker.processorId] ?? 0, result.stallMs);
   }
@@ -91,7 +91,8 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
       modelId: spec.modelId,
       batchSize: spec.batchSize,
       batches: plan.batchCount,
-      createdAt: done.reduce((min, d) => Math.min(min, d.claimedAt), Date.now()),
+      // A loop, not Math.min(...array): spreading ~125k+ arguments throws RangeError.
+      createdAt: done.reduce((min, d) => (d.claimedAt < min ? d.claimedAt : min), Date.now()),
       complete: plan.ready && open === 0,
       expectedMessages: batches.reduce((sum, b) => sum + b.count, 0),
       ...namesOf(spec.display),
@@ -142,7 +143,7 @@ function namesOf(display: Record<string, string> | undefined): Pick<ReportInput[
  * check compares the counts and says how many are missing.
  */
 function outcomesOf(marker: DoneMarker, result: BatchResult): MessageOutcome[] {
-  return result.messages.map((m): MessageOutcome => ({ ...m, batch: marker.batch, processor: marker.processorId }));
+  return result.messages.map((m): MessageOutcome => listedOutcome({ ...m, batch: marker.batch, processor: marker.processorId }));
 }
 
 function commitOf(marker: DoneMarker, result: BatchResult, batch: Batch | undefined): BatchCommit {

@@ -25,7 +25,7 @@ import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { completePendingMoves } from './moves.js';
 import { readJobRecords, reportInputFrom } from './gather.js';
 import { fleetCapFor } from './imap-cap.js';
-import { jobDisplayFor, jobSpecFor } from './job-identity.js';
+import { jobDisplayFor, jobSpecFor, type JobDisplay } from './job-identity.js';
 import { JobSession } from './job-session.js';
 import { planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
@@ -77,7 +77,9 @@ export interface DrainedRun {
 }
 
 export async function runJob(given: JobRunInput): Promise<JobRunOutcome | DrainedRun> {
-  const model = SpamModel.load(given.settings.model);
+  // Loaded to validate it and take what the job records of it; the parent
+  // classifies nothing, so it keeps no reference to the model (memory).
+  const model = modelFacts(given.settings.source, given.settings.model);
   // Before any work: the source opens, and a write-back that can never
   // succeed (no Junk mailbox for 'move') stops the run here, once (exit 3),
   // instead of failing every processor that would claim a batch.
@@ -88,7 +90,7 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome | Draine
   if (junkMailbox) log.info({ junkMailbox }, 'spam is moved to this mailbox once its verdict is committed');
   // Job-wide, recorded in the spec when the job is created (the job's values win for every member).
   const jobWide = jobSettingsOf({ staleAfterMs: settings.staleAfterMs, maxAttempts: settings.maxAttempts });
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide, jobDisplayFor(settings.source, settings.model, model));
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide, model.display);
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
   const sessions = new JobSession({
@@ -186,4 +188,10 @@ async function withSource<T>(input: JobRunInput, use: (source: MailSource, ident
     await source.close();
     await cap?.close();
   }
+}
+
+/** The model's id and display names; the model itself is dropped once they are taken. */
+function modelFacts(source: string, modelPath: string | undefined): { id: string; display: JobDisplay } {
+  const model = SpamModel.load(modelPath);
+  return { id: model.id, display: jobDisplayFor(source, modelPath, model) };
 }

@@ -4,10 +4,10 @@
  * into report.md and a self-contained report.html; `writeReportFiles` writes
  * all three.
  */
-export { buildReport } from './build.js';
+export { buildReport, listedOutcome } from './build.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export { writeReportFiles, type ReportFiles } from './write.js';
+export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
 export { ReportInputError } from './validate.js';
 export { commitRate, throughputTimeline, type CommitRate } from './throughput.js';
 export type {

@@ -180,7 +180,7 @@ describe('spamzk classifier commands', () => {
     expect(names(classify)).toEqual(['classify']);
     expect(classify.commands[0]!.options.map((o) => o.long)).toContain('--explain');
     const help = await buildProgram(['node', 'spamzk', '--help']);
-    const all = ['replay', 'run', 'status', 'pause', 'resume', 'drain', 'config', 'report', 'processor', 'train', 'eval', 'learn', 'classify'];
+    const all = ['replay', 'run', 'status', 'pause', 'resume', 'drain', 'config', 'report', 'jobs', 'processor', 'train', 'eval', 'learn', 'classify'];
     expect(names(help)).toEqual(all);
     expect(help.commands.every((c) => c.options.length === 0)).toBe(true); // stubs: no module was loaded for them
     expect(names(await buildProgram(['node', 'spamzk', 'constructor']))).toHaveLength(all.length);

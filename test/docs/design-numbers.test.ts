@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SIZE } from '../../src/cli/config.js';
-import { DEFAULT_ROOT, JobPaths, MAX_RESULT_BYTES } from '../../src/coordination/index.js';
+import { DEFAULT_ROOT, FOLD_MIN, JobPaths, MAX_RESULT_BYTES } from '../../src/coordination/index.js';
 import { RESULT_BUDGET_PER_100_MESSAGES, SCORE_STEPS } from '../../src/pipeline/batch-result.js';
 import { DEFAULT_YIELD_EVERY_MS } from '../../src/pipeline/classify-batch.js';
 import { DEFAULT_MAX_RESTARTS } from '../../src/pipeline/fleet.js';
@@ -34,6 +34,10 @@ describe('the numbers of docs/design.md', () => {
     expect(quoted(/root default `([^`]+)`/)[0]).toBe(DEFAULT_ROOT);
     const batchName = new JobPaths(DEFAULT_ROOT, 'job-x').batch(0).split('/').pop()!;
     expect(quotedNumber(/zero-padded to (\d+) digits/)).toBe(batchName.length);
+  });
+
+  it('give the checkpoint the fold size the processors use', () => {
+    expect(quotedNumber(/`FOLD_MIN` = (\d+)/)).toBe(FOLD_MIN);
   });
 
   it('give the done marker the size limit the commit enforces', () => {

@@ -73,17 +73,17 @@ async function classifyCommand(files: string[], opts: ClassifyFlags): Promise<nu
   const cutoffs = { spam: wanted.spam ?? scoring.spamCutoff, ham: wanted.ham ?? scoring.hamCutoff };
   orderedCutoffs(cutoffs.spam, cutoffs.ham, ' (with the model\'s default for the other)');
   const callOpts: ClassifyOptions = { cutoffs, ...(maxBytes === undefined ? {} : { maxBytes }) };
-  if (opts.passthrough) return passthrough(files, model, callOpts, opts.exitCode === true);
+  if (opts.passthrough) return await passthrough(files, model, callOpts, opts.exitCode === true);
   const labels: Verdict['label'][] = [];
   let failed = 0;
   let rows = 0;
   const header = opts.header && !opts.json;
   const inputs = classifyInputs(files);
   // One message ahead: the header row goes out before the first verdict once it is known there is more than one.
-  let next = inputs.next();
+  let next = await inputs.next();
   while (!next.done) {
     const input = next.value;
-    next = inputs.next();
+    next = await inputs.next();
     if ('error' in input) {
       failed++;
       process.stderr.write(`spamzk: ${input.error}\n`);
@@ -126,8 +126,9 @@ function exitCodeOf(labels: readonly Verdict['label'][], failed: number, bogofil
   return labels.includes('unsure') ? VERDICT_EXIT.unsure : VERDICT_EXIT.ham;
 }
 
-function passthrough(files: string[], model: SpamModel, callOpts: ClassifyOptions, bogofilterCodes: boolean): number {
-  const inputs = [...classifyInputs(files)];
+async function passthrough(files: string[], model: SpamModel, callOpts: ClassifyOptions, bogofilterCodes: boolean): Promise<number> {
+  const inputs = [];
+  for await (const input of classifyInputs(files)) inputs.push(input);
   if (inputs.length !== 1) throw new ConfigError(`--passthrough writes back one message; ${files[0] ?? 'stdin'} holds ${inputs.length}`);
   const input = inputs[0]!;
   if ('error' in input) {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
 import { runJob, type DrainedRun, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
-import { renderMarkdown } from '../../report/index.js';
+import { renderMarkdown, writeReportJsonLine } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
 import { reportError } from '../command-errors.js';
@@ -97,7 +97,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
       process.stderr.write(drainedMessage(outcome));
       return EXIT.ok;
     }
-    printOutcome(outcome, flags.json === true, config);
+    await printOutcome(outcome, flags.json === true, config);
     if (outcome.interrupted) return EXIT.interrupted;
     return outcome.report.quarantined.length > 0 ? EXIT.quarantined : EXIT.ok;
   } catch (err) {
@@ -136,8 +136,9 @@ function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown>
   return passwordFile === undefined ? rest : { ...rest, imapPasswordFile: passwordFile };
 }
 
-function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): void {
-  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report, { maxMessageRows: STDOUT_MESSAGE_ROWS }));
+async function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): Promise<void> {
+  if (json) await writeReportJsonLine(outcome.report, process.stdout); // streamed: never the whole report as one string
+  else process.stdout.write(renderMarkdown(outcome.report, { maxMessageRows: STDOUT_MESSAGE_ROWS }));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { gatherReportInput } from '../../pipeline/index.js';
-import { buildReport, renderMarkdown, writeReportFiles } from '../../report/index.js';
+import { buildReport, renderMarkdown, writeReportFiles, writeReportJsonLine } from '../../report/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
 import { prepareReportDir } from '../validate.js';
@@ -26,7 +26,8 @@ export function registerReport(program: Command): void {
           if (!jobId) throw new ConfigError('several jobs (or none) under this root: name one with --job ID (see spamzk status)');
           const report = buildReport(await gatherReportInput(i.session, i.root, jobId));
           const files = await writeReportFiles(report, flags.out ?? join('reports', jobId));
-          process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderMarkdown(report, { maxMessageRows: STDOUT_MESSAGE_ROWS })}\nReport files: ${files.md}, ${files.html}, ${files.json}\n`);
+          if (flags.json) await writeReportJsonLine(report, process.stdout);
+          else process.stdout.write(`${renderMarkdown(report, { maxMessageRows: STDOUT_MESSAGE_ROWS })}\nReport files: ${files.md}, ${files.html}, ${files.json}\n`);
         });
         process.exitCode = EXIT.ok;
       } catch (err) {

@@ -48,12 +48,12 @@ export function readCorpusInput(split?: CorpusSplit): LabelledInput {
 export async function readLabelledInput(split: CorpusSplit | undefined, ham: string[], spam: string[], source?: string): Promise<LabelledInput> {
   if (source !== undefined) {
     if (ham.length > 0 || spam.length > 0) throw new ConfigError(`give a labelled SOURCE (${source}) or --ham/--spam, not both`);
-    const { messages } = readLabelledSource(source);
+    const { messages } = await readLabelledSource(source);
     return { messages: inArrivalOrder(messages), from: { source: `fixture: ${source}`, split: `${source}, labelled by its ham/ spam/ folders or labels file, in Date order, ties by name` } };
   }
   if (ham.length === 0 && spam.length === 0) return readCorpusInput(split);
   if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of message files or mbox files), or one labelled SOURCE');
-  const { messages } = readFlaggedPaths(ham, spam);
+  const { messages } = await readFlaggedPaths(ham, spam);
   return { messages: inArrivalOrder(messages), from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}`, split: 'in Date order, ties by name' } };
 }
 
