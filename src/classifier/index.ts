@@ -24,6 +24,7 @@ export type { OnlineOptions } from './model-types.js';
 export type { ScoringOptions } from './scoring.js';
 export type { TokenizerOptions } from './tokenizer/index.js';
 export { trainModel } from './train.js';
+export { isNotMail, notMailReason, NOT_MAIL_PREFIX } from './not-mail.js';
 export { confusionRates, evaluate, rocAuc, type ConfusionCounts, type ConfusionRates, type EvalFigures, type Scored } from './metrics.js';
 export { decodeHeaderValue, headerValue, splitEntity } from './mime/headers.js';
 export { runOnline, type OnlineRun, type StreamMessage, type TrainOn } from './online/protocol.js';

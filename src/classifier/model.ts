@@ -20,6 +20,7 @@ import { TokenCounts } from './token-counts.js';
 import { learnLogistic, logOdds } from './online/logistic.js';
 import { fusedLogOdds, initialFusion, learnFusion, type Evidence } from './online/fusion.js';
 import type { LabelledMessage, ModelOptions, ModelProvenance, ModelState, TrainSource } from './model-types.js';
+import { notMailReason, notMailVerdict } from './not-mail.js';
 import type { Verdict, VerdictLabel } from './types.js';
 
 export type { LabelledMessage, ModelOptions, ModelProvenance, OnlineOptions, TrainSource } from './model-types.js';
@@ -68,6 +69,8 @@ export interface Explanation {
 export interface ClassifyOptions {
   /** Overrides the model's maxBytes for this call. */
   readonly maxBytes?: number;
+  /** Override the model's cutoffs for this call (`classify --spam-cutoff/--ham-cutoff`); ham <= spam, both in (0, 1). */
+  readonly cutoffs?: { readonly spam: number; readonly ham: number };
 }
 
 /** A message as the model sees it: decoded once, then scored and possibly learned. */
@@ -150,14 +153,17 @@ export class SpamModel {
   /** Never throws for bad mail: partial or broken input gives a verdict with notes. */
   classify(raw: Buffer, opts: ClassifyOptions = {}): Verdict {
     const seen = this.observe(raw, opts.maxBytes);
-    return this.verdictOf(seen.logOdds, seen.notes);
+    const notMail = notMailReason(raw);
+    return notMail ? notMailVerdict(notMail, seen.notes) : this.verdictOf(seen.logOdds, seen.notes, opts.cutoffs);
   }
 
   explain(raw: Buffer, top = 15, opts: ClassifyOptions = {}): Explanation {
     const seen = this.observe(raw, opts.maxBytes);
     const clues = this.fisherClues(seen.tokens);
     clues.sort((a, b) => Math.abs(b.probability - 0.5) - Math.abs(a.probability - 0.5));
-    return { verdict: this.verdictOf(seen.logOdds, seen.notes), tokenCount: seen.tokens.length, clues: clues.slice(0, top) };
+    const notMail = notMailReason(raw);
+    const verdict = notMail ? notMailVerdict(notMail, seen.notes) : this.verdictOf(seen.logOdds, seen.notes, opts.cutoffs);
+    return { verdict, tokenCount: seen.tokens.length, clues: clues.slice(0, top) };
   }
 
   /**
@@ -255,9 +261,11 @@ export class SpamModel {
     return clues;
   }
 
-  private verdictOf(z: number, notes: string[]): Verdict {
+  private verdictOf(z: number, notes: string[], cutoffs?: ClassifyOptions['cutoffs']): Verdict {
     const o = this.state.options.scoring;
-    const label: VerdictLabel = z >= logit(o.spamCutoff) ? 'spam' : z < logit(o.hamCutoff) ? 'ham' : 'unsure';
+    const spamCutoff = cutoffs?.spam ?? o.spamCutoff;
+    const hamCutoff = cutoffs?.ham ?? o.hamCutoff;
+    const label: VerdictLabel = z >= logit(spamCutoff) ? 'spam' : z < logit(hamCutoff) ? 'ham' : 'unsure';
     const score = 1 / (1 + Math.exp(-z));
     return notes.length > 0 ? { label, score, logOdds: z, notes } : { label, score, logOdds: z };
   }

@@ -15,6 +15,7 @@ import { DEFAULT_ROOT } from '../coordination/index.js';
 import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from '../pipeline/index.js';
 
 import { ConfigError } from './config-error.js';
+import { modelToRead } from './model-path.js';
 import { checkConnectString, checkZnodePath } from './validate.js';
 
 export { ConfigError };
@@ -231,7 +232,8 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     source,
     connectString,
     zkRoot: config.zkRoot,
-    model: config.model,
+    // Resolved here, once, so that every processor of the run loads the same file.
+    model: modelToRead(config.model).path,
     batchSize: config.batchSize,
     sessionTimeoutMs: config.sessionTimeoutMs,
     staleAfterMs: config.staleAfterMs,

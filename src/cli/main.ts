@@ -27,10 +27,10 @@ const COMMANDS: ReadonlyArray<{ names: Record<string, string>; load: () => Promi
   { names: { report: 'write report.json, report.md and report.html of a job (from any machine)' }, load: async () => (await import('./commands/report.js')).registerReport },
   { names: { jobs: 'list jobs with their size in ZooKeeper; delete one (jobs delete JOB) or prune old ones (jobs prune --older-than 30d), archiving reports' }, load: async () => (await import('./commands/jobs.js')).registerJobs },
   { names: { processor: 'run one processor of the fleet in this process until the job is complete (needs --zk)' }, load: async () => (await import('./commands/processor.js')).registerProcessor },
-  { names: { train: 'train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam' }, load: async () => (await import('./commands/train.js')).registerTrain },
-  { names: { eval: 'evaluate a model (TEST split) or run the TREC online protocol (--online)' }, load: async () => (await import('./commands/eval.js')).registerEval },
-  { names: { learn: 'learn messages as spam or ham into a model file (like bogofilter -s/-n)' }, load: async () => (await import('./commands/learn.js')).registerLearn },
-  { names: { classify: 'classify message files (raw RFC 5322; "-" for stdin)' }, load: async () => (await import('./commands/classify.js')).registerClassify },
+  { names: { train: 'train your model (~/.spamzk/model.json) from the TRAIN split of the SpamAssassin corpus (default), a labelled SOURCE or --ham/--spam' }, load: async () => (await import('./commands/train.js')).registerTrain },
+  { names: { eval: 'evaluate a model (TEST split, a labelled SOURCE or --ham/--spam) or run the TREC online protocol (--online)' }, load: async () => (await import('./commands/eval.js')).registerEval },
+  { names: { learn: 'learn messages as spam or ham into your model (like bogofilter -s/-n)' }, load: async () => (await import('./commands/learn.js')).registerLearn },
+  { names: { classify: 'classify messages: files, folders, mbox files or stdin; -p for procmail/maildrop/sieve, --exit-code as bogofilter' }, load: async () => (await import('./commands/classify.js')).registerClassify },
 ];
 
 /**
@@ -73,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.ok;
+      // `classify --exit-code` speaks bogofilter's codes, where 2 means "unsure": a usage error there is an error (3).
+      return argv.includes('--exit-code') ? EXIT.unavailable : EXIT.usage;
     }
     throw err;
   }

@@ -62,11 +62,14 @@ describe('spamzk classifier commands', () => {
     writeFileSync(hamFile, readCorpusMessage(ham));
     writeFileSync(spamFile, readCorpusMessage(spam));
     const plain = await run('classify', hamFile, spamFile);
-    expect(plain.out).toMatch(new RegExp(`^${hamFile}\\tham\\t0\\.\\d{6}\\n${spamFile}\\tspam\\t[01]\\.\\d{6}\\n$`));
+    expect(plain.out).toMatch(new RegExp(`^message\\tverdict\\tscore\\tnotes\\n${hamFile}\\tham\\t0\\.\\d{6}\\n${spamFile}\\tspam\\t[01]\\.\\d{6}\\n$`));
+    const one = await run('classify', spamFile);
+    expect(one.out).toMatch(new RegExp(`^${spamFile}\\tspam\\t[01]\\.\\d{6}\\n$`));
     const json = await run('classify', '--json', spamFile);
     expect(JSON.parse(json.out)).toMatchObject({ file: spamFile, label: 'spam' });
     const explained = await run('classify', '--explain', '--top', '3', spamFile);
-    expect(explained.out.trim().split('\n')).toHaveLength(4);
+    // A header row for the verdict columns and one for the clue columns, then the verdict and 3 clues.
+    expect(explained.out.trim().split('\n')).toHaveLength(6);
   });
 
   it('train --ham (folder of .eml) --spam (Maildir) writes a model that eval can use', async () => {
@@ -177,7 +180,7 @@ describe('spamzk classifier commands', () => {
     expect(names(classify)).toEqual(['classify']);
     expect(classify.commands[0]!.options.map((o) => o.long)).toContain('--explain');
     const help = await buildProgram(['node', 'spamzk', '--help']);
-    const all = ['replay', 'run', 'status', 'pause', 'resume', 'drain', 'config', 'report', 'processor', 'train', 'eval', 'learn', 'classify'];
+    const all = ['replay', 'run', 'status', 'pause', 'resume', 'drain', 'config', 'report', 'jobs', 'processor', 'train', 'eval', 'learn', 'classify'];
     expect(names(help)).toEqual(all);
     expect(help.commands.every((c) => c.options.length === 0)).toBe(true); // stubs: no module was loaded for them
     expect(names(await buildProgram(['node', 'spamzk', 'constructor']))).toHaveLength(all.length);

@@ -10,10 +10,11 @@
  *   msgs/s covers classify + learn (+ file reads for --index).
  */
 import type { Command } from 'commander';
-import { DEFAULT_MODEL_PATH, evaluate, runOnline, SpamModel, type EvalFigures, type Scored, type StreamMessage, type TrainOn, type TrecFigures } from '../../classifier/index.js';
+import { evaluate, runOnline, SpamModel, type EvalFigures, type Scored, type StreamMessage, type TrainOn, type TrecFigures } from '../../classifier/index.js';
 import { CorpusError, readIndexedMessage, readTrecIndex } from '../../corpus/index.js';
 import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { describeModel, modelToRead } from '../model-path.js';
 import { collect, readLabelledInput } from './train.js';
 
 export interface EvalReport extends EvalFigures {
@@ -35,7 +36,7 @@ export interface OnlineReport extends TrecFigures {
 }
 
 interface EvalFlags {
-  model: string;
+  model?: string;
   ham: string[];
   spam: string[];
   json?: boolean;
@@ -48,8 +49,9 @@ interface EvalFlags {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a model on the TEST split (default) or --ham/--spam; --online runs the TREC immediate-feedback protocol')
-    .option('-m, --model <file>', 'model file (batch)', DEFAULT_MODEL_PATH)
+    .description('evaluate a model on the TEST split (default), a labelled SOURCE or --ham/--spam; --online runs the TREC immediate-feedback protocol')
+    .argument('[source]', 'a labelled fixture: a folder with ham/ and spam/ subfolders, or a folder or mbox with a labels file')
+    .option('-m, --model <file>', 'model file (batch) [SPAMZK_MODEL] (default: ~/.spamzk/model.json if it exists, else the shipped model)')
     .option('--ham <path>', 'folder of .eml files or mbox file of ham (repeatable)', collect, [])
     .option('--spam <path>', 'folder of .eml files or mbox file of spam (repeatable)', collect, [])
     .option('--online', 'TREC immediate feedback: classify each message in arrival order, then learn its label')
@@ -57,10 +59,10 @@ export function registerEval(program: Command): void {
     .option('--from <empty|model>', 'with --online: the starting model, "empty" or a model file (default: empty)')
     .option('--train-on <all|error>', 'with --online: learn every message, or only misclassified ones (default: all)')
     .option('--json', 'print one JSON object')
-    .action(async (opts: EvalFlags) => {
+    .action(async (source: string | undefined, opts: EvalFlags) => {
       try {
-        if (opts.online) await evalOnline(opts);
-        else await evalBatch(opts);
+        if (opts.online) await evalOnline(opts, source);
+        else await evalBatch(opts, source);
       } catch (err) {
         // A bad index or message file is unreadable input (exit 3), like a missing folder.
         process.exitCode = reportError(err instanceof CorpusError ? new InputError(err.message) : err);
@@ -68,12 +70,13 @@ export function registerEval(program: Command): void {
     });
 }
 
-async function evalBatch(opts: EvalFlags): Promise<void> {
+async function evalBatch(opts: EvalFlags, source: string | undefined): Promise<void> {
   for (const flag of ['index', 'from', 'trainOn'] as const) {
     if (opts[flag] !== undefined) throw new ConfigError(`--${flag === 'trainOn' ? 'train-on' : flag} needs --online`);
   }
-  const model = SpamModel.load(opts.model);
-  const input = await readLabelledInput('test', opts.ham, opts.spam);
+  const chosen = modelToRead(opts.model);
+  const model = SpamModel.load(chosen.path);
+  const input = await readLabelledInput('test', opts.ham, opts.spam, source);
   const scored: Scored[] = [];
   const started = performance.now();
   for (const msg of input.messages) {
@@ -82,7 +85,7 @@ async function evalBatch(opts: EvalFlags): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   const report: EvalReport = {
-    model: opts.model,
+    model: describeModel(chosen),
     modelId: model.id,
     threshold: model.options.scoring.spamCutoff,
     ...evaluate(scored),
@@ -92,15 +95,15 @@ async function evalBatch(opts: EvalFlags): Promise<void> {
 }
 
 /** Flags are checked before any message is read: a bad one exits 2 at once. */
-function onlineFlags(opts: EvalFlags): { trainOn: TrainOn; from: string } {
+function onlineFlags(opts: EvalFlags, source: string | undefined): { trainOn: TrainOn; from: string } {
   const trainOn = opts.trainOn ?? 'all';
   if (trainOn !== 'all' && trainOn !== 'error') throw new ConfigError(`--train-on must be "all" or "error", got ${JSON.stringify(trainOn)}`);
-  if (opts.index !== undefined && (opts.ham.length > 0 || opts.spam.length > 0)) throw new ConfigError('give --index or --ham/--spam, not both');
+  if (opts.index !== undefined && (opts.ham.length > 0 || opts.spam.length > 0 || source !== undefined)) throw new ConfigError('give --index, a labelled SOURCE or --ham/--spam, not two of them');
   return { trainOn, from: opts.from ?? 'empty' };
 }
 
-async function evalOnline(opts: EvalFlags): Promise<void> {
-  const { trainOn, from } = onlineFlags(opts);
+async function evalOnline(opts: EvalFlags, source: string | undefined): Promise<void> {
+  const { trainOn, from } = onlineFlags(opts, source);
   const model = from === 'empty'
     ? SpamModel.empty({ source: 'empty', trained: { spam: 0, ham: 0 }, learned: { spam: 0, ham: 0 } })
     : SpamModel.load(from);
@@ -114,7 +117,7 @@ async function evalOnline(opts: EvalFlags): Promise<void> {
     })();
     what = `TREC index ${indexPath}, in its order`;
   } else {
-    const input = await readLabelledInput(undefined, opts.ham, opts.spam);
+    const input = await readLabelledInput(undefined, opts.ham, opts.spam, source);
     stream = input.messages;
     what = `${input.from.source} (${input.from.split ?? ''})`;
   }

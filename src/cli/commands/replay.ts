@@ -11,6 +11,7 @@ import { renderMarkdown, writeReportJsonLine } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
 import { reportError } from '../command-errors.js';
+import { describeModel, modelToRead } from '../model-path.js';
 import { ConfigError, jobSettingsFrom, originOf, resolveRunConfig, type RunConfig } from '../config.js';
 import { checkImapSettings, prepareReportDir } from '../validate.js';
 import { EXIT } from '../exit-codes.js';
@@ -74,6 +75,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     // files and collectors, so they are kept to warnings unless asked for.
     const quietTerminal = interactive && flags.logLevel === undefined && !process.env.SPAMZK_LOG_LEVEL;
     const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
+    log.info({ model: describeModel(modelToRead(config.model)) }, 'model chosen');
     const auth = await zkAuthFromEnv();
     const zk = config.zk === undefined ? await startLocalZooKeeper(log, interactive) : undefined;
     let outcome: JobRunOutcome | DrainedRun;

@@ -1,19 +1,23 @@
 /**
  * `spamzk train`: builds a model from the TRAIN split of the SpamAssassin npm
  * corpus (default) or from --ham/--spam folders of .eml files or mbox files,
- * and writes it (default: the shipped model path). The model learns online,
+ * and writes it to the user's model (src/cli/model-path.ts: --out/--model,
+ * $SPAMZK_MODEL, else ~/.spamzk/model.json; never the shipped model without
+ * --force). The model learns online,
  * so the messages are fed in arrival order (Date, then name) whatever their
  * source.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { inArrivalOrder, listCorpus, readCorpusMessage, type CorpusSplit } from '../../corpus/index.js';
-import { DEFAULT_MODEL_PATH, trainModel, type LabelledMessage, type TrainSource } from '../../classifier/index.js';
+import { trainModel, type LabelledMessage, type TrainSource } from '../../classifier/index.js';
 import { FixtureSource } from '../../sources/index.js';
 import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { readFlaggedPaths, readLabelledSource } from '../labelled-input.js';
+import { describeModel, modelToWrite } from '../model-path.js';
 
 export interface LabelledInput {
   readonly messages: LabelledMessage[];
@@ -36,22 +40,21 @@ export function readCorpusInput(split?: CorpusSplit): LabelledInput {
 }
 
 /**
- * A split of the npm corpus (undefined: all of it), or the --ham/--spam paths
- * when any is given; either way in arrival order (a message of a folder or
- * mbox is named path#ordinal for the tie-break).
+ * A split of the npm corpus (undefined: all of it), one labelled SOURCE, or
+ * the --ham/--spam paths (src/cli/labelled-input.ts); either way in arrival
+ * order (a message of a folder is named path/file, of an mbox path#ordinal,
+ * for the tie-break).
  */
-export async function readLabelledInput(split: CorpusSplit | undefined, ham: string[], spam: string[]): Promise<LabelledInput> {
+export async function readLabelledInput(split: CorpusSplit | undefined, ham: string[], spam: string[], source?: string): Promise<LabelledInput> {
+  if (source !== undefined) {
+    if (ham.length > 0 || spam.length > 0) throw new ConfigError(`give a labelled SOURCE (${source}) or --ham/--spam, not both`);
+    const { messages } = await readLabelledSource(source);
+    return { messages: inArrivalOrder(messages), from: { source: `fixture: ${source}`, split: `${source}, labelled by its ham/ spam/ folders or labels file, in Date order, ties by name` } };
+  }
   if (ham.length === 0 && spam.length === 0) return readCorpusInput(split);
-  if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of .eml files or mbox files)');
-  const named: Array<LabelledMessage & { name: string }> = [];
-  const add = async (paths: string[], label: 'spam' | 'ham'): Promise<void> => {
-    for (const path of paths) {
-      (await readMessagesAt(path)).forEach((raw, i) => named.push({ name: `${path}#${String(i).padStart(9, '0')}`, raw, label }));
-    }
-  };
-  await add(ham, 'ham');
-  await add(spam, 'spam');
-  return { messages: inArrivalOrder(named), from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}`, split: 'in Date order, ties by name' } };
+  if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of message files or mbox files), or one labelled SOURCE');
+  const { messages } = await readFlaggedPaths(ham, spam);
+  return { messages: inArrivalOrder(messages), from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}`, split: 'in Date order, ties by name' } };
 }
 
 /**
@@ -75,34 +78,63 @@ export async function readMessagesAt(path: string): Promise<Buffer[]> {
 
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** Fewer than this many messages of a class makes a weak model (Mailu keeps Bayes off until 200 ham). */
+export const TINY_CLASS = 50;
+
+/** A warning for stderr when a class is missing or tiny; undefined when the set looks fine. */
+export function trainingSetWarning(spam: number, ham: number): string | undefined {
+  if (spam === 0 || ham === 0) return `warning: one-sided training set (${spam} spam, ${ham} ham): the model cannot tell the classes apart`;
+  if (spam < TINY_CLASS || ham < TINY_CLASS) {
+    return `warning: tiny training set (${spam} spam, ${ham} ham; fewer than ${TINY_CLASS} of a class): expect poor verdicts`;
+  }
+  return undefined;
+}
+
+interface TrainFlags {
+  ham: string[];
+  spam: string[];
+  out?: string;
+  model?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam')
+    .description('train a model from the TRAIN split of the SpamAssassin corpus (default), a labelled SOURCE, or --ham/--spam')
+    .argument('[source]', 'a labelled fixture: a folder with ham/ and spam/ subfolders, or a folder or mbox with a labels file')
     .option('--ham <path>', 'folder of .eml files or mbox file of ham (repeatable)', collect, [])
     .option('--spam <path>', 'folder of .eml files or mbox file of spam (repeatable)', collect, [])
-    .option('-o, --out <file>', 'where to write the model', DEFAULT_MODEL_PATH)
+    .option('-o, --out <file>', 'where to write the model [SPAMZK_MODEL] (default: ~/.spamzk/model.json)')
+    .option('-m, --model <file>', 'the same as --out')
+    .option('--force', 'allow writing over the shipped model')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { ham: string[]; spam: string[]; out: string; json?: boolean }) => {
+    .action(async (source: string | undefined, opts: TrainFlags) => {
       try {
-        const input = await readLabelledInput('train', opts.ham, opts.spam);
+        if (opts.out !== undefined && opts.model !== undefined && opts.out !== opts.model) throw new ConfigError('give --out or --model, not both');
+        const target = modelToWrite(opts.out ?? opts.model, opts.force === true);
+        const input = await readLabelledInput('train', opts.ham, opts.spam, source);
         const started = performance.now();
         const model = trainModel(input.messages, input.from);
         const seconds = (performance.now() - started) / 1000;
-        model.save(opts.out);
+        mkdirSync(dirname(target.path), { recursive: true });
+        model.save(target.path);
         const summary = {
-          model: opts.out,
+          model: target.path,
           id: model.id,
           spam: model.provenance.trained.spam,
           ham: model.provenance.trained.ham,
           tokens: model.tokenCount,
           trainSeconds: Number(seconds.toFixed(3)),
         };
+        const warning = trainingSetWarning(summary.spam, summary.ham);
+        if (warning) process.stderr.write(`spamzk: ${warning}\n`);
         if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {
           process.stdout.write(
             `trained on ${summary.spam} spam + ${summary.ham} ham in ${summary.trainSeconds} s: ${summary.tokens} tokens\n` +
-              `wrote ${summary.model}\nmodel id ${summary.id}\n`,
+              `wrote ${describeModel(target)}\nmodel id ${summary.id}\n`,
           );
         }
       } catch (err) {
