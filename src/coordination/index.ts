@@ -15,6 +15,15 @@ export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './pl
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
+export {
+  ExactlyOnceLog,
+  ExactlyOnceLogError,
+  MAX_RECORDS_PER_MULTI,
+  type AppendOutcome,
+  type LogRecord,
+  type PendingRecord,
+  type Versioned,
+} from './exactly-once-log.js';
 export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export {
   CoordinationError,
