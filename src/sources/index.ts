@@ -29,7 +29,17 @@ export {
   type ImapSourceOptions,
   type WriteBackMode,
 } from './imap/options.js';
-export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
+export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, SPAMZK_MOVED_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
+export { FeedbackClient } from './imap/feedback-client.js';
+export { discoverJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
+export {
+  JUNK_KEYWORDS,
+  NOT_JUNK_KEYWORDS,
+  type FeedbackScan,
+  type ObservedMessage,
+  type ScanOptions,
+  type ScanPosition,
+} from './imap/feedback-scan.js';
 
 /** Everything `openSource` accepts; fixture options are ignored for IMAP and vice versa. */
 export interface OpenSourceOptions extends FixtureSourceOptions, PasswordSource, Omit<ImapSourceOptions, 'url' | 'password'> {

@@ -30,6 +30,13 @@ export interface WriteBackResult {
 
 export const JUNK_KEYWORD = '$Junk';
 export const NOT_JUNK_KEYWORD = '$NotJunk';
+/**
+ * Stamped on the spam spamzk moves to Junk, so the learn path tells its own
+ * moves from the user's (a user's move into Junk is a correction, spamzk's is
+ * not; a stamped message moved back out is one): docs/design.md, "Reading
+ * what the user changed". The keyword travels with the message on MOVE.
+ */
+export const SPAMZK_MOVED_KEYWORD = '$SpamzkSpam';
 
 export async function writeBackBatch(
   conn: ImapConnection,
@@ -58,6 +65,7 @@ export async function writeBackBatch(
   const selected = conn.client.mailbox;
   if (selected && destination === selected.path) throw new WriteBackError(`${where} is the Junk mailbox itself: nothing to move`);
   if (spam.length > 0) {
+    if (conn.permanentFlags.has('\\*')) await setKeyword(conn, uidSet(spam), SPAMZK_MOVED_KEYWORD, NOT_JUNK_KEYWORD, where);
     // Like STORE, MOVE resolves `false` on failure. A cut connection is retried (MOVE of UIDs
     // already moved is a no-op); a refusal by the server is final.
     const result = await conn.client.messageMove(uidSet(spam), destination, { uid: true });
