@@ -31,6 +31,7 @@ export {
 } from './imap/options.js';
 export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, SPAMZK_MOVED_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
 export { FeedbackClient } from './imap/feedback-client.js';
+export { parseUidSet, uidSet } from './imap/uid-set.js';
 export { discoverJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
 export {
   JUNK_KEYWORDS,
