@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_ROOT } from '../coordination/index.js';
-import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type ProcessorSettings } from '../pipeline/index.js';
+import { DEFAULT_MODEL_STORE, LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type ProcessorSettings } from '../pipeline/index.js';
 
 export class ConfigError extends Error {
   readonly code = 'BAD_CONFIG';
@@ -42,6 +42,10 @@ export interface RunConfig {
   caFile: string | undefined;
   insecure: boolean;
   writeBack: ProcessorSettings['writeBack'];
+  /** Learn from the user's corrections (IMAP only). */
+  learn: boolean;
+  junkMailbox: string | undefined;
+  modelStore: string;
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool';
@@ -88,6 +92,9 @@ const SETTINGS: readonly Setting[] = [
   { key: 'caFile', kind: 'string', env: 'SPAMZK_CA_FILE', fallback: undefined },
   { key: 'insecure', kind: 'bool', env: 'SPAMZK_INSECURE', fallback: false },
   { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: WRITE_BACK_MODES, fallback: 'off' },
+  { key: 'learn', kind: 'bool', env: 'SPAMZK_LEARN', fallback: false },
+  { key: 'junkMailbox', kind: 'string', env: 'SPAMZK_JUNK_MAILBOX', fallback: undefined },
+  { key: 'modelStore', kind: 'string', env: 'SPAMZK_MODEL_STORE', fallback: DEFAULT_MODEL_STORE },
 ];
 
 /** Flag values as commander hands them over (camelCase names, strings or booleans). */
@@ -198,6 +205,7 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     caFile: config.caFile,
     insecure: config.insecure,
     writeBack: config.writeBack,
+    ...(config.learn ? { learn: { junkMailbox: config.junkMailbox, modelStore: config.modelStore } } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface BatchResult {
   readonly classifyMs: number;
   /** Longest event-loop stall seen while this batch was in hand, ms. */
   readonly stallMs: number;
+  /** The learned model version its verdicts were made with (docs/design.md, learn path); absent = 0, the base model. */
+  readonly modelVersion?: number;
 }
 
 /** Scores are stored as 16-bit steps of 1/SCORE_STEPS. */
@@ -46,6 +48,8 @@ interface EncodedBatch {
   s: string;
   /** Notes (a failure's reason, or a partial-input note) by message index. */
   n: Record<string, string>;
+  /** Model version, when above 0 (older markers lack it: version 0). */
+  mv?: number;
 }
 
 export class BatchResultFormatError extends Error {
@@ -85,6 +89,7 @@ export function encodeBatchResult(result: BatchResult): Buffer {
     d: codes,
     s: scores.toString('base64'),
     n: notes,
+    ...(result.modelVersion ? { mv: result.modelVersion } : {}),
   };
   return deflateRawSync(Buffer.from(JSON.stringify(encoded)));
 }
@@ -111,5 +116,5 @@ export function decodeBatchResult(data: Buffer): BatchResult {
     if (verdict === 'failed') return { key, verdict, score: null, ...label, reason: note ?? 'unknown' };
     return { key, verdict, score: scores.readUInt16LE(i * 2) / SCORE_STEPS, ...label, ...(note !== undefined ? { note } : {}) };
   });
-  return { fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages };
+  return { fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages, ...(encoded.mv ? { modelVersion: encoded.mv } : {}) };
 }

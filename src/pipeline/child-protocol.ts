@@ -71,9 +71,16 @@ export function readChildOrder(env: NodeJS.ProcessEnv): ChildOrder | undefined {
     caFile: s.optionalString('caFile'),
     insecure: s.boolean('insecure'),
     writeBack: s.oneOf('writeBack', WRITE_BACK_MODES),
+    ...learnSettingsOf(s),
   };
   const jobId = field.optionalString('jobId');
   return { settings, logLevel: field.oneOf('logLevel', LOG_LEVELS), ...(jobId !== undefined ? { jobId } : {}) };
+}
+
+function learnSettingsOf(s: FieldReader): Pick<ProcessorSettings, 'learn'> {
+  if (s.optionalObject('learn') === undefined) return {};
+  const l = new FieldReader(s.object('learn'), `${CHILD_ORDER_ENV}.settings.learn`);
+  return { learn: { junkMailbox: l.optionalString('junkMailbox'), modelStore: l.string('modelStore') } };
 }
 
 export function summaryLine(summary: ProcessorRunSummary): string {
@@ -164,6 +171,10 @@ class FieldReader {
 
   private bad(name: string, wanted: string): never {
     throw new ChildProtocolError(`${this.where}.${name} must be ${wanted}, got ${JSON.stringify(this.raw[name]) ?? 'nothing'}`);
+  }
+
+  optionalObject(name: string): Record<string, unknown> | undefined {
+    return this.raw[name] === undefined || this.raw[name] === null ? undefined : this.object(name);
   }
 
   object(name: string): Record<string, unknown> {

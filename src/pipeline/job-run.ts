@@ -20,6 +20,7 @@ import { openSource, type MailSource, type SourceIdentity } from '../sources/ind
 import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { gatherReportInput } from './gather.js';
 import { jobSpecFor } from './job-identity.js';
+import { startLearning, type LearningRun, type LearningSummary } from './learning/run-learning.js';
 import { planBatches, planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -52,6 +53,8 @@ export interface JobRunOutcome {
   readonly files: ReportFiles;
   readonly fleets: FleetOutcome[];
   readonly interrupted: boolean;
+  /** With --learn: the model versions used, the corrections learned, the head. */
+  readonly learning?: LearningSummary;
 }
 
 export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
@@ -68,11 +71,15 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
     sessionTimeoutMs: settings.sessionTimeoutMs,
     ...(input.auth ? { auth: input.auth } : {}),
   });
+  let learning: LearningRun | undefined;
   try {
     await session.start();
     await openJob(session, settings.zkRoot, spec, (from) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from)));
     const fleets: FleetOutcome[] = [];
+    // The job keeps the base model's id; learning only moves the model head (docs/design.md).
+    learning = await startLearning(settings, session, model.id, log);
     for (let pass = 1; ; pass++) {
+      await learning?.pass(spec.jobId); // corrections made since the last pass, learned before this one
       fleets.push(await runLocalFleet(input, session, spec.jobId));
       if (settings.everyMs === undefined || input.signal?.aborted || pass === input.passes) break;
       await delay(settings.everyMs, input.signal);
@@ -81,8 +88,10 @@ export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
     }
     const report = buildReport(await gatherReportInput(session, settings.zkRoot, spec.jobId));
     const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
-    return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
+    const learned = await learning?.summary(spec.jobId);
+    return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false, ...(learned ? { learning: learned } : {}) };
   } finally {
+    await learning?.close();
     await session.close();
   }
 }

@@ -10,6 +10,7 @@ import { Processor, type WorkContext, type Batch, type ZkAuth } from '../coordin
 import { SpamModel } from '../classifier/index.js';
 import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
+import { followModel, type ModelSource } from './learning/follower.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { jobSpecFor } from './job-identity.js';
@@ -53,6 +54,8 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
       `${identity.id} is not the mailbox job ${input.expectedJobId} was planned from (its UIDVALIDITY or the model changed): start a new job`,
     );
   }
+  // With --learn, batches are classified with the fleet's current model version; the job stays the base model's.
+  const models = await followModel(settings, model, log, input.auth);
   const stalls = new StallMonitor();
   const processor = new Processor({
     connectString: settings.connectString,
@@ -78,13 +81,14 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   try {
     const summary = await processor.run(
       { spec, plan: async (from) => planBatchesFrom(await source.listKeys(), settings.batchSize, from) },
-      (batch, ctx) => processBatch(batch, ctx, { source, model, stalls, settings, stopWith }),
+      (batch, ctx) => processBatch(batch, ctx, { source, models, stalls, settings, stopWith }),
     );
     if (fatal) throw fatal;
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
   } finally {
     input.drainSignal?.removeEventListener('abort', onDrain);
     stalls.close();
+    await models.close();
     // A wedged source may never finish closing either; the process is about to end.
     await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
   }
@@ -92,7 +96,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
 
 interface BatchDeps {
   source: MailSource;
-  model: SpamModel;
+  models: ModelSource;
   stalls: StallMonitor;
   settings: ProcessorSettings;
   stopWith: (err: Error) => void;
@@ -124,9 +128,10 @@ function isSourceFailure(err: unknown): err is SourceError {
 }
 
 async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
+  const pinned = deps.models.pin(); // one model version for the whole batch
   const result = await classifyBatch(batch, {
     source: deps.source,
-    classifier: deps.model,
+    classifier: pinned.classifier,
     signal: ctx.signal,
     // A rejected heartbeat means the claim is gone; ctx.signal aborts this
     // batch on the same event, so the rejection itself carries no news.
@@ -135,7 +140,7 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
   });
   if (deps.settings.writeBack !== 'off') await writeBack(deps.source, result);
   ctx.signal.throwIfAborted();
-  return encodeBatchResult(result);
+  return encodeBatchResult({ ...result, modelVersion: pinned.version });
 }
 
 /**

@@ -50,6 +50,15 @@ export interface ProcessorSettings {
   readonly caFile: string | undefined;
   readonly insecure: boolean;
   readonly writeBack: WriteBackMode;
+  /** Learn from the user's corrections (docs/design.md, "Learning from the mailbox it guards"); IMAP only. */
+  readonly learn?: LearnSettings | undefined;
+}
+
+export interface LearnSettings {
+  /** The Junk mailbox; undefined = the one the server marks \Junk (SPECIAL-USE). */
+  readonly junkMailbox: string | undefined;
+  /** The content-addressed model store (shared storage on a fleet of several machines). */
+  readonly modelStore: string;
 }
 
 /** A whole run on this machine: N local processors, an optional cadence, the report. */

@@ -30,7 +30,8 @@ export {
   type WriteBackMode,
 } from './imap/options.js';
 export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, SPAMZK_MOVED_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
-export { FeedbackClient } from './imap/feedback-client.js';
+import { FeedbackClient } from './imap/feedback-client.js';
+export { FeedbackClient, imapAccountOf } from './imap/feedback-client.js';
 export { parseUidSet, uidSet } from './imap/uid-set.js';
 export { discoverJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
 export {
@@ -60,6 +61,12 @@ export function openSource(location: string, opts: OpenSourceOptions = {}): Mail
     return new ImapSource({ ...imap, url: location, password });
   }
   return new FixtureSource(location, { labelsFile: opts.labelsFile });
+}
+
+/** The learn path's connection to the account of `location` (an IMAP URL); the password is read as openSource reads it. */
+export function openFeedbackClient(location: string, opts: OpenSourceOptions = {}): FeedbackClient {
+  const { passwordEnv, passwordFile, env, labelsFile: _unused, ...imap } = opts;
+  return new FeedbackClient({ ...imap, url: location, password: loadPassword({ passwordEnv, passwordFile }, env) });
 }
 
 /**

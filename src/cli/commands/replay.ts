@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
-import { runJob, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
+import { runJob, type JobRunOutcome, type LearningSummary, type Logger } from '../../pipeline/index.js';
 import { renderMarkdown } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
@@ -44,7 +44,10 @@ export function registerReplay(program: Command): void {
     .option('--password-file <file>', 'file holding the IMAP password [SPAMZK_IMAP_PASSWORD_FILE]')
     .option('--ca-file <file>', 'PEM of the CA to trust for a private server [SPAMZK_CA_FILE]')
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
-    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)');
+    .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
+    .option('--learn', "learn the user's corrections (moves into/out of Junk, $Junk/$NotJunk keywords) before each pass [SPAMZK_LEARN]")
+    .option('--junk-mailbox <name>', 'the Junk mailbox (default: the one marked \\Junk by SPECIAL-USE) [SPAMZK_JUNK_MAILBOX]')
+    .option('--model-store <dir>', 'content-addressed store of learned models; shared storage on a multi-machine fleet [SPAMZK_MODEL_STORE] (default ~/.spamzk/models)');
   addRunOptions(run).action(async (opts: { imap: string }, cmd: Command) => {
     process.exitCode = await runCommand(cmd, () => opts.imap);
   });
@@ -60,6 +63,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     const flags = givenFlags(cmd);
     const config = resolveRunConfig(renameRunFlags(flags));
     const sourceLocation = sourceOf();
+    if (config.learn && !/^imaps?:\/\//i.test(sourceLocation)) throw new ConfigError('--learn needs an IMAP mailbox (spamzk run --imap URL): a fixture has no user to correct it');
     const interactive = config.progress && process.stderr.isTTY === true;
     // On a terminal the progress bar tells the story; JSON log lines are for
     // files and collectors, so they are kept to warnings unless asked for.
@@ -108,6 +112,15 @@ function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig):
   process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
+    if (outcome.learning) process.stdout.write(learningLines(outcome.learning));
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
   }
+}
+
+function learningLines(l: LearningSummary): string {
+  const used = Object.entries(l.versionsUsed).map(([v, n]) => `v${v}: ${n} batches`).join(', ') || 'none';
+  return (
+    `\nModel versions used: ${used}. Fleet model now v${l.head.version} (${l.head.learned.spam} corrections learned as spam, ${l.head.learned.ham} as ham in all).\n` +
+    `This run: ${l.detected.spam + l.detected.ham} corrections detected (${l.detected.spam} to spam, ${l.detected.ham} to ham), ${l.learned.spam + l.learned.ham} learned (${l.learned.spam} spam, ${l.learned.ham} ham).\n`
+  );
 }

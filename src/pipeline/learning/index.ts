@@ -8,3 +8,5 @@ export { detectCorrections, type DetectInput, type MailboxCursor } from './detec
 export { decodeHead, initialHead, learnPath, openLearnLog, type ModelHead } from './head.js';
 export { learnPending, type LearnInput, type LearnStep, type MessageFetcher } from './learner.js';
 export { DEFAULT_MODEL_STORE, ModelStore, ModelStoreError, type Lineage } from './model-store.js';
+export { followModel, fixedModel, type ModelSource, type PinnedModel } from './follower.js';
+export { startLearning, type LearningRun, type LearningSummary } from './run-learning.js';

@@ -9,6 +9,11 @@ import { discoverJunkMailbox } from './junk-mailbox.js';
 import { fetchForLearning, scanFeedback, type FeedbackScan, type ScanOptions, type ScanPosition } from './feedback-scan.js';
 import { imapFlowOptions, imapUrlOf, parseImapUrl, type ImapAddress, type ImapSourceOptions } from './options.js';
 
+/** imap://user@host:port of an IMAP URL: the account whose corrections one learn log holds. */
+export function imapAccountOf(url: string): string {
+  return imapUrlOf({ ...parseImapUrl(url), mailbox: '' }).replace(/\/$/, '');
+}
+
 export class FeedbackClient {
   readonly address: ImapAddress;
   private client: ImapFlow | undefined;
@@ -19,7 +24,7 @@ export class FeedbackClient {
 
   /** The account's name for humans and for ZooKeeper paths: imap://user@host:port (no mailbox, no secret). */
   get account(): string {
-    return imapUrlOf({ ...this.address, mailbox: '' }).replace(/\/$/, '');
+    return imapAccountOf(this.opts.url);
   }
 
   async open(): Promise<void> {

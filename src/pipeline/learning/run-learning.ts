@@ -1,0 +1,121 @@
+/**
+ * The learn path inside a run (`--learn`): before the first pass and after
+ * each pass, this member reads the user's corrections since the last pass
+ * (detect) and learns whatever is pending (learn), until nothing is. Any
+ * other member of the fleet may do the same at the same time: the log's
+ * cursors and the head's CAS make each correction enter the log once and be
+ * learned once (docs/design.md).
+ */
+import { SpamModel } from '../../classifier/index.js';
+import { readDoneMarkers, type ExactlyOnceLog, type ZkSession } from '../../coordination/index.js';
+import { openFeedbackClient, parseImapUrl, type FeedbackClient } from '../../sources/index.js';
+import { decodeBatchResult } from '../batch-result.js';
+import type { JobSettings, Logger } from '../settings.js';
+import { sourceOptionsFrom } from '../source-options.js';
+import type { Correction, VerdictLookup } from './correction.js';
+import { detectCorrections } from './detect.js';
+import { decodeHead, openLearnLog, type ModelHead } from './head.js';
+import { learnPending } from './learner.js';
+import { ModelStore } from './model-store.js';
+
+export interface LearningSummary {
+  /** The fleet's model head at the end of the run. */
+  readonly head: ModelHead;
+  /** Corrections this run's member detected and learned (others' are in the head's totals). */
+  readonly detected: { spam: number; ham: number };
+  readonly learned: { spam: number; ham: number };
+  /** Versions this member advanced the head to. */
+  readonly versionsMade: number[];
+  /** Batches committed with each model version (from the done markers), e.g. { "0": 12, "1": 3 }. */
+  readonly versionsUsed: Record<string, number>;
+}
+
+export interface LearningRun {
+  /** One detect-and-learn round; returns the head after it. */
+  pass(jobId: string): Promise<ModelHead>;
+  summary(jobId: string): Promise<LearningSummary>;
+  close(): Promise<void>;
+}
+
+export async function startLearning(settings: JobSettings, session: ZkSession, baseModelId: string, log: Logger): Promise<LearningRun | undefined> {
+  const learn = settings.learn;
+  if (!learn) return undefined;
+  const client = openFeedbackClient(settings.source, sourceOptionsFrom(settings, log));
+  await client.open();
+  try {
+    const log_ = await openLearnLog(session, settings.zkRoot, client.account, baseModelId);
+    const junk = await client.junkMailbox(learn.junkMailbox);
+    const filtered = parseImapUrl(settings.source).mailbox;
+    return new RunLearning(settings, session, client, log_, new ModelStore(learn.modelStore), filtered, junk, log);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
+
+class RunLearning implements LearningRun {
+  private readonly detected = { spam: 0, ham: 0 };
+  private readonly learned = { spam: 0, ham: 0 };
+  private readonly versionsMade: number[] = [];
+
+  constructor(
+    private readonly settings: JobSettings,
+    private readonly session: ZkSession,
+    private readonly client: FeedbackClient,
+    private readonly log: ExactlyOnceLog,
+    private readonly store: ModelStore,
+    private readonly filteredMailbox: string,
+    private readonly junkMailbox: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async pass(jobId: string): Promise<ModelHead> {
+    const verdicts = await this.verdictsOf(jobId);
+    const found = await detectCorrections({ log: this.log, client: this.client, filteredMailbox: this.filteredMailbox, junkMailbox: this.junkMailbox, verdictOf: (uid) => verdicts.get(uid) });
+    count(this.detected, found);
+    for (;;) {
+      const step = await learnPending({
+        log: this.log,
+        store: this.store,
+        fetch: (mailbox, uidValidity, uids) => this.client.fetch(mailbox, uidValidity, uids),
+        loadBase: () => SpamModel.load(this.settings.model),
+      });
+      if (step.outcome === 'nothing') {
+        if (found.length > 0) this.logger.info({ detected: found.length, modelVersion: step.head.version }, 'corrections detected');
+        return step.head;
+      }
+      if (step.outcome === 'advanced') {
+        count(this.learned, step.learned);
+        this.versionsMade.push(step.head.version);
+        this.logger.info({ modelVersion: step.head.version, learned: step.learned.length, skipped: step.skipped.length }, 'corrections learned: new model version');
+      }
+    }
+  }
+
+  async summary(jobId: string): Promise<LearningSummary> {
+    const head = decodeHead(await this.log.readHead());
+    const versionsUsed: Record<string, number> = {};
+    for (const marker of await readDoneMarkers(this.session, this.settings.zkRoot, jobId)) {
+      const v = String(decodeBatchResult(marker.result).modelVersion ?? 0);
+      versionsUsed[v] = (versionsUsed[v] ?? 0) + 1;
+    }
+    return { head, detected: { ...this.detected }, learned: { ...this.learned }, versionsMade: [...this.versionsMade], versionsUsed };
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** spamzk's verdict on each UID of the filtered mailbox, from the job's done markers. */
+  private async verdictsOf(jobId: string): Promise<Map<number, ReturnType<VerdictLookup> & string>> {
+    const out = new Map<number, ReturnType<VerdictLookup> & string>();
+    for (const marker of await readDoneMarkers(this.session, this.settings.zkRoot, jobId)) {
+      for (const m of decodeBatchResult(marker.result).messages) out.set(m.key, m.verdict);
+    }
+    return out;
+  }
+}
+
+function count(into: { spam: number; ham: number }, corrections: readonly Correction[]): void {
+  for (const c of corrections) into[c.direction]++;
+}
