@@ -24,4 +24,4 @@ export { commitsOf, gatherReportInput, readBatchCommits } from './gather.js';
 export { decodeBatchResult, encodeBatchResult, type BatchResult } from './batch-result.js';
 export { jobSpecFor } from './job-identity.js';
 export { planBatches } from './plan.js';
-export { DEFAULT_MODEL_STORE, ModelStore, type LearningSummary, type ModelHead } from './learning/index.js';
+export { DEFAULT_MODEL_STORE, ModelStore, readModelHead, type LearningSummary, type ModelHead } from './learning/index.js';

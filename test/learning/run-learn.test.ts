@@ -8,6 +8,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listJobs, readDoneMarkers } from '../../src/coordination/index.js';
+import { readJobSnapshot } from '../../src/dashboard/index.js';
 import { decodeBatchResult } from '../../src/pipeline/index.js';
 import { decodeHead, ModelStore, openLearnLog } from '../../src/pipeline/learning/index.js';
 import { imapAccountOf } from '../../src/sources/index.js';
@@ -88,4 +89,5 @@ it('a correction made between two passes is learned once and the next pass, with
   expect(head).toMatchObject({ version: 1, learned: { spam: 1, ham: 0 } });
   expect(new ModelStore(store).lineageFrom(head.modelHash).map((l) => l.applied.length)).toEqual([1]);
   expect(await log.pending()).toEqual([]);
+  expect((await readJobSnapshot(servers.session, ROOT, jobId!)).modelVersion).toEqual({ version: 1, learned: { spam: 1, ham: 0 } }); // what status shows
 });

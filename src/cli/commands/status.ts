@@ -95,7 +95,7 @@ function describe(s: JobSnapshot): string {
   const lines = [
     `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : 'RUNNING'}`,
     `  source   ${s.spec.sourceId}`,
-    `  model    ${s.spec.modelId}   batch size ${s.spec.batchSize}`,
+    `  model    ${s.spec.modelId}   batch size ${s.spec.batchSize}${s.modelVersion ? `   learned version v${s.modelVersion.version} (${s.modelVersion.learned.spam} spam, ${s.modelVersion.learned.ham} ham corrections)` : ''}`,
     `  batches  ${s.batchCount}: done ${s.done}, claimed ${s.claimed}, pending ${s.pending}, quarantined ${s.quarantined}`,
     `  messages ${t.messages} committed, ${t.msgsPerSec} msgs/s`,
     `  reclaims ${s.reclaims}, fenced commits ${s.fencedCommits}`,

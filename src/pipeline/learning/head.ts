@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ExactlyOnceLog, type Versioned, type ZkSession } from '../../coordination/index.js';
+import { imapAccountOf } from '../../sources/index.js';
 
 export interface ModelHead {
   /** 0 = the base model, never learned from this account. */
@@ -43,4 +44,16 @@ export async function openLearnLog(session: ZkSession, root: string, account: st
   const log = new ExactlyOnceLog(session, learnPath(root, account));
   await log.ensure(encodeHead(initialHead(baseModelId)));
   return log;
+}
+
+/**
+ * The model head of the account a job's source belongs to, or undefined when
+ * it never learned (read only: creates nothing). `sourceId` is a job spec's
+ * (an IMAP URL with `;UIDVALIDITY=…`); a fixture source has no account.
+ */
+export async function readModelHead(session: ZkSession, root: string, sourceId: string): Promise<ModelHead | undefined> {
+  if (!/^imaps?:\/\//i.test(sourceId)) return undefined;
+  const log = new ExactlyOnceLog(session, learnPath(root, imapAccountOf(sourceId)));
+  if (!(await session.exists(log.headPath))) return undefined;
+  return decodeHead(await log.readHead());
 }

@@ -5,7 +5,7 @@
  */
 export { correctionId, correctionsFrom, type Correction, type CorrectionReason, type Direction, type VerdictLookup } from './correction.js';
 export { detectCorrections, type DetectInput, type MailboxCursor } from './detect.js';
-export { decodeHead, initialHead, learnPath, openLearnLog, type ModelHead } from './head.js';
+export { decodeHead, initialHead, learnPath, openLearnLog, readModelHead, type ModelHead } from './head.js';
 export { learnPending, type LearnInput, type LearnStep, type MessageFetcher } from './learner.js';
 export { DEFAULT_MODEL_STORE, ModelStore, ModelStoreError, type Lineage } from './model-store.js';
 export { followModel, fixedModel, type ModelSource, type PinnedModel } from './follower.js';
