@@ -33,6 +33,7 @@ export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, SPAMZK_MOVED_KEYWORD, type WriteBackRes
 import { FeedbackClient } from './imap/feedback-client.js';
 export { FeedbackClient, imapAccountOf } from './imap/feedback-client.js';
 export { parseUidSet, uidSet } from './imap/uid-set.js';
+export type { TrainingFilter } from './imap/training-read.js';
 export { discoverJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
 export {
   JUNK_KEYWORDS,

@@ -12,6 +12,7 @@ import { DEFAULT_MODEL_PATH, trainModel, type LabelledMessage, type TrainSource 
 import { FixtureSource } from '../../sources/index.js';
 import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { addTrainImapOptions, trainFromImap, type TrainImapOptions } from './train-imap.js';
 
 export interface LabelledInput {
   readonly messages: LabelledMessage[];
@@ -65,14 +66,16 @@ async function readMessagesAt(path: string): Promise<Buffer[]> {
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerTrain(program: Command): void {
-  program
+  const train = program
     .command('train')
     .description('train a model from the TRAIN split of the SpamAssassin corpus (default) or from --ham/--spam')
     .option('--ham <path>', 'folder of .eml files or mbox file of ham (repeatable)', collect, [])
     .option('--spam <path>', 'folder of .eml files or mbox file of spam (repeatable)', collect, [])
     .option('-o, --out <file>', 'where to write the model', DEFAULT_MODEL_PATH)
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { ham: string[]; spam: string[]; out: string; json?: boolean }) => {
+    .option('--json', 'print one JSON object');
+  addTrainImapOptions(train) // train --imap: train-imap.ts
+    .action(async (opts: { ham: string[]; spam: string[]; out: string; json?: boolean } & TrainImapOptions) => {
+      if (opts.imap !== undefined) return void (process.exitCode = await trainFromImap(opts));
       try {
         const input = await readLabelledInput('train', opts.ham, opts.spam);
         const started = performance.now();

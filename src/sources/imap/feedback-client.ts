@@ -7,6 +7,7 @@ import { ImapFlow } from 'imapflow';
 import { ImapAuthError, ImapConnectionError } from '../errors.js';
 import { discoverJunkMailbox } from './junk-mailbox.js';
 import { fetchForLearning, scanFeedback, type FeedbackScan, type ScanOptions, type ScanPosition } from './feedback-scan.js';
+import { readTrainingMailbox, type TrainingFilter } from './training-read.js';
 import { imapFlowOptions, imapUrlOf, parseImapUrl, type ImapAddress, type ImapSourceOptions } from './options.js';
 
 /** imap://user@host:port of an IMAP URL: the account whose corrections one learn log holds. */
@@ -50,6 +51,10 @@ export class FeedbackClient {
 
   fetch(mailbox: string, uidValidity: number, uids: readonly number[]): Promise<Map<number, Buffer>> {
     return fetchForLearning(this.live(), mailbox, uidValidity, uids);
+  }
+
+  readForTraining(mailbox: string, filter: TrainingFilter, onProgress?: (done: number, total: number) => void): Promise<Buffer[]> {
+    return readTrainingMailbox(this.live(), mailbox, filter, onProgress);
   }
 
   async close(): Promise<void> {
