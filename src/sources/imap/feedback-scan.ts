@@ -9,8 +9,8 @@
  * (docs/design.md, "Reading what the user changed") keeps that exactly once.
  * Everything is read with FLAGS and ENVELOPE only: no body, no `\Seen` change.
  */
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
-import { UidValidityChangedError } from '../errors.js';
+import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import { ImapMailboxError, UidValidityChangedError } from '../errors.js';
 import { uidSet } from './uid-set.js';
 
 /** The keywords mail clients set for "junk" and "not junk" (RFC 5788 registry; Thunderbird's own pair). */
@@ -52,7 +52,7 @@ export interface ScanOptions {
  * rather than taking every message for an arrival.
  */
 export async function scanFeedback(client: ImapFlow, mailbox: string, since: ScanPosition | undefined, opts: ScanOptions = {}): Promise<FeedbackScan> {
-  const box = await client.mailboxOpen(mailbox, { readOnly: true });
+  const box = await openMailbox(client, mailbox);
   const uidValidity = Number(box.uidValidity);
   const lastUid = Math.max(0, box.uidNext - 1);
   const highestModseq = box.highestModseq !== undefined ? box.highestModseq.toString() : undefined;
@@ -94,7 +94,7 @@ function observed(m: FetchMessageObject): ObservedMessage {
 
 /** Raw bytes of `uids` in `mailbox` (BODY.PEEK: `\Seen` is left alone); a UID no longer there is absent from the map. */
 export async function fetchForLearning(client: ImapFlow, mailbox: string, uidValidity: number, uids: readonly number[]): Promise<Map<number, Buffer>> {
-  const box = await client.mailboxOpen(mailbox, { readOnly: true });
+  const box = await openMailbox(client, mailbox);
   if (Number(box.uidValidity) !== uidValidity) throw new UidValidityChangedError(mailbox, uidValidity, Number(box.uidValidity));
   const out = new Map<number, Buffer>();
   if (uids.length === 0) return out;
@@ -102,4 +102,15 @@ export async function fetchForLearning(client: ImapFlow, mailbox: string, uidVal
     if (m.source) out.set(m.uid, m.source);
   }
   return out;
+}
+
+/** imapflow rejects a SELECT of a missing mailbox with a bare "Command failed": name the mailbox. */
+async function openMailbox(client: ImapFlow, mailbox: string): Promise<MailboxObject> {
+  try {
+    return await client.mailboxOpen(mailbox, { readOnly: true });
+  } catch (err) {
+    const e = err as { responseText?: string; message?: string };
+    if (client.usable) throw new ImapMailboxError(`cannot open mailbox ${JSON.stringify(mailbox)}: ${e.responseText ?? e.message ?? String(err)}`, { cause: err });
+    throw err;
+  }
 }
