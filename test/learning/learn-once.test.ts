@@ -23,7 +23,8 @@ import { ModelStore } from '../../src/pipeline/learning/index.js';
 import type { DovecotServer } from '../../src/servers/dovecot.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { openSession, range, waitStopped } from '../coordination/helpers.js';
-import { bareClient, message, startTestDovecot, stopTestDovecot } from '../sources/harness.js';
+import { writeBackVerdicts } from '../../src/sources/index.js';
+import { bareClient, message, plainSource, startTestDovecot, stopTestDovecot } from '../sources/harness.js';
 import { auditLineage, learnKit, ODD_WORDS, oddMessage, ROOT } from './learn-kit.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/learner-child.ts', import.meta.url));
@@ -143,6 +144,31 @@ describe('learning a correction', () => {
       ]);
       await userSetsKeyword([uids[0]!], 'Junk'); // the same word again: not a new correction
       expect(await kit.detect(verdictOf)).toEqual([]);
+    } finally {
+      await kit.close();
+    }
+  });
+});
+
+describe('moves', () => {
+  it("spamzk's own move to Junk is not a correction; the user moving it back out is one, learned as ham", async () => {
+    const kit = await learnKit(admin, dovecot.imapPort, store);
+    try {
+      const [uid] = await deliver([message(7)]);
+      await kit.detect(verdictOf); // baseline
+      const source = plainSource(dovecot, { writeBack: 'move', junkMailbox: 'Junk' });
+      await source.open();
+      try {
+        await writeBackVerdicts(source, [{ key: uid!, label: 'spam' }]); // spamzk called it spam and moved it
+      } finally {
+        await source.close();
+      }
+      expect(await kit.detect(verdictOf)).toEqual([]);
+      await user.mailboxOpen('Junk');
+      await user.messageMove('1:*', 'INBOX', { uid: true }); // the user: "not spam"
+      expect(await kit.detect(verdictOf)).toHaveLength(1);
+      const step = await kit.learn();
+      expect(step.learned.map((c) => [c.direction, c.reason])).toEqual([['ham', 'moved-from-junk']]);
     } finally {
       await kit.close();
     }
