@@ -31,25 +31,32 @@ export interface LearningSummary {
 }
 
 export interface LearningRun {
-  /** One detect-and-learn round; returns the head after it. */
-  pass(jobId: string): Promise<ModelHead>;
+  /** One detect-and-learn round; returns the head after it (undefined: the pass failed and was logged). */
+  pass(jobId: string): Promise<ModelHead | undefined>;
   summary(jobId: string): Promise<LearningSummary>;
   close(): Promise<void>;
 }
 
+/**
+ * Checks the learn path before any work (the account logs in, the Junk
+ * mailbox is found, the learn log exists): a bad --junk-mailbox or an account
+ * without a \Junk mailbox fails the run at once. Later passes open their own
+ * connection, so an IMAP outage costs a pass's learning, never the run.
+ */
 export async function startLearning(settings: JobSettings, session: ZkSession, baseModelId: string, log: Logger): Promise<LearningRun | undefined> {
   const learn = settings.learn;
   if (!learn) return undefined;
-  const client = openFeedbackClient(settings.source, sourceOptionsFrom(settings, log));
+  const connect = (): FeedbackClient => openFeedbackClient(settings.source, sourceOptionsFrom(settings, log));
+  const client = connect();
   await client.open();
   try {
     const log_ = await openLearnLog(session, settings.zkRoot, client.account, baseModelId);
     const junk = await client.junkMailbox(learn.junkMailbox);
+    await client.scan(junk, undefined); // the mailbox opens
     const filtered = parseImapUrl(settings.source).mailbox;
-    return new RunLearning(settings, session, client, log_, new ModelStore(learn.modelStore), filtered, junk, log);
-  } catch (err) {
+    return new RunLearning(settings, session, connect, log_, new ModelStore(learn.modelStore), filtered, junk, log);
+  } finally {
     await client.close();
-    throw err;
   }
 }
 
@@ -61,7 +68,7 @@ class RunLearning implements LearningRun {
   constructor(
     private readonly settings: JobSettings,
     private readonly session: ZkSession,
-    private readonly client: FeedbackClient,
+    private readonly connect: () => FeedbackClient,
     private readonly log: ExactlyOnceLog,
     private readonly store: ModelStore,
     private readonly filteredMailbox: string,
@@ -69,15 +76,33 @@ class RunLearning implements LearningRun {
     private readonly logger: Logger,
   ) {}
 
-  async pass(jobId: string): Promise<ModelHead> {
+  /**
+   * A pass that fails (IMAP or ZooKeeper down) is logged and given up: the
+   * cursors did not move past what it did not append, and whatever it did not
+   * learn stays pending, so the next pass (or another member) takes it.
+   */
+  async pass(jobId: string): Promise<ModelHead | undefined> {
+    const client = this.connect();
+    try {
+      await client.open();
+      return await this.detectAndLearn(jobId, client);
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'learning pass failed: its corrections wait for the next pass');
+      return undefined;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  }
+
+  private async detectAndLearn(jobId: string, client: FeedbackClient): Promise<ModelHead> {
     const verdicts = await this.verdictsOf(jobId);
-    const found = await detectCorrections({ log: this.log, client: this.client, filteredMailbox: this.filteredMailbox, junkMailbox: this.junkMailbox, verdictOf: (uid) => verdicts.get(uid) });
+    const found = await detectCorrections({ log: this.log, client, filteredMailbox: this.filteredMailbox, junkMailbox: this.junkMailbox, verdictOf: (uid) => verdicts.get(uid) });
     count(this.detected, found);
     for (;;) {
       const step = await learnPending({
         log: this.log,
         store: this.store,
-        fetch: (mailbox, uidValidity, uids) => this.client.fetch(mailbox, uidValidity, uids),
+        fetch: (mailbox, uidValidity, uids) => client.fetch(mailbox, uidValidity, uids),
         loadBase: () => SpamModel.load(this.settings.model),
       });
       if (step.outcome === 'nothing') {
@@ -102,8 +127,8 @@ class RunLearning implements LearningRun {
     return { head, detected: { ...this.detected }, learned: { ...this.learned }, versionsMade: [...this.versionsMade], versionsUsed };
   }
 
-  close(): Promise<void> {
-    return this.client.close();
+  async close(): Promise<void> {
+    // Each pass closes its own connection.
   }
 
   /** spamzk's verdict on each UID of the filtered mailbox, from the job's done markers. */
