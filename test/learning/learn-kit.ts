@@ -37,8 +37,9 @@ export interface Kit {
   close(): Promise<void>;
 }
 
-export async function learnKit(session: ZkSession, imapPort: number, storeDir: string): Promise<Kit> {
-  const client = feedbackClient(imapPort);
+/** `via`: reach the account through this client instead (e.g. the IMAPS URL the processors use: the account's name includes the port). */
+export async function learnKit(session: ZkSession, imapPort: number, storeDir: string, via?: FeedbackClient): Promise<Kit> {
+  const client = via ?? feedbackClient(imapPort);
   await client.open();
   const log = await openLearnLog(session, ROOT, client.account, BASE_ID);
   const store = new ModelStore(storeDir);
