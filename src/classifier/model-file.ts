@@ -1,19 +1,26 @@
 /**
  * The model file: one JSON document, versioned, whose `id` is the sha256 of
  * its canonical body (everything but the id, keys in a fixed order, tokens
- * sorted). Same counts and options give the same bytes and the same id, so a
- * report can name exactly which model classified a message, and loading a
- * file gives bit-identical scores (integers and options survive JSON exactly).
+ * sorted). Same state and options give the same bytes and the same id, so a
+ * report can name exactly which model classified a message. Loading a file
+ * gives bit-identical scores: counts are integers, the fusion weights are
+ * float64 written by JSON.stringify (which round-trips exactly), and the
+ * regression's float32 weights are stored as their little-endian bytes in
+ * base64. The options (hashing bits, head bytes, rates, cutoffs) are in the
+ * file, so a model is scored the way it was trained.
+ *
+ * Version 2 added the regression weights and the fusion, and stores the
+ * counts as columns; a version 1 file is refused with a clear message
+ * (retrain it).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ClassifierError } from './errors.js';
-import type { ModelOptions, ModelProvenance, ModelState } from './model.js';
+import type { FusionWeights, ModelOptions, ModelProvenance, ModelState } from './model-types.js';
+import { TokenCounts } from './token-counts.js';
 
 export const MODEL_FORMAT = 'spamzk-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-type TokenRow = [string, number, number];
+export const MODEL_FORMAT_VERSION = 2;
 
 interface ModelFileBody {
   format: string;
@@ -22,7 +29,13 @@ interface ModelFileBody {
   options: ModelOptions;
   nSpam: number;
   nHam: number;
-  tokens: TokenRow[];
+  fusion: FusionWeights;
+  /** The non-zero weights, sparse: base64 of their indices (uint32, ascending) and values (float32), little-endian. */
+  weights: { index: string; value: string };
+  /** spam[i] and ham[i] are the counts of tokens[i]; tokens sorted. */
+  spam: number[];
+  ham: number[];
+  tokens: string[];
 }
 
 export function modelId(state: ModelState): string {
@@ -64,8 +77,10 @@ export function parseModel(text: string, where: string): ModelState {
   if (doc.version !== MODEL_FORMAT_VERSION) {
     throw new ClassifierError('MODEL_VERSION', `${where} has model format ${String(doc.version)}; this spamzk reads ${MODEL_FORMAT_VERSION}: retrain it`);
   }
-  if (!Array.isArray(doc.tokens) || typeof doc.nSpam !== 'number' || typeof doc.nHam !== 'number' || !doc.options || !doc.provenance) {
-    throw new ClassifierError('MODEL_CORRUPT', `${where} lacks tokens, counts, options or provenance`);
+  if (!Array.isArray(doc.tokens) || !Array.isArray(doc.spam) || !Array.isArray(doc.ham) || doc.spam.length !== doc.tokens.length
+    || doc.ham.length !== doc.tokens.length || typeof doc.nSpam !== 'number' || typeof doc.nHam !== 'number' || !doc.options || !doc.provenance
+    || typeof doc.weights?.index !== 'string' || typeof doc.weights.value !== 'string' || !doc.fusion) {
+    throw new ClassifierError('MODEL_CORRUPT', `${where} lacks tokens, counts, weights, fusion, options or provenance`);
   }
   // The file is `{"id":"<hash>",` + body: hashing the text itself checks the id
   // without rebuilding the canonical body (which would double load time and memory).
@@ -74,15 +89,54 @@ export function parseModel(text: string, where: string): ModelState {
   if (body === '' || sha256(body) !== doc.id) {
     throw new ClassifierError('MODEL_CORRUPT', `${where}: content does not match its id ${String(doc.id)} (edited or damaged); retrain it`);
   }
-  const counts = new Map<string, [number, number]>();
-  for (const row of doc.tokens) counts.set(row[0], [row[1], row[2]]);
-  return { options: doc.options, provenance: doc.provenance, nSpam: doc.nSpam, nHam: doc.nHam, counts };
+  // The canonical body sorts its tokens, and TokenCounts binary-searches them.
+  for (let i = 1; i < doc.tokens.length; i++) {
+    if (!(doc.tokens[i - 1]! < doc.tokens[i]!)) throw new ClassifierError('MODEL_CORRUPT', `${where}: tokens not in ascending order at ${i}`);
+  }
+  const counts = new TokenCounts(doc.tokens, doc.spam, doc.ham);
+  const weights = decodeWeights(doc.weights, 2 ** doc.options.online.bits, where);
+  return { options: doc.options, provenance: doc.provenance, nSpam: doc.nSpam, nHam: doc.nHam, counts, weights, fusion: { ...doc.fusion } };
+}
+
+/**
+ * Most of the table stays zero (a 4-gram or token never seen hashes there:
+ * 82% of the shipped model's 2^20), so only the non-zero weights are stored,
+ * which keeps the file small and quick to load.
+ */
+function encodeWeights(weights: Float32Array): { index: string; value: string } {
+  let n = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) n++;
+  const index = Buffer.alloc(n * 4);
+  const value = Buffer.alloc(n * 4);
+  for (let i = 0, j = 0; i < weights.length; i++) {
+    if (weights[i] === 0) continue;
+    index.writeUInt32LE(i, j * 4);
+    value.writeFloatLE(weights[i]!, j * 4);
+    j++;
+  }
+  return { index: index.toString('base64'), value: value.toString('base64') };
+}
+
+function decodeWeights(stored: { index: string; value: string }, size: number, where: string): Float32Array {
+  const index = Buffer.from(stored.index, 'base64');
+  const value = Buffer.from(stored.value, 'base64');
+  if (index.length !== value.length || index.length % 4 !== 0) {
+    throw new ClassifierError('MODEL_CORRUPT', `${where}: ${index.length / 4} weight indices for ${value.length / 4} values`);
+  }
+  const weights = new Float32Array(size);
+  const n = index.length / 4;
+  for (let j = 0; j < n; j++) {
+    const i = index.readUInt32LE(j * 4);
+    if (i >= size) throw new ClassifierError('MODEL_CORRUPT', `${where}: weight index ${i} outside the table of 2^bits = ${size}`);
+    weights[i] = value.readFloatLE(j * 4);
+  }
+  return weights;
 }
 
 function canonicalBody(state: ModelState): string {
-  const tokens: TokenRow[] = [];
-  for (const [token, [spam, ham]] of state.counts) tokens.push([token, spam, ham]);
-  tokens.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const { spam, ham } = state.counts;
+  const rows = new Map(state.counts.rows());
+  const tokens = [...rows.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const body: ModelFileBody = {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
@@ -90,9 +144,15 @@ function canonicalBody(state: ModelState): string {
     options: sortKeys(state.options),
     nSpam: state.nSpam,
     nHam: state.nHam,
+    fusion: sortKeys(state.fusion),
+    weights: encodeWeights(state.weights),
+    spam: tokens.map((t) => spam[rows.get(t)!]!),
+    ham: tokens.map((t) => ham[rows.get(t)!]!),
     tokens,
   };
-  // One token per line keeps the file greppable and its diffs readable.
+  // One token per line keeps the file greppable and its diffs readable; the
+  // counts are two columns in the same order (parsed much faster than a
+  // [token, spam, ham] array per token).
   const head = JSON.stringify({ ...body, tokens: [] }).slice(0, -3);
   return `${head}[\n${tokens.map((t) => JSON.stringify(t)).join(',\n')}\n]}`;
 }

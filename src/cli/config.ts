@@ -9,17 +9,15 @@
  * SPAMZK_IMAP_PASSWORD or a password file (src/sources), the fleet's ZooKeeper
  * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (zk-auth.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { DEFAULT_ROOT } from '../coordination/index.js';
-import { DEFAULT_MODEL_STORE, LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type ProcessorSettings } from '../pipeline/index.js';
+import { DEFAULT_MODEL_STORE, LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from '../pipeline/index.js';
 
-export class ConfigError extends Error {
-  readonly code = 'BAD_CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error.js';
+import { checkConnectString, checkZnodePath } from './validate.js';
+
+export { ConfigError };
 
 export interface RunConfig {
   /** ZooKeeper connect string; undefined = start a local one for this run. */
@@ -42,9 +40,15 @@ export interface RunConfig {
   caFile: string | undefined;
   insecure: boolean;
   writeBack: ProcessorSettings['writeBack'];
+  /** IMAP only: the account's connection limit, held fleet-wide through ZooKeeper leases; undefined = per process only. */
+  imapMaxConnections: number | undefined;
+  /** Serve Prometheus /metrics on this port (a local fleet: port + slot); undefined = no metrics. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** With writeBack 'move': the mailbox to move spam to; with learn: where the user's client moves junk. Default: the SPECIAL-USE \\Junk one. */
+  junkMailbox: string | undefined;
   /** Learn from the user's corrections (IMAP only). */
   learn: boolean;
-  junkMailbox: string | undefined;
   modelStore: string;
 }
 
@@ -60,6 +64,8 @@ interface Setting {
   oneOf?: readonly string[];
   min?: number;
   max?: number;
+  /** Further checks of a string setting; throws ConfigError naming `origin`. */
+  check?: (value: string, origin: string) => unknown;
   fallback: unknown;
 }
 
@@ -67,8 +73,8 @@ interface Setting {
 export const DEFAULT_BATCH_SIZE = 250;
 
 const SETTINGS: readonly Setting[] = [
-  { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', fallback: undefined },
-  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', fallback: DEFAULT_ROOT },
+  { key: 'zk', kind: 'string', env: 'SPAMZK_ZK', check: checkConnectString, fallback: undefined },
+  { key: 'zkRoot', kind: 'string', env: 'SPAMZK_ZK_ROOT', check: checkZnodePath, fallback: DEFAULT_ROOT },
   { key: 'processors', kind: 'int', env: 'SPAMZK_PROCESSORS', min: 1, max: 64, fallback: 2 },
   // 250 keeps ZooKeeper's share of a batch (~4 round trips, a few ms) near 5%
   // of the work and makes one IMAP FETCH per batch, yet a reclaimed batch
@@ -92,10 +98,26 @@ const SETTINGS: readonly Setting[] = [
   { key: 'caFile', kind: 'string', env: 'SPAMZK_CA_FILE', fallback: undefined },
   { key: 'insecure', kind: 'bool', env: 'SPAMZK_INSECURE', fallback: false },
   { key: 'writeBack', kind: 'string', env: 'SPAMZK_WRITE_BACK', oneOf: WRITE_BACK_MODES, fallback: 'off' },
-  { key: 'learn', kind: 'bool', env: 'SPAMZK_LEARN', fallback: false },
+  // Gmail allows 15 connections per account; unset, each process keeps to its own limits only.
+  { key: 'imapMaxConnections', kind: 'int', env: 'SPAMZK_IMAP_MAX_CONNECTIONS', min: 1, max: 1_000, fallback: undefined },
+  { key: 'metricsPort', kind: 'int', env: 'SPAMZK_METRICS_PORT', min: 1, max: 65_535, fallback: undefined },
+  { key: 'metricsHost', kind: 'string', env: 'SPAMZK_METRICS_HOST', check: checkListenAddress, fallback: '127.0.0.1' },
   { key: 'junkMailbox', kind: 'string', env: 'SPAMZK_JUNK_MAILBOX', fallback: undefined },
-  { key: 'modelStore', kind: 'string', env: 'SPAMZK_MODEL_STORE', fallback: DEFAULT_MODEL_STORE },
+  { key: 'learn', kind: 'bool', env: 'SPAMZK_LEARN', fallback: false },
+  { key: 'modelStore', kind: 'string', env: 'SPAMZK_MODEL_STORE', check: checkModelStore, fallback: DEFAULT_MODEL_STORE },
 ];
+
+/** The model store is a folder (made on first write); a file in its place would fail the first learn, after work began. */
+function checkModelStore(value: string, origin: string): void {
+  if (value === '') throw new ConfigError(`${origin}: give the folder of the model store`);
+  if (existsSync(value) && !statSync(value).isDirectory()) throw new ConfigError(`${origin}: ${value} is not a folder (the model store holds one file per learned model version)`);
+}
+
+/** The metrics server binds an address of this machine: an IP literal or localhost, never a name to resolve. */
+function checkListenAddress(value: string, origin: string): void {
+  if (value === 'localhost' || isIP(value) !== 0) return;
+  throw new ConfigError(`${origin}: "${value}" is not an IP address to listen on (like 127.0.0.1, 0.0.0.0 or ::1)`);
+}
 
 /** Flag values as commander hands them over (camelCase names, strings or booleans). */
 export type FlagValues = Record<string, unknown>;
@@ -107,7 +129,15 @@ export function resolveRunConfig(flags: FlagValues, env: NodeJS.ProcessEnv = pro
     const [raw, origin] = pick(setting, flags, env, file);
     config[setting.key] = raw === undefined ? setting.fallback : parseSetting(setting, raw, origin);
   }
-  return config as unknown as RunConfig;
+  // One Junk mailbox serves both: where spam is moved, and where the user's client moves junk (learning).
+  if (config.junkMailbox !== undefined && ((config.writeBack !== 'move' && config.learn !== true) || config.junkMailbox === '')) {
+    throw new ConfigError(`--junk-mailbox ${JSON.stringify(config.junkMailbox)}: give a mailbox name, and only with --write-back move or --learn`);
+  }
+  const run = config as unknown as RunConfig;
+  if (run.metricsPort !== undefined && run.metricsPort + run.processors - 1 > 65_535) {
+    throw new ConfigError(`--metrics-port ${run.metricsPort}: ${run.processors} local processors need ports up to ${run.metricsPort + run.processors - 1}, beyond 65535`);
+  }
+  return run;
 }
 
 function readConfigFile(flags: FlagValues, env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -152,6 +182,7 @@ function parseSetting(setting: Setting, raw: unknown, origin: string): unknown {
       if (setting.oneOf && !setting.oneOf.includes(value)) {
         throw new ConfigError(`${origin}: "${value}" is not one of ${setting.oneOf.join(', ')}`);
       }
+      setting.check?.(value, origin);
       return value;
     }
     case 'bool':
@@ -181,9 +212,25 @@ export function parseDuration(text: string, origin = 'duration'): number {
 
 function inRange(setting: Setting, origin: string, value: number): number {
   if ((setting.min !== undefined && value < setting.min) || (setting.max !== undefined && value > setting.max)) {
-    throw new ConfigError(`${origin}: ${value} is outside ${setting.min}..${setting.max}`);
+    const show = setting.kind === 'duration' ? formatDuration : String;
+    throw new ConfigError(`${origin}: ${show(value)} is outside ${show(setting.min ?? 0)}..${show(setting.max ?? Infinity)}`);
   }
   return value;
+}
+
+/** A duration in the largest unit that keeps it whole: "10 ms", "2 s", "5 min", "24 h". */
+export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1_000 && ms % 1_000 === 0) return `${ms / 1_000} s`;
+  return `${ms} ms`;
+}
+
+/** Where a setting's value came from, as an error message names it ("--report-dir", "SPAMZK_REPORT_DIR", ...). */
+export function originOf(key: keyof RunConfig, flags: FlagValues, env: NodeJS.ProcessEnv = process.env): string {
+  const setting = SETTINGS.find((s) => s.key === key)!;
+  const file = readConfigFile(flags, env);
+  return pick(setting, flags, env, file)[1] || `--${kebab(setting.flag ?? setting.key)}`;
 }
 
 function kebab(name: string): string {
@@ -205,8 +252,15 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     caFile: config.caFile,
     insecure: config.insecure,
     writeBack: config.writeBack,
-    ...(config.learn ? { learn: { junkMailbox: config.junkMailbox, modelStore: config.modelStore } } : {}),
+    ...(config.imapMaxConnections !== undefined ? { imapMaxConnections: config.imapMaxConnections } : {}),
+    ...(config.junkMailbox !== undefined ? { junkMailbox: config.junkMailbox } : {}),
+    ...(config.learn ? { learn: { modelStore: config.modelStore } } : {}),
   };
+}
+
+/** Where a processor serves /metrics, if anywhere. */
+export function metricsEndpointFrom(config: RunConfig): MetricsEndpoint | undefined {
+  return config.metricsPort === undefined ? undefined : { host: config.metricsHost, port: config.metricsPort };
 }
 
 /** What a whole run on this machine is told. */
@@ -217,5 +271,6 @@ export function jobSettingsFrom(config: RunConfig, source: string, connectString
     everyMs: config.everyMs,
     reportDir: config.reportDir,
     childLogLevel,
+    ...(config.metricsPort !== undefined ? { metrics: metricsEndpointFrom(config)! } : {}),
   };
 }

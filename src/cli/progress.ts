@@ -6,6 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { JobStatus } from '../coordination/index.js';
 import type { Logger, ProgressDisplay, ProgressWatch } from '../pipeline/index.js';
+import { plural } from './output.js';
 
 export interface ProgressOptions {
   readonly log: Logger;
@@ -21,7 +22,7 @@ function watchProgress(opts: ProgressOptions, jobId: string, readStatus: () => P
   const intervalMs = opts.intervalMs ?? (opts.bar ? 500 : 5_000);
   const bar = opts.bar
     ? new cliProgress.SingleBar(
-        { format: ' {bar} {value}/{total} batches | {claimed} claimed | {processors} processors | {reclaims} reclaims', stream: process.stderr },
+        { format: ' {bar} {value}/{total} batches | {claimed} claimed | {processors} | {reclaims}', stream: process.stderr },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -30,7 +31,7 @@ function watchProgress(opts: ProgressOptions, jobId: string, readStatus: () => P
 
   const show = (s: JobStatus): void => {
     const closed = s.done + s.quarantined;
-    const fields = { claimed: s.claimed, processors: s.processors.length, reclaims: s.reclaims };
+    const fields = { claimed: s.claimed, processors: plural(s.processors.length, 'processor'), reclaims: plural(s.reclaims, 'reclaim') };
     if (bar && !started) {
       bar.start(s.batchCount, closed, fields);
       started = true;
@@ -38,7 +39,7 @@ function watchProgress(opts: ProgressOptions, jobId: string, readStatus: () => P
       bar.setTotal(s.batchCount);
       bar.update(closed, fields);
     } else {
-      opts.log.info({ job: jobId, done: s.done, quarantined: s.quarantined, pending: s.pending, ...fields }, 'progress');
+      opts.log.info({ job: jobId, done: s.done, quarantined: s.quarantined, pending: s.pending, claimed: s.claimed, processors: s.processors.length, reclaims: s.reclaims }, 'progress');
     }
   };
   const poll = (): void => {

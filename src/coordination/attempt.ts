@@ -180,22 +180,31 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
       const lost = fleetFaultLoss(s);
       if (lost) spareLater(h, o, lost.message);
     };
-    const mine = await h.readDoneOwner(b).catch((readErr: unknown) => {
+    // readDoneOwner syncs its server first (processor.ts), so what it reads
+    // includes our commit if the commit was applied. If it cannot read at all,
+    // nobody knows yet: the job's record says "unknown", never "fenced", and
+    // the batch is not counted as ours here (its marker says so if it is).
+    let mine: Awaited<ReturnType<AttemptHost['readDoneOwner']>>;
+    try {
+      mine = await h.readDoneOwner(b);
+    } catch (readErr) {
       spareIfFleetFault();
-      throw readErr;
-    });
+      return fenced(h, s, o, `commit outcome unknown: reply lost (${(err as Error).message}), read-back failed (${(readErr as Error).message})`, 'unknown');
+    }
     if (!mine || mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
       spareIfFleetFault();
-      return fenced(h, s, o, `commit outcome unknown (${(err as Error).message}) and the batch is not committed by us`);
+      const by = mine ? `committed by ${mine.processorId}` : 'not committed';
+      return fenced(h, s, o, `commit reply lost (${(err as Error).message}); after a sync the batch is ${by}`);
     }
   }
   h.emit('committed', { batch: o.batch, claimSeq: o.seq, attempt: o.attempt, claimMs: t.claimMs, workMs: t.workMs, commitMs: performance.now() - t0 });
   return 'committed';
 }
 
-async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string): Promise<AttemptOutcome> {
+/** Our commit is not (or not known to be) applied; `recorded` says how the job's event log calls it. */
+async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string, recorded: 'fenced' | 'unknown' = 'fenced'): Promise<AttemptOutcome> {
   h.emit('fenced', { batch: o.batch.index, claimSeq: o.seq, reason });
-  await h.recordEventSomehow({ type: 'fenced', batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
+  await h.recordEventSomehow({ type: recorded, batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
   return 'fenced';
 }
 

@@ -89,6 +89,20 @@ export class JobNotFoundError extends CoordinationError {
   }
 }
 
+/** A job is running (processors registered or claims held); deleting it needs force. */
+export class JobRunningError extends CoordinationError {
+  constructor(jobId: string, processors: number, claims: number) {
+    super('JOB_RUNNING', `job ${jobId} is running (${processors} live processors, ${claims} claims held); stop it first or pass --force`);
+  }
+}
+
+/** The job was deleted, or is being deleted: nobody may join, plan or work on it. */
+export class JobDeletedError extends CoordinationError {
+  constructor(jobId: string, path: string) {
+    super('JOB_DELETED', `job ${jobId} was deleted or is being deleted (${path}); work on it stopped. A new run starts a new job once the delete has finished`);
+  }
+}
+
 /** A lifecycle method was called in the wrong state (start twice, use after close). */
 export class LifecycleError extends CoordinationError {
   constructor(message: string) {

@@ -10,10 +10,14 @@ export type { JobToRun } from './processor.js';
 export { jobSettingsOf } from './settings.js';
 export type { ProcessorOptions } from './settings.js';
 export type { WorkerFn, WorkContext, ProcessorEvents, RunSummary } from './worker.js';
-export { openJob, extendJob } from './planner.js';
+export { openJob, extendJob, readPlan, readSpec } from './planner.js';
 export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
 export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
+export { deleteJob, readJobFootprint, readJobFootprints } from './lifecycle.js';
+export { readCheckpoint, readFrontier, readPlanTail, FOLD_MIN } from './frontier.js';
+export type { Checkpoint, Frontier, FrontierBatch } from './frontier.js';
+export type { JobFootprint, JobState, DeleteOutcome } from './lifecycle.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
 export {
   ExactlyOnceLog,
@@ -24,6 +28,8 @@ export {
   type PendingRecord,
   type Versioned,
 } from './exactly-once-log.js';
+export { readControl, changeControl, ControlWatch, ControlConflictError, CONTROL_STATES, DEFAULT_CONTROL } from './control.js';
+export type { ControlState, JobControl, ControlSnapshot, ControlWatchEvents } from './control.js';
 export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';
 export {
   CoordinationError,
@@ -34,6 +40,8 @@ export {
   JobSpecMismatchError,
   PlanConflictError,
   JobNotFoundError,
+  JobRunningError,
+  JobDeletedError,
   LifecycleError,
   DuplicateProcessorIdError,
   InvalidIdError,

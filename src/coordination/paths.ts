@@ -14,6 +14,7 @@
  *   <root>/jobs/<jobId>/events/ev-<seq>         reclaim / fenced-commit records (PERSISTENT_SEQUENTIAL)
  *   <root>/jobs/<jobId>/processors/<pid>        EPHEMERAL registration of a live processor
  *   <root>/jobs/<jobId>/complete                {batchCount} once that many batches are all closed
+ *   <root>/jobs/<jobId>/control                 JobControl (pause/drain, live settings); each change a CAS setData (control.ts)
  *
  * <b> is the batch index zero-padded to 10 digits so that names sort as numbers.
  */
@@ -62,6 +63,9 @@ export class JobPaths {
   get eventsDir(): string { return `${this.job}/events`; }
   get processorsDir(): string { return `${this.job}/processors`; }
   get complete(): string { return `${this.job}/complete`; }
+  get control(): string { return `${this.job}/control`; }
+  /** Never created: a write to it fails, and that failed write serves as a sync (processor.ts). */
+  get syncProbe(): string { return `${this.job}/sync-probe`; }
   /** Directories created with the job, in creation order. */
   get dirs(): string[] {
     return [this.batches, this.doneDir, this.quarantineDir, this.eventsDir, this.processorsDir];

@@ -8,6 +8,7 @@
  */
 import zookeeper from 'node-zookeeper-client';
 import { isZkError, JobNotFoundError, JobSpecMismatchError, PlanConflictError } from './errors.js';
+import { assertNotDeleted } from './lifecycle.js';
 import { JobPaths } from './paths.js';
 import { decodeJson, type StoredBatch, type StoredPlan } from './records.js';
 import type { ZkSession } from './session.js';
@@ -74,6 +75,7 @@ export async function openJob(
   }
   // Without a planner, the job must exist (JobNotFoundError otherwise) and we only wait for its plan.
   const stored = await assertSameSpec(s, p, spec);
+  await assertNotDeleted(s, p); // a job being deleted is never joined, nor planned again (lifecycle.ts)
   let planned = false;
   for (;;) {
     signal?.throwIfAborted();

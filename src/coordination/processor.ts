@@ -8,16 +8,23 @@
  * Lifecycle: new Processor(opts) -> run(job, worker) -> resolves at job
  * completion; drain() finishes the batch in hand then stops; close() aborts
  * and releases it. Nothing keeps the process alive after run() settles.
+ *
+ * The job's control node (control.ts) is consulted before each claim: while
+ * it says `paused` no new claim is made (the batch in hand still finishes and
+ * commits); `draining` ends run() like drain() does, with `drained` set.
  */
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import zookeeper from 'node-zookeeper-client';
 import { tryBatch, type AttemptOutcome } from './attempt.js';
+import { ControlGate } from './control-gate.js';
 import { delay } from './delay.js';
 import { DuplicateProcessorIdError, isAmbiguous, isZkError, LifecycleError, SessionLostError } from './errors.js';
 import { visitOrder } from './ordering.js';
-import { assertProcessorId, DEFAULT_ROOT, JobPaths, parseBatchName } from './paths.js';
-import { openJob, readPlan, type BatchPlanner } from './planner.js';
+import { assertProcessorId, DEFAULT_ROOT, JobPaths } from './paths.js';
+import { foldCheckpointIfUnchanged, foldedCheckpoint, readFrontier, type Frontier, type FrontierBatch } from './frontier.js';
+import { explainMissingJob } from './lifecycle.js';
+import { openJob, type BatchPlanner } from './planner.js';
 import { decodeDone, type StoredEvent } from './records.js';
 import type { RequestCounts, ZkSession } from './session.js';
 import { SessionKeeper, type ConnectionStateChange } from './session-keeper.js';
@@ -54,8 +61,12 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
   /** Batches with a pending children watch (set while idle). */
   private readonly watching = new Set<number>();
   private wakeIdle: AbortController | undefined;
+  /** Frontier batches seen closed (they never reopen, so rounds do not read them again; frontier.ts). */
+  private readonly closedSeen = new Map<number, FrontierBatch>();
   /** Attempts of ours cut short by a fault of the fleet, to be spared on the next session. */
   private readonly toSpare: AttemptToSpare[] = [];
+  /** The job's control (pause, drain, live settings), followed on every session. */
+  private gate: ControlGate | undefined;
 
   constructor(private readonly opts: ProcessorOptions) {
     super();
@@ -96,6 +107,11 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     this.workerFn = worker;
     this.jobPaths = new JobPaths(this.opts.root ?? DEFAULT_ROOT, job.spec.jobId);
     this.summary = emptySummary(job.spec.jobId, this.processorId);
+    this.gate = new ControlGate(this.jobPaths, this.processorId, {
+      applied: (control) => this.emit('control', control),
+      changed: () => this.wakeIdle?.abort(),
+      warn: (message, error) => this.emit('warning', { message, error }),
+    });
     this.running = this.loop(job).finally(() => this.shutdown());
     return this.running;
   }
@@ -145,6 +161,13 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
 
   private async readDoneOwner(b: number): Promise<{ processorId: string; claimSeq: number } | undefined> {
     const s = await this.sessions.session();
+    // This client has no sync(), and a follower may not have applied our
+    // commit yet. A write, even one that fails, is ordered after every earlier
+    // transaction, so once its reply arrives our server has caught up with
+    // the commit if the commit was applied: only then is the read conclusive.
+    await s.setData(this.paths.syncProbe, Buffer.alloc(0), -1).catch((err: unknown) => {
+      if (!isZkError(err, zookeeper.Exception.NO_NODE)) throw err;
+    });
     try {
       const { data } = await s.getData(this.paths.done(b));
       return decodeDone(data, this.paths.done(b)).header;
@@ -196,8 +219,21 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
           await this.open(s, job);
           opened = true;
         }
+        await this.gate!.follow(s);
         if (this.registeredOn !== s) await this.register(s);
+        await this.gate!.acknowledge(s);
         await this.spareQueued(s);
+        // The job's control, before any claim: a drain ends the run (the batch in hand is done by now),
+        // a pause waits for the next change without reading the job (a paused fleet costs no reads).
+        if (this.gate!.state === 'draining') {
+          this.summary.drained = true;
+          break;
+        }
+        if (this.gate!.state === 'paused') {
+          this.wakeIdle = new AbortController(); // drain() (SIGTERM) wakes a paused member too
+          await this.gate!.waitWhilePaused([s.signal, this.stopSignal.signal, this.wakeIdle.signal]);
+          continue;
+        }
         const round = await this.round(s);
         if (round.complete) {
           this.summary.complete = true;
@@ -206,7 +242,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
         if (!round.progressed) await this.idleWait(s, round.blocked);
       } catch (err) {
         if (this.state !== 'running') break; // drain()/close() interrupted a wait
-        if (!this.isSessionTrouble(err)) throw err;
+        // A job that vanishes after we opened it was deleted under us: stop (JobDeletedError), recreate nothing.
+        if (!this.isSessionTrouble(err)) throw opened ? await this.sessions.session().then((now) => explainMissingJob(now, this.paths, err), () => err) : err;
         this.emit('warning', { message: `session trouble, starting a new session: ${(err as Error).message}`, error: err });
         this.sessions.drop();
         await delay(100, this.stopSignal.signal);
@@ -237,7 +274,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
    * yet): wait up to one session timeout for it to go, then fail.
    */
   private async register(s: ZkSession): Promise<void> {
-    const info = { host: hostname(), pid: process.pid, startedAt: Date.now() };
+    const info = { host: hostname(), pid: process.pid, startedAt: Date.now(), controlVersion: this.gate!.appliedVersion };
     const giveUpAt = performance.now() + s.sessionTimeoutMs + 2_000;
     while (!(await registerProcessor(s, this.paths, this.processorId, info))) {
       const stat = await s.exists(this.paths.processor(this.processorId));
@@ -250,6 +287,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
       }
     }
     this.registeredOn = s;
+    this.gate!.registeredWith(s, info);
   }
 
   private async spareQueued(s: ZkSession): Promise<void> {
@@ -260,20 +298,16 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     }
   }
 
-  /** One pass: refresh which batches are open, then try ours (or, when none are left, others'). */
+  /** One pass: refresh which batches are open (the frontier only, frontier.ts), then try ours (or, when none are left, others'). */
   private async round(s: ZkSession): Promise<{ complete: boolean; progressed: boolean; blocked: number[] }> {
     const p = this.paths;
-    const plan = await readPlan(s, p);
-    const [done, quarantined, live] = await Promise.all([
-      s.getChildren(p.doneDir),
-      s.getChildren(p.quarantineDir),
-      s.getChildren(p.processorsDir),
-    ]);
-    const closed = new Set([...done, ...quarantined].map(parseBatchName));
-    const open: number[] = [];
-    for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open.push(b);
+    const [frontier, live] = await Promise.all([readFrontier(s, p, this.closedSeen), s.getChildren(p.processorsDir)]);
+    const plan = frontier.plan;
+    const open = frontier.batches.filter((b) => b.state === undefined).map((b) => b.index);
+    const openSet = new Set(open);
     this.summary.batchCount = plan.batchCount;
-    for (const b of this.observed.keys()) if (closed.has(b)) this.observed.delete(b);
+    for (const b of this.observed.keys()) if (!openSet.has(b)) this.observed.delete(b);
+    await this.foldClosedPrefix(s, frontier);
     if (open.length === 0 && plan.ready) {
       await markJobComplete(s, p, plan.batchCount);
       this.emit('complete', { jobId: p.jobId, batchCount: plan.batchCount });
@@ -285,7 +319,8 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     for (const list of [order.mine, order.steal]) {
       let progressed = false;
       for (const b of list) {
-        if (this.state !== 'running') return { complete: false, progressed: true, blocked };
+        // Paused or draining: no new claim (the loop waits or stops).
+        if (this.state !== 'running' || !this.gate!.claimsAllowed) return { complete: false, progressed: true, blocked };
         const outcome = await this.attempt(s, b);
         if (outcome === 'held') blocked.push(b);
         else if (outcome === 'closed') sawClosed = true;
@@ -296,6 +331,12 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
     // Batches closed by others since this round's listing: refresh at once (the job may be complete)
     // unless we are only waiting on held batches.
     return { complete: false, progressed: sawClosed && blocked.length === 0, blocked };
+  }
+
+  /** Folds the frontier's closed prefix into the checkpoint; losing the race to another folder is fine. */
+  private async foldClosedPrefix(s: ZkSession, frontier: Frontier): Promise<void> {
+    const next = foldedCheckpoint(frontier, this.opts.foldMin);
+    if (next) await foldCheckpointIfUnchanged(s, this.paths, next, frontier.checkpointVersion);
   }
 
   private attempt(s: ZkSession, b: number): Promise<AttemptOutcome> {
@@ -360,6 +401,7 @@ export class Processor extends TypedEmitter<ProcessorEvents> {
 
   private async shutdown(): Promise<void> {
     const s = this.registeredOn;
+    this.gate?.close();
     if (s?.alive && this.jobPaths) await deregisterProcessor(s, this.jobPaths, this.processorId).catch(() => undefined);
     await this.sessions.close();
     this.state = 'closed';

@@ -4,8 +4,9 @@
  * 10,000-batch job is read in well under a second.
  */
 import zookeeper from 'node-zookeeper-client';
-import { isZkError } from './errors.js';
+import { isZkError, JobNotFoundError } from './errors.js';
 import { JobPaths, jobsDir, parseBatchName, parseClaimName, sortClaims } from './paths.js';
+import { readFrontier } from './frontier.js';
 import { readPlan, readSpec } from './planner.js';
 import { decodeDone, decodeJson, statCtime, type StoredBatch, type StoredEvent, type StoredProcessor, type StoredQuarantine } from './records.js';
 import type { ZkSession } from './session.js';
@@ -33,7 +34,13 @@ export async function listJobs(s: ZkSession, root: string): Promise<JobListing[]
   const out: JobListing[] = [];
   for (const jobId of ids.sort()) {
     const p = new JobPaths(root, jobId);
-    const [spec, plan, complete] = await Promise.all([readSpec(s, p), readPlan(s, p), readCompleteCount(s, p)]);
+    // A job being deleted (its plan already gone) is not listed.
+    const read = await Promise.all([readSpec(s, p), readPlan(s, p), readCompleteCount(s, p)]).catch((err) => {
+      if (err instanceof JobNotFoundError) return undefined;
+      throw err;
+    });
+    if (!read) continue;
+    const [spec, plan, complete] = read;
     out.push({ jobId, spec, batchCount: plan.batchCount, ready: plan.ready, complete: plan.ready && complete >= plan.batchCount });
   }
   return out;
@@ -41,17 +48,17 @@ export async function listJobs(s: ZkSession, root: string): Promise<JobListing[]
 
 export async function readJobStatus(s: ZkSession, root: string, jobId: string): Promise<JobStatus> {
   const p = new JobPaths(root, jobId);
-  const [spec, plan, done, quarantined, processorNames, events] = await Promise.all([
+  // The frontier, not a listing of done/: the cost is the open part of the job, not its history (frontier.ts).
+  const [spec, frontier, processorNames, events] = await Promise.all([
     readSpec(s, p),
-    readPlan(s, p),
-    s.getChildren(p.doneDir),
-    s.getChildren(p.quarantineDir),
+    readFrontier(s, p),
     s.getChildren(p.processorsDir),
     readEvents(s, root, jobId),
   ]);
-  const closed = new Set([...done, ...quarantined].map(parseBatchName));
-  const open: number[] = [];
-  for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open.push(b);
+  const plan = frontier.plan;
+  const open = frontier.batches.filter((b) => b.state === undefined).map((b) => b.index);
+  const doneCount = frontier.checkpoint.committed + frontier.batches.filter((b) => b.state === 'done').length;
+  const quarantinedCount = frontier.checkpoint.quarantined + frontier.batches.filter((b) => b.state === 'quarantined').length;
   const holders = new Map<string, number[]>();
   const owners = await inChunks(open, async (b) => sortClaims(await s.getChildren(p.batch(b)).catch(() => []))[0]);
   let claimed = 0;
@@ -65,14 +72,15 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
     const info = await s
       .getData(p.processor(id))
       .then((r) => decodeJson<StoredProcessor>(r.data, p.processor(id)))
-      .catch(() => ({ host: '?', pid: 0, startedAt: 0 }));
-    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [] };
+      .catch((): StoredProcessor => ({ host: '?', pid: 0, startedAt: 0 }));
+    const applied = info.controlVersion === undefined ? {} : { controlVersion: info.controlVersion };
+    return { processorId: id, host: info.host, pid: info.pid, holding: holders.get(id) ?? [], ...applied };
   });
   return {
     spec,
     batchCount: plan.batchCount,
-    done: done.length,
-    quarantined: quarantined.length,
+    done: doneCount,
+    quarantined: quarantinedCount,
     claimed,
     pending: open.length - claimed,
     complete: plan.ready && open.length === 0,
@@ -82,11 +90,11 @@ export async function readJobStatus(s: ZkSession, root: string, jobId: string): 
   };
 }
 
-/** The planned batches (key ranges), in index order. */
-export async function readBatches(s: ZkSession, root: string, jobId: string): Promise<Batch[]> {
+/** The planned batches (key ranges), in index order; the first `batchCount` of them when the caller has read the plan already. */
+export async function readBatches(s: ZkSession, root: string, jobId: string, batchCount?: number): Promise<Batch[]> {
   const p = new JobPaths(root, jobId);
-  const plan = await readPlan(s, p);
-  const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
+  const count = batchCount ?? (await readPlan(s, p)).batchCount;
+  const indexes = Array.from({ length: count }, (_, b) => b);
   return inChunks(indexes, async (b) => {
     const { data } = await s.getData(p.batch(b));
     const { first, last, count } = decodeJson<StoredBatch>(data, p.batch(b));
@@ -97,10 +105,7 @@ export async function readBatches(s: ZkSession, root: string, jobId: string): Pr
 /** Live claims on open batches (owner first per batch), with their last reported status. */
 export async function readLiveClaims(s: ZkSession, root: string, jobId: string): Promise<Claim[]> {
   const p = new JobPaths(root, jobId);
-  const [plan, done, quarantined] = await Promise.all([readPlan(s, p), s.getChildren(p.doneDir), s.getChildren(p.quarantineDir)]);
-  const closed = new Set([...done, ...quarantined].map(parseBatchName));
-  const open: number[] = [];
-  for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open.push(b);
+  const open = (await readFrontier(s, p)).batches.filter((b) => b.state === undefined).map((b) => b.index);
   const names = await inChunks(open, async (b) => sortClaims(await s.getChildren(p.batch(b)).catch(() => [])).map((name) => ({ b, name })));
   const claims = await inChunks(names.flat(), async ({ b, name }) => {
     const got = await s.getData(p.claim(b, name)).catch(() => undefined);
@@ -111,16 +116,25 @@ export async function readLiveClaims(s: ZkSession, root: string, jobId: string):
   return claims.filter((c): c is Claim => c !== undefined);
 }
 
-/** Done markers with their result buffers, in batch order. */
+/**
+ * Done markers with their result buffers, in batch order. They are read by
+ * index, never by listing done/: that listing grows without bound (a Java
+ * client's 1 MB jute.maxbuffer is reached at ~75k children).
+ */
 export async function readDoneMarkers(s: ZkSession, root: string, jobId: string): Promise<DoneMarker[]> {
   const p = new JobPaths(root, jobId);
-  const names = (await s.getChildren(p.doneDir)).sort();
-  return inChunks(names, async (name) => {
-    const batch = parseBatchName(name);
-    const { data, stat } = await s.getData(p.done(batch));
-    const { header, result } = decodeDone(data, p.done(batch));
-    return { batch, ...header, committedAt: statCtime(stat), result };
+  const plan = await readPlan(s, p);
+  const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
+  const markers = await inChunks(indexes, async (batch) => {
+    const got = await s.getData(p.done(batch)).catch((err) => {
+      if (isZkError(err, zookeeper.Exception.NO_NODE)) return undefined; // open or quarantined
+      throw err;
+    });
+    if (!got) return undefined;
+    const { header, result } = decodeDone(got.data, p.done(batch));
+    return { batch, ...header, committedAt: statCtime(got.stat), result };
   });
+  return markers.filter((m): m is DoneMarker => m !== undefined);
 }
 
 export async function readQuarantine(s: ZkSession, root: string, jobId: string): Promise<QuarantineRecord[]> {
@@ -157,6 +171,6 @@ async function readCompleteCount(s: ZkSession, p: JobPaths): Promise<number> {
 /** Runs `fn` over `items` with up to CHUNK requests in flight, keeping order. */
 async function inChunks<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(...(await Promise.all(items.slice(i, i + CHUNK).map(fn))));
+  for (let i = 0; i < items.length; i += CHUNK) for (const r of await Promise.all(items.slice(i, i + CHUNK).map(fn))) out.push(r);
   return out;
 }

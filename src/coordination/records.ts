@@ -68,6 +68,8 @@ export interface StoredProcessor {
   host: string;
   pid: number;
   startedAt: number;
+  /** The newest job control version this processor has applied (-1: none written yet); see control.ts. */
+  controlVersion?: number;
 }
 
 

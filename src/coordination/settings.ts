@@ -31,6 +31,8 @@ export interface ProcessorOptions {
   idlePollMs?: number;
   /** After losing a session, how long to keep trying to start a new one. Default 60 s. */
   reconnectGiveUpMs?: number;
+  /** Fold the frontier's closed prefix into the checkpoint once it is this many batches long (frontier.ts). Default 64. */
+  foldMin?: number;
 }
 
 export interface ResolvedProcessorOptions {

@@ -13,6 +13,8 @@ export interface JobSpec {
   batchSize: number;
   /** Free-form strings the planner records with the job (compared on join too). */
   metadata?: Record<string, string>;
+  /** For people only (reports, status): names the first planner gave; never compared on join. */
+  display?: Record<string, string>;
   /**
    * Settings every member must share, recorded when the job is created. A
    * member whose own options differ uses these and says so. Absent on jobs
@@ -81,7 +83,8 @@ export interface QuarantineRecord {
   at: number;
 }
 
-export type CoordinationEventType = 'reclaimed' | 'fenced';
+/** 'unknown': a commit whose reply was lost and whose outcome could not be read back for certain. */
+export type CoordinationEventType = 'reclaimed' | 'fenced' | 'unknown';
 
 /** A small persistent record of a fault the protocol handled. */
 export interface CoordinationEventRecord {
@@ -111,6 +114,8 @@ export interface LiveProcessor {
   pid: number;
   /** Batches whose owning (lowest) claim is this processor's. */
   holding: number[];
+  /** The newest job control version this processor has applied (-1: none; undefined: a processor that predates the control). */
+  controlVersion?: number;
 }
 
 export interface JobStatus {

@@ -7,6 +7,7 @@ import type { StoredEvent } from './records.js';
 import type { SessionLostError } from './errors.js';
 import type { ResolvedProcessorOptions } from './settings.js';
 import type { Batch, JobSettings } from './types.js';
+import type { ControlSnapshot } from './control.js';
 
 export interface WorkContext {
   /** Aborts when the claim can no longer be committed (session lost, claim reclaimed) or on drain timeout/close. */
@@ -48,6 +49,11 @@ export interface ProcessorEvents extends Record<string, unknown[]> {
   complete: [{ jobId: string; batchCount: number }];
   /** The job-wide settings in force once the job is open; `differs` names those where this processor's own options disagreed (the job's win). */
   jobSettings: [{ settings: JobSettings; differs: Array<keyof JobSettings> }];
+  /**
+   * A job control version this processor had not seen (the first read included). Listeners apply
+   * its settings synchronously; once they return, the version is acknowledged in the registration.
+   */
+  control: [ControlSnapshot];
 }
 
 /** What one attempt needs from its processor (implemented by Processor). */
@@ -94,6 +100,8 @@ export interface RunSummary {
   /** Attempts of ours cut short by a fault of the fleet and marked as not counting against their batch. */
   spared: number;
   heartbeats: number;
+  /** The job's control said `draining`: this processor stopped claiming and left the job unfinished (resumable). */
+  drained?: boolean;
 }
 
 export function emptySummary(jobId: string, processorId: string): RunSummary {
@@ -112,5 +120,6 @@ export function emptySummary(jobId: string, processorId: string): RunSummary {
     sessionsLost: 0,
     spared: 0,
     heartbeats: 0,
+    drained: false,
   };
 }

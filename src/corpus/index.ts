@@ -11,3 +11,5 @@ export {
   type CorpusMessage,
   type CorpusSplit,
 } from './spamassassin.js';
+export { dateOf, inArrivalOrder, type Arriving } from './arrival.js';
+export { CorpusError, readIndexedMessage, readTrecIndex, type IndexedMessage } from './trec-index.js';

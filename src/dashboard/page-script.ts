@@ -45,7 +45,7 @@ function renderJobs() {
 
 function renderJob({ snapshot: s }) {
   $('job-title').textContent = s.jobId + (s.complete ? '  \u2014 complete' : '  \u2014 running');
-  $('job-meta').textContent = 'source ' + s.spec.sourceId + ' \u00b7 model ' + s.spec.modelId + ' \u00b7 batch size ' + s.spec.batchSize;
+  $('job-meta').textContent = 'source ' + s.spec.sourceId + ' \u00b7 model ' + s.spec.modelId + ' \u00b7 batch size ' + s.spec.batchSize + ' \u00b7 ' + controlLine(s.control);
   for (const k of ['done', 'claimed', 'pending', 'quarantined']) $('n-' + k).textContent = s[k];
   $('n-messages').textContent = s.throughput.messages;
   $('n-rate').textContent = s.throughput.msgsPerSec;
@@ -56,6 +56,13 @@ function renderJob({ snapshot: s }) {
   renderProcessors(s);
   renderChart(s.throughput);
   renderEvents(s.recentEvents);
+}
+
+/** The job's control: its state and live settings, with the version of the last change. */
+function controlLine(c) {
+  if (!c || c.version < 0) return 'control: ' + (c ? c.state : 'running');
+  const settings = Object.keys(c.settings).map((k) => k + '=' + c.settings[k]).join(' ');
+  return 'control: ' + c.state.toUpperCase() + ' (v' + c.version + (settings ? ', ' + settings : '') + ')';
 }
 
 function renderGrid(s) {

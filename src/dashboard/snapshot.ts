@@ -10,7 +10,9 @@ import {
   readJobStatus,
   readLiveClaims,
   readQuarantine,
+  readControl,
   type Claim,
+  type ControlState,
   type CoordinationEventRecord,
   type DoneMarker,
   type JobStatus,
@@ -40,6 +42,8 @@ export interface ClaimView {
   ageMs: number;
   /** Heartbeats so far (the claim znode's version). */
   heartbeats: number;
+  /** Server time (ZooKeeper mtime) of the last heartbeat, or of the claim when there was none yet. */
+  lastHeartbeatAt: number;
 }
 
 export interface ProcessorView extends LiveProcessor {
@@ -63,6 +67,14 @@ export interface Throughput {
   series: ThroughputPoint[];
 }
 
+/** The job's control (spamzk pause/resume/drain/config): version -1 when it was never changed. */
+export interface ControlView {
+  state: ControlState;
+  version: number;
+  settings: Record<string, string>;
+  changedAt: number;
+}
+
 export interface JobSnapshot extends JobStatus {
   jobId: string;
   /** When the snapshot was read (this machine's clock). */
@@ -76,6 +88,7 @@ export interface JobSnapshot extends JobStatus {
   recentEvents: CoordinationEventRecord[];
   /** The fleet's current learned model version for the job's account (absent: never learned). */
   modelVersion?: { version: number; learned: { spam: number; ham: number } };
+  control: ControlView;
 }
 
 const RECENT_EVENTS = 20;
@@ -84,12 +97,13 @@ const FLEET = 'fleet';
 
 /** Reads the whole job (several pipelined reads; fine for jobs of thousands of batches). */
 export async function readJobSnapshot(session: ZkSession, root: string, jobId: string, now: () => number = Date.now): Promise<JobSnapshot> {
-  const [status, done, quarantined, liveClaims, events] = await Promise.all([
+  const [status, done, quarantined, liveClaims, events, control] = await Promise.all([
     readJobStatus(session, root, jobId),
     readDoneMarkers(session, root, jobId),
     readQuarantine(session, root, jobId),
     readLiveClaims(session, root, jobId),
     readEvents(session, root, jobId),
+    readControl(session, new JobPaths(root, jobId)),
   ]);
   const head = await readModelHead(session, root, status.spec.sourceId);
   const takenAt = now();
@@ -116,6 +130,7 @@ export async function readJobSnapshot(session: ZkSession, root: string, jobId: s
     fencedCommits: events.filter((e) => e.type === 'fenced').length,
     recentEvents: events.slice(-RECENT_EVENTS),
     ...(head ? { modelVersion: { version: head.version, learned: { ...head.learned } } } : {}),
+    control: { state: control.state, version: control.version, settings: control.settings, changedAt: control.changedAt },
   };
 }
 
@@ -154,6 +169,7 @@ async function ownerClaims(session: ZkSession, paths: JobPaths, live: Claim[], t
         claimedAt,
         ageMs: Math.max(0, takenAt - claimedAt),
         heartbeats: c.version,
+        lastHeartbeatAt: Number(stat.mtime.readBigInt64BE(0)),
       };
     }),
   );

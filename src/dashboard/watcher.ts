@@ -104,6 +104,7 @@ class JobWatch {
       ...[p.doneDir, p.quarantineDir, p.processorsDir, p.eventsDir].map((dir) => this.once(dir, (w) => s.getChildren(dir, w))),
       this.once(p.plan, (w) => s.getData(p.plan, w)),
       this.once(p.complete, (w) => s.exists(p.complete, w)),
+      this.once(p.control, (w) => s.exists(p.control, w)), // pause/drain/settings: exists fires on create and on each setData
     ]);
   }
 

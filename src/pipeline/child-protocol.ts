@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SPAMZK_BIN } from '../shared/index.js';
 import type { RunSummary } from '../coordination/index.js';
-import { LOG_LEVELS, WRITE_BACK_MODES, type LogLevel, type ProcessorSettings } from './settings.js';
+import { LOG_LEVELS, WRITE_BACK_MODES, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from './settings.js';
 
 export const CHILD_ORDER_ENV = 'SPAMZK_CHILD_ORDER';
 const ORDER_VERSION = 1;
@@ -31,6 +31,8 @@ export interface ChildOrder {
    */
   readonly jobId?: string;
   readonly logLevel: LogLevel;
+  /** Where this child serves /metrics (its own port); undefined = no metrics. */
+  readonly metrics?: MetricsEndpoint;
 }
 
 export interface ProcessorRunSummary extends RunSummary {
@@ -71,16 +73,31 @@ export function readChildOrder(env: NodeJS.ProcessEnv): ChildOrder | undefined {
     caFile: s.optionalString('caFile'),
     insecure: s.boolean('insecure'),
     writeBack: s.oneOf('writeBack', WRITE_BACK_MODES),
+    ...optional('imapMaxConnections', s.optionalPositiveInteger('imapMaxConnections')),
+    junkMailbox: s.optionalString('junkMailbox'),
     ...learnSettingsOf(s),
   };
   const jobId = field.optionalString('jobId');
-  return { settings, logLevel: field.oneOf('logLevel', LOG_LEVELS), ...(jobId !== undefined ? { jobId } : {}) };
+  const metrics = readMetricsEndpoint(field);
+  return { settings, logLevel: field.oneOf('logLevel', LOG_LEVELS), ...optional('jobId', jobId), ...optional('metrics', metrics) };
+}
+
+function readMetricsEndpoint(field: FieldReader): MetricsEndpoint | undefined {
+  if (field.absent('metrics')) return undefined;
+  const m = new FieldReader(field.object('metrics'), `${CHILD_ORDER_ENV}.metrics`);
+  const port = m.positiveInteger('port');
+  if (port > 65_535) throw new ChildProtocolError(`${CHILD_ORDER_ENV}.metrics.port must be a TCP port (1..65535), got ${port}`);
+  return { host: m.string('host'), port };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function learnSettingsOf(s: FieldReader): Pick<ProcessorSettings, 'learn'> {
   if (s.optionalObject('learn') === undefined) return {};
   const l = new FieldReader(s.object('learn'), `${CHILD_ORDER_ENV}.settings.learn`);
-  return { learn: { junkMailbox: l.optionalString('junkMailbox'), modelStore: l.string('modelStore') } };
+  return { learn: { modelStore: l.string('modelStore') } };
 }
 
 export function summaryLine(summary: ProcessorRunSummary): string {
@@ -191,6 +208,14 @@ class FieldReader {
 
   optionalString(name: string): string | undefined {
     return this.raw[name] === undefined ? undefined : this.string(name);
+  }
+
+  absent(name: string): boolean {
+    return this.raw[name] === undefined;
+  }
+
+  optionalPositiveInteger(name: string): number | undefined {
+    return this.raw[name] === undefined ? undefined : this.positiveInteger(name);
   }
 
   boolean(name: string): boolean {

@@ -11,6 +11,7 @@ import type { Verdict } from '../classifier/types.js';
 import type { MailSource } from '../sources/types.js';
 import type { MessageVerdict, TrueLabel } from '../report/index.js';
 import { quantizeScore, type BatchResult } from './batch-result.js';
+import { messageHeadersOf } from './message-headers.js';
 
 /** What the pipeline needs of a model: structural, so tests may pass any. */
 /** Classification gives the event loop a turn after this much synchronous work, unless told otherwise. */
@@ -81,14 +82,20 @@ function classifyOne(
   label: TrueLabel | undefined,
 ): MessageVerdict {
   const known = label ? { label } : {};
+  let names = {};
+  try {
+    names = messageHeadersOf(raw);
+  } catch {
+    // Names are for people; a header block they cannot be read from still gets its verdict.
+  }
   try {
     const verdict = classifier.classify(raw);
     const note = verdict.notes?.length ? verdict.notes.join('; ') : undefined;
-    return { key, verdict: verdict.label, score: quantizeScore(verdict.score), ...known, ...(note ? { note } : {}) };
+    return { key, verdict: verdict.label, score: quantizeScore(verdict.score), ...known, ...(note ? { note } : {}), ...names };
   } catch (err) {
     // The classifier's typed errors name the reason; anything else is still
     // this one message's failure, recorded rather than thrown.
     const reason = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
-    return { key, verdict: 'failed', score: null, ...known, reason };
+    return { key, verdict: 'failed', score: null, ...known, reason, ...names };
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawnProcessor, type ChildExit, type ChildOrder, type ProcessorRunSummary } from './child-protocol.js';
-import type { Logger, LogLevel, ProcessorSettings } from './settings.js';
+import type { Logger, LogLevel, MetricsEndpoint, ProcessorSettings } from './settings.js';
 
 /** How many times one slot's child is replaced after dying, unless told otherwise. */
 export const DEFAULT_MAX_RESTARTS = 3;
@@ -47,6 +47,8 @@ export interface FleetOptions {
   readonly childLogLevel: LogLevel;
   /** How many times one slot's child may be replaced after dying. */
   readonly maxRestarts?: number;
+  /** Child k serves /metrics on `port + k` (a replacement reuses its slot's port). */
+  readonly metrics?: MetricsEndpoint;
   /** What to run instead of `spamzk processor` (tests). */
   readonly command?: readonly string[];
 }
@@ -100,7 +102,8 @@ export class LocalFleet {
   }
 
   private async runChild(slot: number): Promise<ChildExit> {
-    const order: ChildOrder = { settings: this.opts.settings, jobId: this.opts.jobId, logLevel: this.opts.childLogLevel };
+    const metrics = this.opts.metrics ? { metrics: { host: this.opts.metrics.host, port: this.opts.metrics.port + slot } } : {};
+    const order: ChildOrder = { settings: this.opts.settings, jobId: this.opts.jobId, logLevel: this.opts.childLogLevel, ...metrics };
     const { child, exited } = spawnProcessor(order, { stderr: 'inherit', ...(this.opts.command ? { command: this.opts.command } : {}) });
     this.children.add(child);
     // A drain that began while this child was starting must reach it too.

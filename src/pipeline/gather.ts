@@ -4,39 +4,56 @@
  * report needs no other store and no access to the mailbox.
  */
 import {
+  JobPaths,
   readBatches,
   readDoneMarkers,
   readEvents,
-  readJobStatus,
+  readPlan,
   readQuarantine,
+  readSpec,
   type Batch,
   type DoneMarker,
   type CoordinationEventRecord,
-  type JobStatus,
+  type JobSpec,
+  type PlanInfo,
   type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
-import type { BatchCommit, MessageOutcome, ReportInput } from '../report/index.js';
+import { listedOutcome, type BatchCommit, type LearnedByRun, type MessageOutcome, type ReportInput, type VersionUse } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
 
-/** A job's records as ZooKeeper holds them. */
+/** A job's records as ZooKeeper holds them, read as one snapshot (see gatherReportInput). */
 export interface JobRecords {
-  readonly status: JobStatus;
+  readonly spec: JobSpec;
+  /** The plan, read once: the batch count, readiness and completeness all derive from this one read. */
+  readonly plan: PlanInfo;
   readonly batches: readonly Batch[];
   readonly done: readonly DoneMarker[];
   readonly quarantine: readonly QuarantineRecord[];
   readonly events: readonly CoordinationEventRecord[];
 }
 
+/**
+ * Reads a job as one consistent snapshot while processors may still commit
+ * and a cadence may extend the plan. Batches only ever get closed and
+ * appended, so the closed ones are listed first and the plan read once after
+ * them: every listed done marker or quarantine record then belongs to a batch
+ * the plan holds (a batch node exists before it can close), and a batch added
+ * or closed after the listing shows as pending, never as closed beyond the plan.
+ * (Before, the plan was read twice, once for the count and once for the
+ * batches, and the listings came between: an extension in between made a
+ * consistent job look inconsistent.)
+ */
+export async function readJobRecords(session: ZkSession, root: string, jobId: string): Promise<JobRecords> {
+  const [done, quarantine] = await Promise.all([readDoneMarkers(session, root, jobId), readQuarantine(session, root, jobId)]);
+  const paths = new JobPaths(root, jobId);
+  const [spec, plan] = await Promise.all([readSpec(session, paths), readPlan(session, paths)]);
+  const [batches, events] = await Promise.all([readBatches(session, root, jobId, plan.batchCount), readEvents(session, root, jobId)]);
+  return { spec, plan, batches, done, quarantine, events };
+}
+
 export async function gatherReportInput(session: ZkSession, root: string, jobId: string): Promise<ReportInput> {
-  const [status, batches, done, quarantine, events] = await Promise.all([
-    readJobStatus(session, root, jobId),
-    readBatches(session, root, jobId),
-    readDoneMarkers(session, root, jobId),
-    readQuarantine(session, root, jobId),
-    readEvents(session, root, jobId),
-  ]);
-  return reportInputFrom(jobId, { status, batches, done, quarantine, events });
+  return reportInputFrom(jobId, await readJobRecords(session, root, jobId));
 }
 
 /** The commits of a job so far (what `spamzk status` measures throughput from). */
@@ -51,29 +68,36 @@ export function commitsOf(done: readonly DoneMarker[], batches: readonly Batch[]
   return done.map((marker) => commitOf(marker, decodeBatchResult(marker.result), byIndex.get(marker.batch)));
 }
 
-/** Pure: the report's input from a job's records. */
-export function reportInputFrom(jobId: string, records: JobRecords): ReportInput {
-  const { status, batches, done, quarantine, events } = records;
+/** Pure: the report's input from a job's records (and, from a run with --learn, what it learned). */
+export function reportInputFrom(jobId: string, records: JobRecords, learnedByRun?: LearnedByRun): ReportInput {
+  const { spec, plan, batches, done, quarantine, events } = records;
   const byIndex = new Map(batches.map((b) => [b.index, b]));
   const outcomes: MessageOutcome[] = [];
   const commits: BatchCommit[] = [];
   const stalls: Record<string, number> = {};
+  const versions = new Map<number, { batches: number; messages: number }>();
   for (const marker of done) {
     const result = decodeBatchResult(marker.result);
-    outcomes.push(...outcomesOf(marker, result));
+    countVersion(versions, result);
+    for (const o of outcomesOf(marker, result)) outcomes.push(o); // no spread: a batch may hold more than the stack allows
     commits.push(commitOf(marker, result, byIndex.get(marker.batch)));
     stalls[marker.processorId] = Math.max(stalls[marker.processorId] ?? 0, result.stallMs);
   }
+  const closed = new Set([...done.map((d) => d.batch), ...quarantine.map((q) => q.batch)]);
+  let open = 0;
+  for (let b = 0; b < plan.batchCount; b++) if (!closed.has(b)) open++;
   return {
     job: {
       jobId,
-      source: status.spec.sourceId,
-      modelId: status.spec.modelId,
-      batchSize: status.spec.batchSize,
-      batches: status.batchCount,
-      createdAt: Math.min(...done.map((d) => d.claimedAt), Date.now()),
-      complete: status.complete,
+      source: spec.sourceId,
+      modelId: spec.modelId,
+      batchSize: spec.batchSize,
+      batches: plan.batchCount,
+      // A loop, not Math.min(...array): spreading ~125k+ arguments throws RangeError.
+      createdAt: done.reduce((min, d) => (d.claimedAt < min ? d.claimedAt : min), Date.now()),
+      complete: plan.ready && open === 0,
       expectedMessages: batches.reduce((sum, b) => sum + b.count, 0),
+      ...namesOf(spec.display),
     },
     outcomes,
     commits,
@@ -83,6 +107,9 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
     fencedCommits: events
       .filter((e) => e.type === 'fenced')
       .map((e) => ({ batch: e.batch, processor: e.processorId, claimSeq: e.claimSeq, at: e.at })),
+    unknownCommits: events
+      .filter((e) => e.type === 'unknown')
+      .map((e) => ({ batch: e.batch, processor: e.processorId, claimSeq: e.claimSeq, at: e.at, detail: e.detail })),
     quarantined: quarantine.map((q) => {
       const b = byIndex.get(q.batch);
       return {
@@ -97,6 +124,33 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
       };
     }),
     eventLoopStallMs: stalls,
+    ...learningOf(versions, learnedByRun),
+  };
+}
+
+function countVersion(versions: Map<number, { batches: number; messages: number }>, result: BatchResult): void {
+  const v = result.modelVersion ?? 0;
+  const seen = versions.get(v) ?? { batches: 0, messages: 0 };
+  versions.set(v, { batches: seen.batches + 1, messages: seen.messages + result.messages.length });
+}
+
+/** The report's learning section: only when a learned version was used or the run learned (a plain job's report is unchanged). */
+function learningOf(versions: Map<number, { batches: number; messages: number }>, run: LearnedByRun | undefined): Pick<ReportInput, 'learning'> {
+  const learnedUsed = [...versions.keys()].some((v) => v > 0);
+  if (!learnedUsed && !run) return {};
+  const versionsUsed: VersionUse[] = [...versions].map(([version, n]) => ({ version, ...n })).sort((a, b) => a.version - b.version);
+  return { learning: { versionsUsed, ...(run ? { run } : {}) } };
+}
+
+/** A job planned before names were recorded has none; the report then shows the hashes alone. */
+function namesOf(display: Record<string, string> | undefined): Pick<ReportInput['job'], 'sourceName' | 'modelName' | 'cutoffs'> {
+  if (!display) return {};
+  const ham = Number(display.hamCutoff);
+  const spam = Number(display.spamCutoff);
+  return {
+    ...(display.source ? { sourceName: display.source } : {}),
+    ...(display.model ? { modelName: display.model } : {}),
+    ...(Number.isFinite(ham) && Number.isFinite(spam) && display.hamCutoff && display.spamCutoff ? { cutoffs: { ham, spam } } : {}),
   };
 }
 
@@ -106,7 +160,7 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
  * check compares the counts and says how many are missing.
  */
 function outcomesOf(marker: DoneMarker, result: BatchResult): MessageOutcome[] {
-  return result.messages.map((m): MessageOutcome => ({ ...m, batch: marker.batch, processor: marker.processorId }));
+  return result.messages.map((m): MessageOutcome => listedOutcome({ ...m, batch: marker.batch, processor: marker.processorId }));
 }
 
 function commitOf(marker: DoneMarker, result: BatchResult, batch: Batch | undefined): BatchCommit {

@@ -4,24 +4,31 @@
  *
  *   1. validate: the model loads, the source opens (before any work starts);
  *   2. open the job (plan it if this invocation is first; join it otherwise);
- *   3. run N local processors until the job is complete; with a cadence,
- *      turn new mail into new batches of the same job and go again;
+ *   3. plan the mail that arrived since (a rerun of a finished job), run N
+ *      local processors until the job is complete; with a cadence, turn new
+ *      mail into new batches of the same job and go again;
  *   4. read the whole job back from ZooKeeper and write the report.
  *
  * Several invocations with the same source and model, on one machine or many,
- * join the same job and share its batches.
+ * join the same job and share its batches. The invocation's own ZooKeeper
+ * session is renewed when lost (job-session.ts): a cadence run outlives
+ * ZooKeeper outages as it outlives IMAP ones.
  */
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
-import { extendJob, jobSettingsOf, openJob, readBatches, readJobStatus, ZkSession, type JobStatus, type ZkAuth } from '../coordination/index.js';
-import { buildReport, writeReportFiles, type JobReport, type ReportFiles } from '../report/index.js';
+import { jobSettingsOf, openJob, readJobStatus, type JobStatus, type PlanFrom, type ZkAuth } from '../coordination/index.js';
+import { buildReport, writeReportFiles, type JobReport, type LearnedByRun, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
 import { delay } from '../shared/index.js';
-import { openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
+import { checkWriteBack, openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
+import { planNewMail, type NewMailPlan } from './cadence.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
-import { gatherReportInput } from './gather.js';
-import { jobSpecFor } from './job-identity.js';
+import { completePendingMoves } from './moves.js';
+import { readJobRecords, reportInputFrom } from './gather.js';
+import { fleetCapFor } from './imap-cap.js';
+import { jobDisplayFor, jobSpecFor, type JobDisplay } from './job-identity.js';
+import { JobSession } from './job-session.js';
 import { startLearning, type LearningRun, type LearningSummary } from './learning/run-learning.js';
-import { planBatches, planBatchesFrom } from './plan.js';
+import { planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
 
@@ -36,6 +43,8 @@ export interface JobRunInput {
   readonly signal?: AbortSignal;
   /** With a cadence: stop after this many passes (default: until interrupted). */
   readonly passes?: number;
+  /** The exact command that resumes this job (the CLI's own command line); a report of an unfinished job shows it. */
+  readonly resumeCommand?: string;
 }
 
 export interface ProgressWatch {
@@ -48,6 +57,7 @@ export interface ProgressDisplay {
 }
 
 export interface JobRunOutcome {
+  readonly kind: 'finished';
   readonly jobId: string;
   readonly report: JobReport;
   readonly files: ReportFiles;
@@ -57,51 +67,82 @@ export interface JobRunOutcome {
   readonly learning?: LearningSummary;
 }
 
-export async function runJob(input: JobRunInput): Promise<JobRunOutcome> {
+/**
+ * The job's control said `draining` (spamzk drain): every local processor
+ * finished the batch in hand and stopped; the job is unfinished and resumable
+ * (spamzk resume, then the same command again). No report is written.
+ */
+export interface DrainedRun {
+  readonly kind: 'drained';
+  readonly jobId: string;
+  readonly fleets: FleetOutcome[];
+  readonly status: JobStatus;
+}
+
+export async function runJob(given: JobRunInput): Promise<JobRunOutcome | DrainedRun> {
+  // Loaded to validate it and take what the job records of it; the parent
+  // classifies nothing, so it keeps no reference to the model (memory).
+  const model = modelFacts(given.settings.source, given.settings.model);
+  // Before any work: the source opens, and a write-back that can never
+  // succeed (no Junk mailbox for 'move') stops the run here, once (exit 3),
+  // instead of failing every processor that would claim a batch.
+  const { identity, junkMailbox } = await withSource(given, async (s, id) => ({ identity: id, junkMailbox: await checkWriteBack(s, given.settings.writeBack) }));
+  // Every processor moves spam to the same mailbox, the one found here.
+  const input = junkMailbox ? { ...given, settings: { ...given.settings, junkMailbox } } : given;
   const { settings, log } = input;
-  const model = SpamModel.load(settings.model);
-  const identity = await withSource(input, async (_, id) => id);
+  if (junkMailbox) log.info({ junkMailbox }, 'spam is moved to this mailbox once its verdict is committed');
   // Job-wide, recorded in the spec when the job is created (the job's values win for every member).
   const jobWide = jobSettingsOf({ staleAfterMs: settings.staleAfterMs, maxAttempts: settings.maxAttempts });
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide);
+  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, jobWide, model.display);
   log.info({ job: spec.jobId, source: identity.id, model: model.id }, 'job identified');
 
-  const session = new ZkSession({
+  const sessions = new JobSession({
     connectString: settings.connectString,
     sessionTimeoutMs: settings.sessionTimeoutMs,
+    log,
     ...(input.auth ? { auth: input.auth } : {}),
   });
   let learning: LearningRun | undefined;
   try {
-    await session.start();
-    await openJob(session, settings.zkRoot, spec, (from) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from)));
+    const planner = (from: PlanFrom) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from));
+    const opened = await sessions.run('opening the job', (s) => openJob(s, settings.zkRoot, spec, planner, input.signal), input.signal);
+    // A finished job run again (cron) must take in the mail that arrived since, as a pass of --every does.
+    if (!opened.planned) await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     const fleets: FleetOutcome[] = [];
     // The job keeps the base model's id; learning only moves the model head (docs/design.md).
-    learning = await startLearning(settings, session, model.id, log);
+    learning = await startLearning(settings, sessions, model.id, log);
     for (let pass = 1; ; pass++) {
       await learning?.pass(spec.jobId); // corrections made since the last pass, learned before this one
-      fleets.push(await runLocalFleet(input, session, spec.jobId));
+      const fleet = await runLocalFleet(input, sessions, spec.jobId);
+      fleets.push(fleet);
+      log.info({ job: spec.jobId, pass }, 'pass finished');
+      if (fleet.summaries.some((x) => x.drained === true)) {
+        const status = await sessions.run('reading the job', (s) => readJobStatus(s, settings.zkRoot, spec.jobId), input.signal);
+        if (!status.complete) return { kind: 'drained', jobId: spec.jobId, fleets, status };
+      }
       if (settings.everyMs === undefined || input.signal?.aborted || pass === input.passes) break;
       await delay(settings.everyMs, input.signal);
       if (input.signal?.aborted) break;
-      await planNewMail(input, session, spec.jobId, identity);
+      await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     }
-    const report = buildReport(await gatherReportInput(session, settings.zkRoot, spec.jobId));
-    const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
     const learned = await learning?.summary(spec.jobId);
-    return { jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false, ...(learned ? { learning: learned } : {}) };
+    const report = buildReport(await reportInput(input, sessions, spec.jobId, learned));
+    const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
+    return { kind: 'finished', jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false, ...(learned ? { learning: learned } : {}) };
   } finally {
     await learning?.close();
-    await session.close();
+    await sessions.close();
   }
 }
 
-async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: string): Promise<FleetOutcome> {
+async function runLocalFleet(input: JobRunInput, sessions: JobSession, jobId: string): Promise<FleetOutcome> {
   const { settings } = input;
-  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel });
+  const metrics = settings.metrics ? { metrics: settings.metrics } : {};
+  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel, ...metrics });
   const onAbort = (): void => fleet.drain();
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  const progress = input.progress?.watch(jobId, () => readJobStatus(session, settings.zkRoot, jobId));
+  // Each poll takes the live session, so the display recovers after an outage (a failed poll is skipped).
+  const progress = input.progress?.watch(jobId, async () => readJobStatus(await sessions.session(), settings.zkRoot, jobId));
   try {
     return await fleet.run();
   } finally {
@@ -110,28 +151,67 @@ async function runLocalFleet(input: JobRunInput, session: ZkSession, jobId: stri
   }
 }
 
-/** The cadence: keys above the last planned one become new batches of the job. */
-async function planNewMail(input: JobRunInput, session: ZkSession, jobId: string, identity: SourceIdentity): Promise<void> {
+/** The job as ZooKeeper holds it (one snapshot), with the source as it is now and the command that resumes the job. */
+async function reportInput(input: JobRunInput, sessions: JobSession, jobId: string, learned?: LearningSummary): Promise<ReportInput> {
+  const records = await sessions.run('reading the report', (s) => readJobRecords(s, input.settings.zkRoot, jobId));
+  const gathered = reportInputFrom(jobId, records, learned ? learnedOf(learned) : undefined);
+  const lastPlanned = records.batches.reduce((max, b) => Math.max(max, b.last), 0);
+  const moving = input.settings.writeBack === 'move';
+  let pendingMoves: number | undefined;
+  const sourceNow = await withSource(input, async (s): Promise<SourceCount> => {
+    let keys = await s.listKeys();
+    if (moving) ({ keys, pending: pendingMoves } = await completePendingMoves(s, gathered.outcomes, keys, input.log));
+    return { reachable: true, messages: keys.length, notPlanned: keys.filter((k) => k > lastPlanned).length };
+  }).catch((err: unknown): SourceCount => ({ reachable: false, error: (err as Error).message }));
+  const moves = moving && input.settings.junkMailbox ? { moves: { junkMailbox: input.settings.junkMailbox, ...(pendingMoves === undefined ? {} : { pending: pendingMoves }) } } : {};
+  return { ...gathered, job: { ...gathered.job, sourceNow, ...moves, ...(input.resumeCommand ? { resumeCommand: input.resumeCommand } : {}) } };
+}
+
+/** The cadence's view of the source: keys above the last planned one, from a source that must still be the job's. */
+function newMailOf(input: JobRunInput, jobId: string, identity: SourceIdentity): NewMailPlan {
   const { settings, log } = input;
-  const batches = await readBatches(session, settings.zkRoot, jobId);
-  const lastKey = batches.reduce((max, b) => Math.max(max, b.last), 0);
-  const fresh = await withSource(input, async (s, now) => {
-    // A changed UIDVALIDITY is a new numbering, hence a new identity: never
-    // mix two numberings in one job.
-    if (now.id !== identity.id) throw new Error(`the source changed identity (${identity.id} -> ${now.id}); start a new job`);
-    return s.listKeysAfter(lastKey);
-  });
-  if (fresh.length === 0) return;
-  const plan = await extendJob(session, settings.zkRoot, jobId, planBatches(fresh, settings.batchSize, batches.length));
-  log.info({ job: jobId, newMessages: fresh.length, batches: plan.batchCount }, 'new mail planned');
+  return {
+    root: settings.zkRoot,
+    jobId,
+    batchSize: settings.batchSize,
+    log,
+    ...(input.signal ? { signal: input.signal } : {}),
+    listKeysAfter: (lastKey) =>
+      withSource(input, async (s, now) => {
+        // A changed UIDVALIDITY is a new numbering, hence a new identity: never
+        // mix two numberings in one job.
+        if (now.id !== identity.id) throw new Error(`the source changed identity (${identity.id} -> ${now.id}); start a new job`);
+        return s.listKeysAfter(lastKey);
+      }),
+  };
 }
 
 /** Opens the source for one use and closes it: planning and the cadence touch it briefly. */
 async function withSource<T>(input: JobRunInput, use: (source: MailSource, identity: SourceIdentity) => Promise<T>): Promise<T> {
-  const source = openSource(input.settings.source, sourceOptionsFrom(input.settings, input.log));
+  // Under the fleet-wide IMAP cap too: another machine's processors may hold the other places.
+  const cap = fleetCapFor(input.settings, input.auth, `run.${process.pid}`);
+  const source = openSource(input.settings.source, sourceOptionsFrom(input.settings, input.log, cap));
   try {
     return await use(source, await source.open());
   } finally {
     await source.close();
+    await cap?.close();
   }
+}
+
+/** The model's id and display names; the model itself is dropped once they are taken. */
+function modelFacts(source: string, modelPath: string | undefined): { id: string; display: JobDisplay } {
+  const model = SpamModel.load(modelPath);
+  return { id: model.id, display: jobDisplayFor(source, modelPath, model) };
+}
+
+/** What the report says of this run's learning: the head it ended at and the corrections this member learned. */
+function learnedOf(summary: LearningSummary): LearnedByRun {
+  return {
+    headVersion: summary.head.version,
+    headLearned: { ...summary.head.learned },
+    learned: { ...summary.learned },
+    detected: { ...summary.detected },
+    versionsMade: [...summary.versionsMade],
+  };
 }

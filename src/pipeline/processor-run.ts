@@ -6,14 +6,18 @@
  * machine of a fleet runs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Processor, type WorkContext, type Batch, type ZkAuth } from '../coordination/index.js';
+import { Processor, type WorkContext, type Batch, type JobSpec, type RunSummary, type ZkAuth } from '../coordination/index.js';
 import { SpamModel } from '../classifier/index.js';
-import { openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { checkWriteBack, openSource, SourceAbortedError, SourceError, writeBackVerdicts, type MailSource } from '../sources/index.js';
+import { countVerdicts, type ProcessorMetrics } from '../metrics/index.js';
 import { encodeBatchResult, type BatchResult } from './batch-result.js';
-import { followModel, type ModelSource } from './learning/follower.js';
 import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
-import { jobSpecFor } from './job-identity.js';
+import { fleetCapFor } from './imap-cap.js';
+import { jobDisplayFor, jobSpecFor } from './job-identity.js';
+import { followModel, type ModelSource } from './learning/follower.js';
+import { applyControl } from './live-settings.js';
+import { MovesAfterCommit } from './moves.js';
 import { planBatchesFrom } from './plan.js';
 import type { Logger, ProcessorSettings } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -29,6 +33,8 @@ export interface ProcessorRunInput {
   readonly drainSignal?: AbortSignal;
   /** The job the fleet is working on: a source that now makes another job (new UIDVALIDITY) is refused. */
   readonly expectedJobId?: string;
+  /** Fed with this processor's events and batch timings; bound to its job once it is known. */
+  readonly metrics?: ProcessorMetrics;
 }
 
 const SOURCE_CLOSE_GRACE_MS = 5_000;
@@ -45,18 +51,7 @@ export class SourceChangedError extends Error {
 export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorRunSummary> {
   const { settings, log } = input;
   const model = SpamModel.load(settings.model);
-  const source = openSource(settings.source, sourceOptionsFrom(settings, log));
-  const identity = await source.open();
-  const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize);
-  if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
-    await source.close();
-    throw new SourceChangedError(
-      `${identity.id} is not the mailbox job ${input.expectedJobId} was planned from (its UIDVALIDITY or the model changed): start a new job`,
-    );
-  }
-  // With --learn, batches are classified with the fleet's current model version; the job stays the base model's.
-  const models = await followModel(settings, model, log, input.auth);
-  const stalls = new StallMonitor();
+  // Made first (it has no side effects) so that its id can name our IMAP connection leases.
   const processor = new Processor({
     connectString: settings.connectString,
     root: settings.zkRoot,
@@ -65,10 +60,55 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     staleAfterMs: settings.staleAfterMs,
     maxAttempts: settings.maxAttempts,
   });
-  logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
+  const cap = fleetCapFor(settings, input.auth, processor.processorId);
+  const source = openSource(settings.source, sourceOptionsFrom(settings, log, cap));
+  const stalls = new StallMonitor();
+  let moves: MovesAfterCommit | undefined;
+  let models: ModelSource | undefined;
+  try {
+    const identity = await source.open();
+    // Before any batch is claimed: a write-back that can never succeed stops here (JunkMailboxError, exit 3).
+    await checkWriteBack(source, settings.writeBack);
+    const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, undefined, jobDisplayFor(settings.source, settings.model, model));
+    if (input.expectedJobId !== undefined && spec.jobId !== input.expectedJobId) {
+      throw new SourceChangedError(
+        `${identity.id} is not the mailbox job ${input.expectedJobId} was planned from (its UIDVALIDITY or the model changed): start a new job`,
+      );
+    }
+    logProcessorEvents(processor, log.child({ processor: processor.processorId, job: spec.jobId }));
+    // Live control (pause, drain, IMAP limits): applied synchronously, then acknowledged in ZooKeeper by the processor.
+    processor.on('control', (control) => void applyControl(control, source, log.child({ processor: processor.processorId, job: spec.jobId })));
+    input.metrics?.bind({ job: spec.jobId, processor: processor.processorId, modelId: model.id });
+    input.metrics?.watch(processor);
+    moves = settings.writeBack === 'move' ? new MovesAfterCommit(source, log).follow(processor) : undefined;
+    // With --learn, batches are classified with the fleet's current model version; the job stays the base model's.
+    models = await followModel(settings, model, log, input.auth);
+    stalls.start();
+    const summary = await runToCompletion(processor, input, { spec, source, models, stalls, moves });
+    return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
+  } finally {
+    stalls.close();
+    await models?.close();
+    await moves?.settle();
+    // A wedged source may never finish closing either; the process is about to end.
+    await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
+    await cap?.close();
+  }
+}
+
+interface Job {
+  spec: JobSpec;
+  source: MailSource;
+  models: ModelSource;
+  stalls: StallMonitor;
+  /** With writeBack 'move': holds each batch's spam until its commit. */
+  moves: MovesAfterCommit | undefined;
+}
+
+async function runToCompletion(processor: Processor, input: ProcessorRunInput, job: Job): Promise<RunSummary> {
+  const { settings, log } = input;
   const onDrain = (): void => void processor.drain(settings.staleAfterMs).catch((err: unknown) => log.error({ err }, 'drain failed'));
   input.drainSignal?.addEventListener('abort', onDrain, { once: true });
-
   // Two things end this processor's part in the job. A failure of the mailbox
   // itself (isSourceFailure below). A wedged source (wedge-watch.ts): only a
   // fresh process, which the fleet starts in its place, gets a fresh one.
@@ -77,20 +117,16 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     fatal ??= err;
     void processor.close();
   };
-  stalls.start();
   try {
+    const deps: BatchDeps = { ...job, settings, stopWith, ...(input.metrics ? { metrics: input.metrics } : {}) };
     const summary = await processor.run(
-      { spec, plan: async (from) => planBatchesFrom(await source.listKeys(), settings.batchSize, from) },
-      (batch, ctx) => processBatch(batch, ctx, { source, models, stalls, settings, stopWith }),
+      { spec: job.spec, plan: async (from) => planBatchesFrom(await job.source.listKeys(), settings.batchSize, from) },
+      (batch, ctx) => processBatch(batch, ctx, deps),
     );
     if (fatal) throw fatal;
-    return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
+    return summary;
   } finally {
     input.drainSignal?.removeEventListener('abort', onDrain);
-    stalls.close();
-    await models.close();
-    // A wedged source may never finish closing either; the process is about to end.
-    await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
   }
 }
 
@@ -100,6 +136,9 @@ interface BatchDeps {
   stalls: StallMonitor;
   settings: ProcessorSettings;
   stopWith: (err: Error) => void;
+  metrics?: ProcessorMetrics;
+  /** With writeBack 'move': holds each batch's spam until its commit. */
+  moves: MovesAfterCommit | undefined;
 }
 
 async function processBatch(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
@@ -138,18 +177,21 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
     onProgress: (stage, done) => void ctx.heartbeat(`${stage} ${done}/${batch.count}`).catch(() => undefined),
     stallMs: () => deps.stalls.takeWindowMaxMs(),
   });
-  if (deps.settings.writeBack !== 'off') await writeBack(deps.source, result);
+  deps.metrics?.batchWorked(batch.index, ctx.claimSeq, { fetchMs: result.fetchMs, classifyMs: result.classifyMs, verdicts: countVerdicts(result.messages) });
   ctx.signal.throwIfAborted();
+  if (deps.settings.writeBack === 'keywords') await setKeywords(deps.source, result);
+  // A move waits for the commit (moves.ts): never for a verdict that is not the job's.
+  if (deps.moves) deps.moves.hold(batch.index, ctx.claimSeq, result.messages.filter((m) => m.verdict === 'spam').map((m) => m.key));
   return encodeBatchResult({ ...result, modelVersion: pinned.version });
 }
 
 /**
  * Keywords are idempotent, so a batch that is retried after a crash sets them
- * again harmlessly. A move is not: a retried batch no longer finds the moved
- * messages, which get no outcome, and the report's integrity checks count them
- * as missing (docs/design.md, "Write-back").
+ * again harmlessly, and a fenced processor's keywords are the same model's
+ * verdicts on the same bytes; they are set before the commit, so a committed
+ * batch always has them (docs/design.md, "Write-back").
  */
-async function writeBack(source: MailSource, result: BatchResult): Promise<void> {
+async function setKeywords(source: MailSource, result: BatchResult): Promise<void> {
   const verdicts = result.messages.flatMap((m) =>
     m.verdict === 'spam' || m.verdict === 'ham' ? [{ key: m.key, label: m.verdict }] : [],
   );

@@ -50,15 +50,28 @@ export interface ProcessorSettings {
   readonly caFile: string | undefined;
   readonly insecure: boolean;
   readonly writeBack: WriteBackMode;
-  /** Learn from the user's corrections (docs/design.md, "Learning from the mailbox it guards"); IMAP only. */
+  /**
+   * IMAP only: connections the whole fleet may hold on the mailbox's account
+   * at once (a ZooKeeper lease per connection, imap-cap.ts); undefined = no
+   * fleet-wide cap, each process keeps to its own limits.
+   */
+  readonly imapMaxConnections?: number;
+  /** For writeBack 'move': the mailbox spam goes to (it must exist); undefined = the one with SPECIAL-USE \\Junk. */
+  readonly junkMailbox?: string | undefined;
+  /** Learn from the user's corrections (docs/design.md, "Learning from the mailbox it guards"); IMAP only. Its Junk mailbox is `junkMailbox`. */
   readonly learn?: LearnSettings | undefined;
 }
 
 export interface LearnSettings {
-  /** The Junk mailbox; undefined = the one the server marks \Junk (SPECIAL-USE). */
-  readonly junkMailbox: string | undefined;
   /** The content-addressed model store (shared storage on a fleet of several machines). */
   readonly modelStore: string;
+}
+
+/** Where a processor serves its Prometheus /metrics. */
+export interface MetricsEndpoint {
+  readonly host: string;
+  /** A local fleet gives its child in slot k the port `port + k`. */
+  readonly port: number;
 }
 
 /** A whole run on this machine: N local processors, an optional cadence, the report. */
@@ -70,4 +83,6 @@ export interface JobSettings extends ProcessorSettings {
   readonly reportDir: string | undefined;
   /** Log level of the child processors (quieter while a progress bar is drawn). */
   readonly childLogLevel: LogLevel;
+  /** Each local processor serves /metrics on port + its slot; undefined = no metrics. */
+  readonly metrics?: MetricsEndpoint;
 }

@@ -6,6 +6,7 @@
 import { ConfusionTally } from './accuracy.js';
 import { ScoreHistogram } from './histogram.js';
 import { IntegrityTally } from './integrity.js';
+import { copyLearning } from './learning.js';
 import {
   REPORT_SCHEMA_VERSION,
   type FailedMessage,
@@ -37,7 +38,7 @@ export function buildReport(input: ReportInput): JobReport {
     histogram.add(o);
     integrity.add(o);
     messagesByProcessor.set(o.processor, (messagesByProcessor.get(o.processor) ?? 0) + 1);
-    verdicts.push(listedOutcome(o));
+    verdicts.push(LISTED.has(o) ? o : listedOutcome(o)); // shared, not copied: every verdict is held once
     if (o.verdict === 'failed') failed.push({ key: o.key, batch: o.batch, processor: o.processor, reason: o.reason });
     else if (o.note !== undefined) partial.push({ key: o.key, note: o.note });
   });
@@ -46,7 +47,7 @@ export function buildReport(input: ReportInput): JobReport {
   const stalls = Object.values(input.eventLoopStallMs ?? {});
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    job: { ...input.job, source: withoutPassword(input.job.source) },
+    job: { ...input.job, source: withoutPassword(input.job.source), ...(input.job.sourceName === undefined ? {} : { sourceName: withoutPassword(input.job.sourceName) }) },
     totals: totals satisfies ReportTotals,
     batches: integrity.batchSummary(input),
     accuracy: confusion.finish(),
@@ -54,25 +55,45 @@ export function buildReport(input: ReportInput): JobReport {
     throughput: throughputTimeline(input.commits, processors.map((p) => p.processor), input.job.createdAt),
     scoreHistogram: histogram.finish(),
     integrity: integrity.finish(input, totals.messages),
-    maxEventLoopStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
+    // A loop, not Math.max(...stalls): a spread of a big array overflows the call stack (RangeError).
+    maxEventLoopStallMs: stalls.length > 0 ? stalls.reduce((max, ms) => (ms > max ? ms : max), stalls[0]!) : null,
     commits: [...input.commits].sort(byBatchThenClaim).map((c) => ({ ...c })),
     reclaims: [...input.reclaims].sort(reclaimOrder).map((r) => ({ ...r })),
     fencedCommits: [...input.fencedCommits].sort(fencedOrder).map((f) => ({ ...f })),
+    unknownCommits: [...(input.unknownCommits ?? [])].sort(fencedOrder).map((u) => ({ ...u })),
     quarantined: [...input.quarantined].sort(quarantineOrder).map((q) => ({ ...q })),
     failed: failed.sort(byKey),
     partial: partial.sort((a, b) => a.key - b.key),
     verdicts: verdicts.sort(byKey),
+    ...(input.learning ? { learning: copyLearning(input.learning) } : {}),
   };
 }
 
-function listedOutcome(o: MessageOutcome): MessageOutcome {
-  // A fresh object with the fields in one order, optional ones left out
-  // rather than set to undefined, so that it equals its own JSON round trip.
+/** Outcomes already in report.json's shape: the report lists these objects themselves. */
+const LISTED = new WeakSet<MessageOutcome>();
+
+/**
+ * An outcome as report.json lists it: a fresh object with the fields in one
+ * order, optional ones left out rather than set to undefined, so that it
+ * equals its own JSON round trip. An input built of these (gather.ts builds
+ * them) is listed as it is, so a 1M-message report holds each verdict once.
+ */
+export function listedOutcome(o: MessageOutcome): MessageOutcome {
   const { key, verdict, batch, processor } = o;
   const label = o.label === undefined ? {} : { label: o.label };
-  if (o.verdict === 'failed') return { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason };
-  const note = o.note === undefined ? {} : { note: o.note };
-  return { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note };
+  const names = {
+    ...(o.messageId === undefined ? {} : { messageId: o.messageId }),
+    ...(o.from === undefined ? {} : { from: o.from }),
+    ...(o.subject === undefined ? {} : { subject: o.subject }),
+    ...(o.date === undefined ? {} : { date: o.date }),
+  };
+  const note = o.verdict !== 'failed' && o.note !== undefined ? { note: o.note } : {};
+  const listed: MessageOutcome =
+    o.verdict === 'failed'
+      ? { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason, ...names }
+      : { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note, ...names };
+  LISTED.add(listed);
+  return listed;
 }
 
 /**

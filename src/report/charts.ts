@@ -54,7 +54,13 @@ export function barChart(title: string, bars: readonly Bar[]): SafeHtml {
  * axis turns logarithmic when the bins differ by more than LOG_SCALE_RATIO, so
  * the few messages between the two peaks (the interesting ones) stay visible.
  */
-export function histogramChart(title: string, series: readonly Series[]): SafeHtml {
+export interface Marker {
+  /** Where on the x axis, in [0, 1]. */
+  readonly at: number;
+  readonly label: string;
+}
+
+export function histogramChart(title: string, series: readonly Series[], markers: readonly Marker[] = []): SafeHtml {
   const bins = series[0]?.values.length ?? 0;
   const f = frame(560, 300, 52);
   const all = series.flatMap((s) => s.values);
@@ -78,7 +84,9 @@ export function histogramChart(title: string, series: readonly Series[]): SafeHt
     html`<line x1="${x(t)}" x2="${x(t)}" y1="${f.bottom}" y2="${f.bottom + 4}" stroke="#666"/><text x="${x(t)}" y="${f.bottom + 17}" text-anchor="middle" ${TEXT}>${t}</text>`);
   const axisTitles = html`<text x="${(f.left + f.right) / 2}" y="${f.bottom + 32}" text-anchor="middle" ${TEXT}>spam score</text>
 <text transform="translate(14 ${(f.top + f.bottom) / 2}) rotate(-90)" text-anchor="middle" ${TEXT}>${scale.logarithmic ? 'messages (log scale)' : 'messages'}</text>`;
-  return svg(f, title, [yAxis(f, scale.ticks, y), rects, xTicks, axisTitles, legend(f, series)]);
+  const lines = markers.map((m, i) =>
+    html`<line class="cutoff" x1="${x(m.at)}" x2="${x(m.at)}" y1="${f.top}" y2="${f.bottom}" stroke="#222" stroke-width="1.5" stroke-dasharray="5 3"><title>${m.label}</title></line><text x="${x(m.at) - 4}" y="${f.top + 12 + 14 * i}" text-anchor="end" ${TEXT}>${m.label}</text>`);
+  return svg(f, title, [yAxis(f, scale.ticks, y), rects, lines, xTicks, axisTitles, legend(f, series)]);
 }
 
 /** One line per series; value i is plotted at the middle of bucket i. */

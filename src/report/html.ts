@@ -1,12 +1,18 @@
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no
  * external resource), readable offline and safe to mail around. Every value
- * from the input passes through the escaping `html` template.
+ * from the input passes through the escaping `html` template. The table of
+ * spam and unsure messages sorts by a clicked column without script: each
+ * column header is the label of a radio button, and the checked one sets the
+ * CSS `order` of the rows from a rank each row carries (flagged-table.ts).
  */
-import { barChart, histogramChart, lineChart, type Series } from './charts.js';
+import { inProgressNotice } from './progress-notice.js';
+import { barChart, histogramChart, lineChart, type Marker, type Series } from './charts.js';
+import { FLAGGED_TABLE_STYLE, flaggedSection } from './flagged-table.js';
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
 import { html, trusted, type HtmlValue, type SafeHtml } from './html-template.js';
 import type { AccuracyReport, JobReport } from './job-report.js';
+import { learningHtml } from './learning.js';
 
 /** Rows shown per table before "and N more in report.json". */
 const MAX_ROWS = 200;
@@ -35,26 +41,37 @@ td.reason { max-width: 640px; overflow-wrap: anywhere; }
 .more, .none { color: #666; font-style: italic; }
 `);
 
+function inProgressBanner(report: JobReport): SafeHtml {
+  const notice = inProgressNotice(report);
+  return notice.command === undefined
+    ? html`<p class="banner">${notice.text}</p>`
+    : html`<p class="banner">${notice.text} <code>${notice.command}</code></p>`;
+}
+
 export function renderHtml(report: JobReport): string {
   const j = report.job;
   const failedChecks = report.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name);
   // A failed integrity check is the one thing a reader must not miss: its
   // table then comes first instead of last.
-  const banner = report.integrity.ok
-    ? html`<p class="banner ok">Integrity: all checks pass.</p>`
-    : html`<p class="banner bad">Integrity: FAILED (${failedChecks.join(', ')}).</p>`;
+  const banner = !report.integrity.ok
+    ? html`<p class="banner bad">Integrity: FAILED (${failedChecks.join(', ')}).</p>`
+    : j.complete
+      ? html`<p class="banner ok">Integrity: all checks pass.</p>`
+      : inProgressBanner(report);
   const page = html`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>spamzk report: ${j.jobId}</title><style>${STYLE}</style></head>
+<title>spamzk report: ${j.jobId}</title><style>${STYLE}${FLAGGED_TABLE_STYLE}</style></head>
 <body>
 <h1>spamzk report: job ${j.jobId}</h1>
-<p class="meta">Source ${j.source} · model ${j.modelId} · ${count(j.batches)} batches of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${j.complete ? 'complete' : 'in progress'}</p>
+<p class="meta">Source ${j.sourceName ?? j.source}${j.sourceName ? html` <span title="identity">(${j.source})</span>` : ''}<br>Model ${j.modelName ?? html`${j.modelId} (content hash)`}<br>${count(j.batches)} ${j.batches === 1 ? 'batch' : 'batches'} of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${j.complete ? 'complete' : 'in progress'}</p>
 ${banner}
 ${report.integrity.ok ? '' : integritySection(report)}
 ${totalsCards(report)}
 ${charts(report)}
+${flaggedSection(report)}
 ${accuracySection(report.accuracy)}
 ${processorsSection(report)}
+${report.learning ? learningHtml(report.learning) : ''}
 ${eventsSection(report)}
 ${failedSection(report)}
 ${commitsSection(report)}
@@ -91,7 +108,9 @@ function charts(r: JobReport): SafeHtml {
     { name: 'labelled spam', color: COLOR.spam, values: bins.map((b) => b.spamLabelled) },
     { name: 'no label', color: COLOR.unlabelled, values: bins.map((b) => b.unlabelled) },
   ].filter((s) => s.values.some((v) => v > 0));
-  const histogram = histogramChart('Score histogram', stacks.length > 0 ? stacks : [{ name: 'messages', color: COLOR.unlabelled, values: bins.map(() => 0) }]);
+  const c = r.job.cutoffs;
+  const markers: Marker[] = c ? [{ at: c.ham, label: `ham below ${c.ham}` }, { at: c.spam, label: `spam from ${c.spam}` }] : [];
+  const histogram = histogramChart('Score histogram', stacks.length > 0 ? stacks : [{ name: 'messages', color: COLOR.unlabelled, values: bins.map(() => 0) }], markers);
   const tl = r.throughput;
   const lines: Series[] = tl.series.map((s, i) => ({
     name: s.processor,
@@ -134,11 +153,13 @@ function processorsSection(r: JobReport): SafeHtml {
 function eventsSection(r: JobReport): SafeHtml {
   const reclaims = r.reclaims.map((e) => [timestamp(e.at), count(e.batch), e.fromProcessor || 'unknown', e.byProcessor, e.reason]);
   const fenced = r.fencedCommits.map((e) => [timestamp(e.at), count(e.batch), e.processor, count(e.claimSeq)]);
+  const unknown = r.unknownCommits.map((e) => [timestamp(e.at), count(e.batch), e.processor, count(e.claimSeq), e.detail]);
   const quarantined = r.quarantined.map((q) => [
     count(q.batch), `${q.first}–${q.last}`, count(q.attempts), q.processor ?? '', q.at === undefined ? '' : timestamp(q.at), reason(q.lastError),
   ]);
   return html`<h2>Reclaims (${r.reclaims.length})</h2>${capped(['time', 'batch', 'taken from', 'taken by', 'reason'], reclaims)}
 <h2>Fenced commits (${r.fencedCommits.length})</h2>${capped(['time', 'batch', 'processor', 'claim'], fenced)}
+<h2>Commits of unknown outcome (${r.unknownCommits.length})</h2>${capped(['time', 'batch', 'processor', 'claim', 'detail'], unknown)}
 <h2>Quarantined batches (${r.quarantined.length})</h2>${capped(['batch', 'keys', 'attempts', 'by', 'at', 'last error'], quarantined)}`;
 }
 

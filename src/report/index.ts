@@ -4,11 +4,12 @@
  * into report.md and a self-contained report.html; `writeReportFiles` writes
  * all three.
  */
-export { buildReport } from './build.js';
+export { buildReport, listedOutcome } from './build.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export { writeReportFiles, type ReportFiles } from './write.js';
+export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
 export { ReportInputError } from './validate.js';
+export type { LearnedByRun, ReportLearning, VersionUse } from './learning.js';
 export { commitRate, throughputTimeline, type CommitRate } from './throughput.js';
 export type {
   AccuracyReport,
@@ -34,6 +35,9 @@ export type {
   QuarantinedBatch,
   ReclaimEvent,
   ReportInput,
+  MessageHeaders,
   MessageVerdict,
+  SourceCount,
   TrueLabel,
+  UnknownCommitEvent,
 } from './types.js';

@@ -7,11 +7,13 @@
 import type {
   BatchCommit,
   FencedCommitEvent,
+  UnknownCommitEvent,
   QuarantinedBatch,
   MessageOutcome,
   ReclaimEvent,
   ReportInput,
 } from './types.js';
+import type { ReportLearning } from './learning.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -162,9 +164,12 @@ export interface JobReport {
   readonly commits: readonly BatchCommit[];
   readonly reclaims: readonly ReclaimEvent[];
   readonly fencedCommits: readonly FencedCommitEvent[];
+  readonly unknownCommits: readonly UnknownCommitEvent[];
   readonly quarantined: readonly QuarantinedBatch[];
   readonly failed: readonly FailedMessage[];
   /** Classified from partial input: key and note. */
   readonly partial: readonly { readonly key: number; readonly note: string }[];
   readonly verdicts: readonly MessageOutcome[];
+  /** With learned model versions (--learn): the versions used and the corrections learned. */
+  readonly learning?: ReportLearning;
 }

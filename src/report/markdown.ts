@@ -5,21 +5,33 @@
  */
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
 import type { AccuracyReport, IntegrityCheck, JobReport } from './job-report.js';
+import { cutoffWords, flaggedMessages, MAX_FLAGGED_ROWS } from './flagged.js';
+import { inProgressNotice } from './progress-notice.js';
+import { learningMarkdown } from './learning.js';
 import type { QuarantinedBatch } from './types.js';
+
+export interface MarkdownOptions {
+  /** Rows of the spam/unsure table (default MAX_FLAGGED_ROWS; a terminal wants fewer). */
+  readonly maxMessageRows?: number;
+}
 
 /** Long lists (reclaims, fenced commits, failed messages) show this many lines, then a count. */
 const MAX_LINES = 20;
 
-export function renderMarkdown(report: JobReport): string {
+export function renderMarkdown(report: JobReport, opts: MarkdownOptions = {}): string {
   return [
     header(report),
     totals(report),
+    flaggedTable(report, opts.maxMessageRows ?? MAX_FLAGGED_ROWS),
     report.accuracy ? accuracy(report.accuracy) : '## Accuracy\n\nNo message has a known label.',
     processors(report),
+    ...(report.learning ? [learningMarkdown(report.learning)] : []),
     eventList(`Reclaims`, report.reclaims.map((r) =>
       `${timestamp(r.at)} batch ${r.batch}: taken from ${md(r.fromProcessor || 'an unknown processor')} by ${md(r.byProcessor)} (${md(r.reason)})`)),
     eventList(`Fenced commits`, report.fencedCommits.map((f) =>
       `${timestamp(f.at)} batch ${f.batch}: commit by ${md(f.processor)} with claim ${f.claimSeq} rejected`)),
+    eventList(`Commits of unknown outcome`, report.unknownCommits.map((u) =>
+      `${timestamp(u.at)} batch ${u.batch}: commit by ${md(u.processor)} with claim ${u.claimSeq}: outcome unknown (${md(u.detail)})`)),
     eventList(`Quarantined batches`, report.quarantined.map(quarantineLine), Infinity),
     eventList(`Failed messages`, report.failed.map((f) =>
       `key ${f.key} (batch ${f.batch}, ${md(f.processor)}): ${md(f.reason)}`)),
@@ -27,18 +39,48 @@ export function renderMarkdown(report: JobReport): string {
   ].join('\n\n') + '\n';
 }
 
+function inProgress(r: JobReport): string {
+  const notice = inProgressNotice(r);
+  // A command must survive copy and paste: in a code block, whole and unescaped.
+  return notice.command === undefined ? `**${md(notice.text)}**` : `**${md(notice.text)}**\n\n    ${notice.command.replace(/\s+/g, ' ')}`;
+}
+
 function header(r: JobReport): string {
   const j = r.job;
   const state = j.complete ? 'complete' : 'in progress';
-  const verdict = r.integrity.ok
-    ? '**Integrity: all checks pass.**'
-    : `**Integrity: FAILED (${r.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}).**`;
+  const verdict = !r.integrity.ok
+    ? `**Integrity: FAILED (${r.integrity.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}).**`
+    : j.complete
+      ? '**Integrity: all checks pass.**'
+      : inProgress(r);
+  const batches = `${count(j.batches)} ${j.batches === 1 ? 'batch' : 'batches'} of up to ${count(j.batchSize)} messages`;
   return [
     `# spamzk report: job ${md(j.jobId)}`,
     '',
-    `Source ${md(j.source)} · model ${md(j.modelId)} · ${count(j.batches)} batches of up to ${count(j.batchSize)} messages · created ${timestamp(j.createdAt)} · ${state}`,
+    `- Source: ${md(j.sourceName ?? j.source)}${j.sourceName ? ` (identity ${md(j.source)})` : ''}`,
+    `- Model: ${md(j.modelName ?? j.modelId)}${j.modelName ? '' : ' (its content hash)'}`,
+    `- ${batches}, created ${timestamp(j.createdAt)}, ${state}`,
     '',
     verdict,
+  ].join('\n');
+}
+
+function flaggedTable(r: JobReport, max: number): string {
+  const { rows, total } = flaggedMessages(r, max);
+  const title = `## Spam and unsure messages (${count(total)})`;
+  const cutoffs = cutoffWords(r);
+  if (total === 0) return [`${title}`, '', 'None.', ...(cutoffs ? ['', cutoffs] : [])].join('\n');
+  const shown = rows.length < total ? `The ${count(rows.length)} with the highest scores are shown; report.json lists every verdict.` : '';
+  return [
+    title,
+    '',
+    'Highest score first. Score: the model\'s spam probability, 0 to 1. Key: the IMAP UID, or the message\'s number in a fixture.',
+    ...(cutoffs ? [cutoffs] : []),
+    ...(shown ? [shown] : []),
+    '',
+    table(['score', 'verdict', 'key', 'date', 'from', 'subject'], rows.map((m) => [
+      m.score.toFixed(3), m.verdict, String(m.key), md(m.date ?? ''), md(m.from ?? ''), md(m.subject ?? ''),
+    ]), 'rrrlll'),
   ].join('\n');
 }
 
@@ -91,6 +133,10 @@ function processors(r: JobReport): string {
     '## Processors',
     '',
     table(['processor', 'batches', 'messages', 'active', 'msgs/s', 'claims lost', 'reclaimed', 'fenced', 'max stall'], rows, 'lr'),
+    '',
+    'Active: from the processor\'s first claim to its last commit; msgs/s: the messages it committed per second of that time. ' +
+      'Claims lost: its batches that others took over (it stalled, or its ZooKeeper session expired); reclaimed: batches it took over from others; ' +
+      'fenced: commits ZooKeeper refused because its claim had been taken; max stall: its longest pause of the event loop.',
   ].join('\n');
 }
 
@@ -109,12 +155,22 @@ function eventList(title: string, lines: readonly string[], max = MAX_LINES): st
 
 function integrity(checks: readonly IntegrityCheck[]): string {
   const mark = { pass: 'PASS', fail: 'FAIL', skipped: 'SKIPPED' } as const;
-  return ['## Integrity', '', ...checks.map((c) => `- ${mark[c.status]} ${c.name}: ${md(c.detail)}`)].join('\n');
+  return ['## Integrity', '', ...checks.map((c) => `- ${mark[c.status]} ${CHECK_WORDS[c.name] ? `${CHECK_WORDS[c.name]} (${md(c.name)})` : md(c.name)}: ${md(c.detail)}`)].join('\n');
 }
 
-/** 'r': every column right-aligned; 'lr': first column left, the rest right. */
-function table(head: readonly string[], rows: readonly (readonly string[])[], align: 'r' | 'lr'): string {
-  const rule = head.map((_, i) => (align === 'lr' && i === 0 ? ':---' : '---:'));
+/** The integrity checks in words (report.json keeps their names). */
+const CHECK_WORDS: Readonly<Record<string, string>> = {
+  'unique-keys': 'Every message has one verdict',
+  'one-commit-per-batch': 'Every batch was committed once',
+  'outcomes-match-commits': 'Every committed batch has all its messages',
+  'batches-accounted': 'Every batch is accounted for',
+  'matches-source': 'Every message of the source is in the report',
+};
+
+/** 'r': every column right-aligned; 'lr': first column left, the rest right; else one l or r per column. */
+function table(head: readonly string[], rows: readonly (readonly string[])[], align: string): string {
+  const side = (i: number): string => (align === 'r' ? 'r' : align === 'lr' ? (i === 0 ? 'l' : 'r') : (align[i] ?? 'r'));
+  const rule = head.map((_, i) => (side(i) === 'l' ? ':---' : '---:'));
   return [head, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 

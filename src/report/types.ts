@@ -5,9 +5,23 @@
  */
 
 import type { VerdictLabel } from '../classifier/index.js';
+import type { ReportLearning } from './learning.js';
 
 /** What the message truly is, for labelled fixtures. */
 export type TrueLabel = 'spam' | 'ham';
+
+/**
+ * What names a message to a person, from its header (decoded, one line,
+ * truncated; src/pipeline/message-headers.ts). Absent when the message has no
+ * such field, and in done markers written before format v3.
+ */
+export interface MessageHeaders {
+  readonly messageId?: string;
+  readonly from?: string;
+  readonly subject?: string;
+  /** ISO 8601 UTC when the Date field parses, else the field as written. */
+  readonly date?: string;
+}
 
 /**
  * One message's verdict, as its processor committed it in the batch's done
@@ -15,7 +29,8 @@ export type TrueLabel = 'spam' | 'ham';
  * label of a verdict is the classifier's own VerdictLabel; 'failed' is a
  * message that got none.
  */
-export type MessageVerdict =
+export type MessageVerdict = MessageHeaders &
+  (
   | {
       readonly key: number;
       readonly verdict: VerdictLabel;
@@ -33,7 +48,8 @@ export type MessageVerdict =
       readonly label?: TrueLabel;
       /** Why this message could not be classified (malformed, vanished from the mailbox...). */
       readonly reason: string;
-    };
+    }
+  );
 
 /** A committed verdict and where it was committed. Exactly one per message key of the job. */
 export type MessageOutcome = MessageVerdict & {
@@ -74,6 +90,27 @@ export interface FencedCommitEvent {
   readonly at: number;
 }
 
+/**
+ * A commit whose reply was lost and whose outcome its processor could not
+ * read back for certain (a follower that lags shows no done marker yet): not
+ * "fenced", which would claim a fact. The batch's done marker, if any, says
+ * who committed it.
+ */
+export interface UnknownCommitEvent extends FencedCommitEvent {
+  readonly detail: string;
+}
+
+/** The source as it is when the report is written (the job's plan may be older). */
+export type SourceCount =
+  | {
+      readonly reachable: true;
+      /** Messages in the source now. */
+      readonly messages: number;
+      /** Of them, keys above the job's last planned key: arrived after the plan was last extended. */
+      readonly notPlanned: number;
+    }
+  | { readonly reachable: false; readonly error: string };
+
 export interface QuarantinedBatch {
   readonly batch: number;
   readonly first: number;
@@ -96,14 +133,30 @@ export interface ReportInput {
     readonly batches: number;
     readonly createdAt: number;
     readonly complete: boolean;
-    /** Messages the source held for this job (the mailbox size), when known. */
+    /** Messages the job's plan counted (the mailbox as it was planned), when known. */
     readonly expectedMessages?: number;
+    /** The source as its first planner named it (a path, or an IMAP URL without secrets). */
+    readonly sourceName?: string;
+    /** The model file and what it was trained on, as the first planner named it. */
+    readonly modelName?: string;
+    /** The model's cutoffs: below `ham` is ham, at or above `spam` is spam, unsure between. */
+    readonly cutoffs?: { readonly ham: number; readonly spam: number };
+    /** The source counted at report time, when the report was written where it can be reached. */
+    readonly sourceNow?: SourceCount;
+    /** With `--write-back move`: where spam goes, and committed spam still in the mailbox at report time (when it could be counted). */
+    readonly moves?: { readonly junkMailbox: string; readonly pending?: number };
+    /** The exact command that resumes the job, when the report's writer knows it. */
+    readonly resumeCommand?: string;
   };
   readonly outcomes: readonly MessageOutcome[];
   readonly commits: readonly BatchCommit[];
   readonly reclaims: readonly ReclaimEvent[];
   readonly fencedCommits: readonly FencedCommitEvent[];
+  /** Commits of unknown outcome (a lost reply); absent = none recorded. */
+  readonly unknownCommits?: readonly UnknownCommitEvent[];
   readonly quarantined: readonly QuarantinedBatch[];
   /** Longest event-loop stall per processor, ms, when measured. */
   readonly eventLoopStallMs?: Readonly<Record<string, number>>;
+  /** With learned model versions (--learn): the versions the batches used, and what the run learned. */
+  readonly learning?: ReportLearning;
 }

@@ -6,7 +6,7 @@
  * a `Mode:` line: a client that connects earlier can hang for ever (server NPE
  * during start-up plus no handshake timeout in node-zookeeper-client).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -51,7 +51,7 @@ export interface ZooKeeperCluster {
 
 export interface StartZooKeeperOptions {
   nodes?: 1 | 3;
-  /** Parent directory for data and logs; a fresh temp dir by default. */
+  /** Parent directory for data and logs; a fresh temp dir by default, removed again by stop(). */
   baseDir?: string;
   /** Small ticks allow small session timeouts (bounded to [2, 20] × tickTime). */
   tickTimeMs?: number;
@@ -71,6 +71,9 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
   const tickTimeMs = opts.tickTimeMs ?? 500;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   const baseDir = opts.baseDir ?? mkdtempSync(join(tmpdir(), 'spamzk-zk-'));
+  // A temp dir we made is ours to remove: every local run would otherwise
+  // leave a /tmp/spamzk-zk-* behind. A caller's --dir is the caller's.
+  const ownedDir = opts.baseDir === undefined ? baseDir : undefined;
   const ports = await freePorts(count * 3);
   const nodes: ZkNode[] = [];
   for (let i = 0; i < count; i++) {
@@ -82,7 +85,7 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
     count > 1 ? nodes.map((n, i) => `server.${n.id}=127.0.0.1:${ports[i * 3 + 1]}:${ports[i * 3 + 2]}`) : [];
   for (const node of nodes) writeNodeConfig(node, tickTimeMs, servers);
 
-  const cluster = new Cluster(nodes, tickTimeMs, readyTimeoutMs, opts.jvmFlags ?? []);
+  const cluster = new Cluster(nodes, tickTimeMs, readyTimeoutMs, ownedDir, opts.jvmFlags ?? []);
   try {
     for (const node of nodes) cluster.spawn(node);
     await Promise.all(nodes.map((n) => cluster.waitServing(n)));
@@ -132,6 +135,7 @@ class Cluster implements ZooKeeperCluster {
     readonly nodes: ZkNode[],
     readonly tickTimeMs: number,
     private readonly readyTimeoutMs: number,
+    private readonly ownedDir: string | undefined,
     private readonly jvmFlags: string[],
   ) {
     this.connectString = nodes.map((n) => `127.0.0.1:${n.clientPort}`).join(',');
@@ -176,8 +180,10 @@ class Cluster implements ZooKeeperCluster {
     return node;
   }
 
+  /** Stops every node; removes the data directory when startZooKeeper made it. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.stopNode(n.id)));
+    if (this.ownedDir !== undefined) rmSync(this.ownedDir, { recursive: true, force: true });
   }
 
   async stopNode(id: number): Promise<void> {

@@ -71,6 +71,15 @@ export class WriteBackError extends SourceError {
 }
 
 /** The source was used before open() or after close(). */
+/**
+ * `--write-back move` has nowhere to move spam: no mailbox carries the
+ * SPECIAL-USE \\Junk attribute (RFC 6154), or the one named does not exist.
+ * The server's state, not a batch's: the run stops before any work starts.
+ */
+export class JunkMailboxError extends SourceError {
+  readonly code = 'IMAP_NO_JUNK_MAILBOX';
+}
+
 export class SourceStateError extends SourceError {
   readonly code = 'SOURCE_BAD_STATE';
 }

@@ -10,8 +10,9 @@ import type { MailSource } from './types.js';
 import { WriteBackError } from './errors.js';
 import { FixtureSource, type FixtureSourceOptions } from './fixture/fixture-source.js';
 import { ImapSource } from './imap/imap-source.js';
-import type { ImapSourceOptions } from './imap/options.js';
+import type { ImapSourceOptions, WriteBackMode } from './imap/options.js';
 import type { WriteBackResult, WriteBackVerdict } from './imap/write-back.js';
+import type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
 import { loadPassword, type PasswordSource } from './secret.js';
 
 export type { KeyRange, Label, MailSource, MessageKey, RawMessage, SourceIdentity } from './types.js';
@@ -24,17 +25,20 @@ export { ImapSource } from './imap/imap-source.js';
 export {
   DEFAULT_ACCOUNT_MAX_CONNECTIONS,
   parseImapUrl,
+  type ConnectionCap,
+  type ConnectionLease,
   type ImapAddress,
   type ImapObserver,
   type ImapSourceOptions,
   type WriteBackMode,
 } from './imap/options.js';
+export type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
 export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, SPAMZK_MOVED_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
 import { FeedbackClient } from './imap/feedback-client.js';
 export { FeedbackClient, imapAccountOf } from './imap/feedback-client.js';
 export { parseUidSet, uidSet } from './imap/uid-set.js';
 export type { TrainingFilter } from './imap/training-read.js';
-export { discoverJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
+export { findJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
 export {
   JUNK_KEYWORDS,
   NOT_JUNK_KEYWORDS,
@@ -79,4 +83,23 @@ export function writeBackVerdicts(source: MailSource, verdicts: readonly WriteBa
     return Promise.reject(new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only'));
   }
   return source.writeBack(verdicts);
+}
+
+/**
+ * Checks, before any work starts, that the source can take the write-back it
+ * was opened with; for `move`, returns the Junk mailbox spam will go to
+ * (JunkMailboxError when there is none). Opens nothing a run would not.
+ */
+export async function checkWriteBack(source: MailSource, mode: WriteBackMode): Promise<string | undefined> {
+  if (mode === 'off') return undefined;
+  if (!(source instanceof ImapSource)) throw new WriteBackError('write-back needs an IMAP source: fixture mailboxes are read-only');
+  return mode === 'move' ? source.junkMailbox() : undefined;
+}
+
+/**
+ * Applies live limits to an open source: an IMAP source takes them at once;
+ * a fixture source has none to take (undefined).
+ */
+export function applySourceLimits(source: MailSource, limits: LiveImapLimits): AppliedImapLimits | undefined {
+  return source instanceof ImapSource ? source.applyLimits(limits) : undefined;
 }

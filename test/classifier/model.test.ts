@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClassifierError, SpamModel, trainModel } from '../../src/classifier/index.js';
-import { chi2Q, fisherScore } from '../../src/classifier/scoring.js';
+import { chi2LogTails, chi2Q, fisherLogOdds, fisherScore } from '../../src/classifier/scoring.js';
 import { listCorpus, readCorpusMessage } from '../../src/corpus/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spamzk-model-test-'));
@@ -28,6 +28,28 @@ describe('Fisher combining', () => {
     expect(chi2Q(1500, 40)).toBeGreaterThan(0);
   });
 
+  it('gives both chi-square tails as logarithms that add up to 1, even where one underflows', () => {
+    for (const [x2, v] of [[3, 4], [10, 40], [60, 40], [1500, 40], [0.5, 200]] as const) {
+      const { upper, lower } = chi2LogTails(x2, v);
+      expect(Math.exp(upper) + Math.exp(lower)).toBeCloseTo(1, 12);
+      expect(Number.isFinite(upper) && Number.isFinite(lower)).toBe(true);
+    }
+    expect(chi2LogTails(3, 4).upper).toBeCloseTo(Math.log(Math.exp(-1.5) * 2.5), 12);
+  });
+
+  it('fisherLogOdds is the logit of fisherScore, and keeps apart messages that fisherScore saturates to the same value', () => {
+    for (const probs of [[0.7, 0.4, 0.9], [0.2, 0.3], [0.6, 0.55, 0.45, 0.99]]) {
+      const p = fisherScore(probs);
+      expect(fisherLogOdds(probs)).toBeCloseTo(Math.log(p / (1 - p)), 8);
+    }
+    const strong = Array.from({ length: 50 }, () => 0.99999);
+    const stronger = Array.from({ length: 100 }, () => 0.99999);
+    expect(fisherScore(strong)).toBe(fisherScore(stronger)); // saturated: a tie
+    expect(fisherScore(strong)).toBeGreaterThan(1 - 1e-15);
+    expect(fisherLogOdds(stronger)).toBeGreaterThan(fisherLogOdds(strong));
+    expect(fisherLogOdds([])).toBe(0);
+  });
+
   it('says 0.5 without evidence, near 1 for spammy clues and near 0 for hammy ones', () => {
     expect(fisherScore([])).toBe(0.5);
     expect(fisherScore([0.99, 0.98, 0.95])).toBeGreaterThan(0.95);
@@ -42,7 +64,12 @@ describe('SpamModel', () => {
     model.save(path);
     const loaded = SpamModel.load(path);
     expect(loaded.id).toBe(model.id);
-    for (const raw of probes) expect(Object.is(loaded.classify(raw).score, model.classify(raw).score)).toBe(true);
+    for (const raw of probes) {
+      const [a, b] = [loaded.classify(raw), model.classify(raw)];
+      expect(Object.is(a.logOdds, b.logOdds) && Object.is(a.score, b.score)).toBe(true);
+    }
+    // The regression's weights were learned and survived the round trip (not an all-zero table).
+    expect(probes.some((raw) => Math.abs(loaded.classify(raw).logOdds!) > 1)).toBe(true);
     expect(loaded.provenance).toEqual({ source: 'test sample', split: 'first 300 + 300 of TRAIN', trained: { spam: 300, ham: 300 }, learned: { spam: 0, ham: 0 } });
   });
 
@@ -51,10 +78,16 @@ describe('SpamModel', () => {
     const b = join(dir, 'b.json');
     trainModel(sample, from).save(a);
     trainModel(sample, from).save(b);
-    expect(readFileSync(a)).toEqual(readFileSync(b));
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     const text = readFileSync(a, 'utf8');
-    const id = (JSON.parse(text) as { id: string }).id;
-    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const doc = JSON.parse(text) as { id: string; version: number; options: { online: Record<string, unknown> }; weights: { index: string; value: string } };
+    expect(doc.id).toMatch(/^[0-9a-f]{64}$/);
+    // The file records how features were hashed and how the model learned.
+    expect(doc.version).toBe(2);
+    expect(Object.keys(doc.options.online).sort()).toEqual(['bits', 'epochs', 'fisherScale', 'fisherWeight', 'fusionRate', 'headBytes', 'margin', 'rate', 'tokens']);
+    const stored = Buffer.from(doc.weights.index, 'base64');
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.readUInt32LE(stored.length - 4)).toBeLessThan(2 ** (doc.options.online.bits as number));
   });
 
   it('learns one message incrementally: the score moves toward the label and the id changes', () => {
@@ -99,7 +132,7 @@ describe('SpamModel', () => {
     const text = readFileSync(good, 'utf8');
     writeFileSync(join(dir, 'edited.json'), text.replace('"nHam":', '"nHam":1'));
     expectCode(() => SpamModel.load(join(dir, 'edited.json')), 'MODEL_CORRUPT');
-    writeFileSync(join(dir, 'v9.json'), text.replace('"version":1', '"version":9'));
+    writeFileSync(join(dir, 'v9.json'), text.replace('"version":2', '"version":9'));
     expectCode(() => SpamModel.load(join(dir, 'v9.json')), 'MODEL_VERSION');
     expectCode(() => trainModel([], from).classify('text' as unknown as Buffer), 'NOT_A_BUFFER');
   });

@@ -2,7 +2,9 @@
  * The shipped model on the TEST split: the figures are a regression floor
  * (speed is the benchmark's job: scripts/bench-classifier.ts), and the shipped
  * file must be exactly what training on TRAIN produces today, so a tokenizer
- * change cannot leave a stale model behind.
+ * change cannot leave a stale model behind. Measured when the floors were set
+ * (issue 10, options and cutoffs chosen by CV on TRAIN): accuracy 98.15%,
+ * FPR 0.00% (0 of 854), recall 94.06%, ROC AUC 0.99985 (on log-odds).
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate, SpamModel, trainModel, type Scored } from '../../src/classifier/index.js';
@@ -11,23 +13,23 @@ import { readCorpusInput } from '../../src/cli/commands/train.js';
 describe('the shipped model', () => {
   const model = SpamModel.load();
 
-  it('meets the floor on TEST: accuracy >= 97.5%, FPR <= 0.12%, recall >= 92%, ROC AUC >= 0.9996', () => {
+  it('meets the floor on TEST: accuracy >= 97.8%, FPR <= 0.12%, recall >= 93.5%, ROC AUC >= 0.9998', () => {
     const test = readCorpusInput('test');
     const scored: Scored[] = test.messages.map((m) => {
       const v = model.classify(m.raw);
-      return { truth: m.label, label: v.label, score: v.score };
+      return { truth: m.label, label: v.label, score: v.logOdds! };
     });
     const f = evaluate(scored);
     expect(f.messages).toBe(1241);
-    expect(f.accuracy).toBeGreaterThanOrEqual(0.975);
+    expect(f.accuracy).toBeGreaterThanOrEqual(0.978);
     expect(f.fpr).toBeLessThanOrEqual(0.0012);
-    expect(f.recall).toBeGreaterThanOrEqual(0.92);
-    expect(f.auc).toBeGreaterThanOrEqual(0.9996);
+    expect(f.recall).toBeGreaterThanOrEqual(0.935);
+    expect(f.auc).toBeGreaterThanOrEqual(0.9998);
   });
 
   it('is what `spamzk train` builds from TRAIN today (same id)', () => {
     const input = readCorpusInput('train');
     expect(trainModel(input.messages, input.from).id).toBe(model.id);
-    expect(model.provenance.split).toMatch(/^TRAIN: parseInt\(md5/);
+    expect(model.provenance.split).toMatch(/^TRAIN: parseInt\(md5.*in Date order/);
   });
 });

@@ -45,9 +45,10 @@ describe('feedback scan on Dovecot', () => {
   let inboxAt: ScanPosition;
   let junkAt: ScanPosition;
 
-  it('finds the Junk mailbox by its SPECIAL-USE attribute', async () => {
+  it('finds the Junk mailbox by its SPECIAL-USE attribute; a named one must exist', async () => {
     expect(await learn.junkMailbox()).toBe('Junk');
-    expect(await learn.junkMailbox('Spam')).toBe('Spam'); // an override wins
+    expect(await learn.junkMailbox('Junk')).toBe('Junk');
+    await expect(learn.junkMailbox('Spam')).rejects.toThrow(/the Junk mailbox "Spam" given by --junk-mailbox does not exist/);
   });
 
   it('a first scan sets the baseline: nothing already there is taken for an arrival', async () => {

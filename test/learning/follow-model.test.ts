@@ -45,7 +45,7 @@ it('a processor takes up a newer model version between batches (the head advance
   const settings: ProcessorSettings = {
     source: servers.imapsUrl, connectString: servers.zk.connectString, zkRoot: ROOT, model: undefined, batchSize: 1,
     sessionTimeoutMs: 10_000, staleAfterMs: 30_000, maxAttempts: 3, imapPasswordFile: undefined,
-    caFile: servers.dovecot.caFile, insecure: false, writeBack: 'off', learn: { junkMailbox: 'Junk', modelStore: store },
+    caFile: servers.dovecot.caFile, insecure: false, writeBack: 'off', junkMailbox: 'Junk', learn: { modelStore: store },
   };
   // The account as the processors name it: the IMAPS URL (an account's learn log is keyed by user, host and port).
   const via = new FeedbackClient({ url: servers.imapsUrl, password: new Secret(PASSWORD), caFile: servers.dovecot.caFile });

@@ -17,11 +17,16 @@ export const ROOT = '/learntest';
 const BASE = SpamModel.load();
 export const BASE_ID = BASE.id;
 
-/** A plain-looking note with made-up words that no training message holds: one learn moves its score. */
+/**
+ * A plain reply about a meeting, with made-up words that no training message
+ * holds: the shipped model calls it ham (the v2 classifier calls a note of
+ * made-up words alone unsure), and one learn as spam moves a similar one to spam.
+ */
 export function oddMessage(n: number, words: string): Buffer {
   return Buffer.from(
-    `From: Pat <pat${n}@example.net>\nTo: ${USER}@example.org\nSubject: quarterly note ${n}\nMessage-ID: <odd${n}@example.net>\n` +
-      `Date: Mon, 30 Nov 2026 10:00:00 +0000\n\nHello, here is the note about ${words}.\n${words}\nRegards, Pat\n`,
+    `From: Pat <pat${n}@example.net>\nTo: ${USER}@example.org\nSubject: Re: meeting notes ${n}\nMessage-ID: <odd${n}@example.net>\n` +
+      `Date: Mon, 30 Nov 2026 10:00:00 +0000\nIn-Reply-To: <x${n}@example.org>\n\nHi,\n\nThanks for the notes from yesterday's meeting. I think the patch looks fine; can you\n` +
+      `commit it to the tree before Friday? ${words}\n\nCheers,\nPat\n`,
   );
 }
 

@@ -5,12 +5,15 @@
  * version 1 (recorded in its done marker), and the similar message that
  * arrived meanwhile gets the other verdict. The job stays the same job.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listJobs, readDoneMarkers } from '../../src/coordination/index.js';
 import { readJobSnapshot } from '../../src/dashboard/index.js';
 import { decodeBatchResult } from '../../src/pipeline/index.js';
 import { decodeHead, ModelStore, openLearnLog } from '../../src/pipeline/learning/index.js';
+import type { JobReport } from '../../src/report/index.js';
 import { imapAccountOf } from '../../src/sources/index.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { runCli, startTestServers, type TestServers } from '../pipeline/harness.js';
@@ -55,10 +58,11 @@ async function verdictsByUid(jobId: string): Promise<Map<number, { verdict: stri
 
 it('a correction made between two passes is learned once and the next pass, with model version 1, gives the similar new message the other verdict', async () => {
   const store = temp.make('spamzk-model-store-');
+  const reportDir = temp.make('spamzk-report-');
   const run = runCli(
     ['run', '--imap', servers.imapsUrl, '--ca-file', servers.dovecot.caFile, '--zk', servers.zk.connectString, '--zk-root', ROOT,
       '--processors', '2', '--batch-size', '4', '--every', '4s', '--passes', '2', '--learn', '--model-store', store,
-      '--report-dir', temp.make('spamzk-report-')],
+      '--report-dir', reportDir],
     { SPAMZK_IMAP_PASSWORD: PASSWORD },
   );
   // Pass 1 done: the job is complete; the user acts before pass 2 (4 s later).
@@ -71,7 +75,8 @@ it('a correction made between two passes is learned once and the next pass, with
     }
   }
   expect(jobId).toBeDefined();
-  expect((await verdictsByUid(jobId!)).get(10)).toEqual({ verdict: 'ham', modelVersion: 0 });
+  const pass1 = await verdictsByUid(jobId!);
+  expect(pass1.get(10)).toEqual({ verdict: 'ham', modelVersion: 0 });
   await user.mailboxOpen('INBOX');
   await user.messageMove('10', 'Junk', { uid: true }); // "this is spam"
   await user.append('INBOX', oddMessage(2, ODD_WORDS)); // a similar message arrives: UID 11
@@ -82,7 +87,7 @@ it('a correction made between two passes is learned once and the next pass, with
   expect((await listJobs(servers.session, ROOT)).map((j) => j.jobId)).toEqual([jobId]); // the same job
   const verdicts = await verdictsByUid(jobId!);
   expect(verdicts.get(11)).toEqual({ verdict: 'spam', modelVersion: 1 });
-  expect(verdicts.get(1)).toEqual({ verdict: 'ham', modelVersion: 0 }); // pass 1's verdicts stay as they were
+  for (const [uid, v] of pass1) expect(verdicts.get(uid)).toEqual(v); // pass 1's verdicts stay as they were
 
   const log = await openLearnLog(servers.session, ROOT, imapAccountOf(servers.imapsUrl), 'unused');
   const head = decodeHead(await log.readHead());
@@ -90,4 +95,15 @@ it('a correction made between two passes is learned once and the next pass, with
   expect(new ModelStore(store).lineageFrom(head.modelHash).map((l) => l.applied.length)).toEqual([1]);
   expect(await log.pending()).toEqual([]);
   expect((await readJobSnapshot(servers.session, ROOT, jobId!)).modelVersion).toEqual({ version: 1, learned: { spam: 1, ham: 0 } }); // what status shows
+
+  // The report files name the versions used and the corrections learned.
+  const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as JobReport;
+  const byVersion = new Map([...verdicts.values()].map((v) => [v.modelVersion, 0]));
+  for (const v of verdicts.values()) byVersion.set(v.modelVersion, byVersion.get(v.modelVersion)! + 1);
+  expect(report.learning?.versionsUsed.map((u) => [u.version, u.messages])).toEqual([...byVersion].sort((a, b) => a[0] - b[0]));
+  expect(report.learning?.run).toMatchObject({ headVersion: 1, headLearned: { spam: 1, ham: 0 }, learned: { spam: 1, ham: 0 }, detected: { spam: 1, ham: 0 }, versionsMade: [1] });
+  const md = readFileSync(join(reportDir, 'report.md'), 'utf8');
+  expect(md).toMatch(/## Learning\n\n- Model v0 \(base model\): \d+ batch(es)?, \d+ messages\n- Model v1: \d+ batch(es)?, \d+ messages/);
+  expect(md).toContain('Corrections learned by this run: 1 (1 to spam, 0 to ham) of 1 detected (1 to spam, 0 to ham); this run made v1.');
+  expect(readFileSync(join(reportDir, 'report.html'), 'utf8')).toContain('<h2>Learning</h2>');
 });

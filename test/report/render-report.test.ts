@@ -134,7 +134,7 @@ describe('report.md', () => {
     const dup: MessageOutcome = { key: 1, batch: 0, processor: 'proc-a', verdict: 'ham', score: 0.01 };
     const text = renderMarkdown(buildReport({ ...input, outcomes: [...input.outcomes, dup] }));
     expect(text).toContain('**Integrity: FAILED (unique-keys, outcomes-match-commits, matches-source).**');
-    expect(text).toContain('- FAIL unique-keys: keys with more than one outcome (1): key 1 ×2 (batches 0, 0)');
+    expect(text).toContain('- FAIL Every message has one verdict (unique-keys): keys with more than one outcome (1): key 1 ×2 (batches 0, 0)');
   });
 });
 

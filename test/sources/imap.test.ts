@@ -375,10 +375,10 @@ describe('write-back (off by default)', () => {
     const moved = await junk.fetchRange({ first: 1, last: 100 });
     await junk.close();
     expect(moved.map((m) => m.raw.toString())).toEqual([20, 27].map((u) => canonicalRaw(BODY(u)).toString()));
-    // A refused MOVE is an error, not a silent no-op (imapflow resolves false on failure).
+    // A Junk mailbox that does not exist is an error naming it, not a silent no-op, and nothing moves.
     const nowhere = plainSource(server, { writeBack: 'move', junkMailbox: 'NoSuchBox' });
     await nowhere.open();
-    await expect(writeBackVerdicts(nowhere, [{ key: 34, label: 'spam' }])).rejects.toThrow(/moving spam .* "NoSuchBox" failed/);
+    await expect(writeBackVerdicts(nowhere, [{ key: 34, label: 'spam' }])).rejects.toThrow(/the Junk mailbox "NoSuchBox" given by --junk-mailbox does not exist/);
     expect(await nowhere.listKeys()).toContain(34);
     await nowhere.close();
   });

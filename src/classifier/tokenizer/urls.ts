@@ -9,7 +9,9 @@ const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 /** Tokens of one URL (href value or a URL written in text). */
 export function urlTokens(raw: string, out: Set<string>): void {
-  let url = raw.trim();
+  // A URL can run over a line end (a wrapped HTML attribute); CRLF is read as
+  // LF so that its tokens are the same from a file and over IMAP.
+  let url = raw.trim().replaceAll('\r\n', '\n');
   const scheme = /^([a-z][a-z0-9+.-]{0,15}):/i.exec(url);
   if (scheme !== null) {
     const name = scheme[1]!.toLowerCase();

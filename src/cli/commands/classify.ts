@@ -1,11 +1,14 @@
 /**
  * `spamzk classify FILE...`: the verdict and score of each message file
  * ("-" reads one message from stdin); --explain lists the tokens that weighed most.
+ *
+ * command-errors.js is imported only when something fails: it imports the
+ * pipeline (ZooKeeper and IMAP clients), which a one-file classify must not
+ * pay for at start-up.
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_MODEL_PATH, SpamModel } from '../../classifier/index.js';
-import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
 
 interface ClassifyFlags {
@@ -26,13 +29,13 @@ export function registerClassify(program: Command): void {
     .option('--top <n>', 'how many tokens --explain shows', '15')
     .option('--max-bytes <n>', 'bytes of each message read (default: the model\'s, 1 MiB)')
     .option('--json', 'print one JSON object per line')
-    .action((files: string[], opts: ClassifyFlags) => {
+    .action(async (files: string[], opts: ClassifyFlags) => {
       try {
         const model = SpamModel.load(opts.model);
         const top = positiveInt(opts.top, '--top');
         const maxBytes = opts.maxBytes === undefined ? undefined : positiveInt(opts.maxBytes, '--max-bytes');
         for (const file of files) {
-          const raw = readMessage(file);
+          const raw = await readMessage(file);
           const callOpts = maxBytes === undefined ? {} : { maxBytes };
           if (opts.explain) {
             const e = model.explain(raw, top, callOpts);
@@ -49,7 +52,7 @@ export function registerClassify(program: Command): void {
           }
         }
       } catch (err) {
-        process.exitCode = reportError(err);
+        process.exitCode = (await import('../command-errors.js')).reportError(err);
       }
     });
 }
@@ -58,10 +61,11 @@ function notesOf(notes: readonly string[] | undefined): string {
   return notes === undefined ? '' : `\t(${notes.join('; ')})`;
 }
 
-function readMessage(file: string): Buffer {
+async function readMessage(file: string): Promise<Buffer> {
   try {
     return readFileSync(file === '-' ? 0 : file);
   } catch (err) {
+    const { InputError } = await import('../command-errors.js');
     throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
   }
 }

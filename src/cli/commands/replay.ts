@@ -6,13 +6,15 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
-import { runJob, type JobRunOutcome, type LearningSummary, type Logger } from '../../pipeline/index.js';
-import { renderMarkdown } from '../../report/index.js';
+import { runJob, type DrainedRun, type JobRunOutcome, type LearningSummary, type Logger } from '../../pipeline/index.js';
+import { renderMarkdown, writeReportJsonLine } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
 import { reportError } from '../command-errors.js';
-import { ConfigError, jobSettingsFrom, resolveRunConfig, type RunConfig } from '../config.js';
+import { ConfigError, jobSettingsFrom, originOf, resolveRunConfig, type RunConfig } from '../config.js';
+import { checkImapSettings, prepareReportDir } from '../validate.js';
 import { EXIT } from '../exit-codes.js';
+import { STDOUT_MESSAGE_ROWS } from '../output.js';
 import { createLogger } from '../logger.js';
 import { progressDisplay } from '../progress.js';
 import { addRunOptions, givenFlags } from '../run-options.js';
@@ -45,11 +47,13 @@ export function registerReplay(program: Command): void {
     .option('--ca-file <file>', 'PEM of the CA to trust for a private server [SPAMZK_CA_FILE]')
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
     .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
-    .option('--learn', "learn the user's corrections (moves into/out of Junk, $Junk/$NotJunk keywords) before each pass [SPAMZK_LEARN]")
-    .option('--junk-mailbox <name>', 'the Junk mailbox (default: the one marked \\Junk by SPECIAL-USE) [SPAMZK_JUNK_MAILBOX]')
-    .option('--model-store <dir>', 'content-addressed store of learned models; shared storage on a multi-machine fleet [SPAMZK_MODEL_STORE] (default ~/.spamzk/models)');
-  addRunOptions(run).action(async (opts: { imap: string }, cmd: Command) => {
-    process.exitCode = await runCommand(cmd, () => opts.imap);
+    .option('--learn', "learn the user's corrections (moves into/out of the Junk mailbox, $Junk/$NotJunk keywords) before each pass [SPAMZK_LEARN]")
+    .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to; with --learn: the one the user moves junk to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
+  addRunOptions(run).action(async (opts: { imap: string; passwordFile?: string }, cmd: Command) => {
+    process.exitCode = await runCommand(cmd, () => {
+      checkImapSettings(opts.imap, opts.passwordFile ?? process.env.SPAMZK_IMAP_PASSWORD_FILE, process.env);
+      return opts.imap;
+    });
   });
   program.addCommand(run);
 }
@@ -62,16 +66,19 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
   try {
     const flags = givenFlags(cmd);
     const config = resolveRunConfig(renameRunFlags(flags));
+    const passes = passesOf(flags, config);
     const sourceLocation = sourceOf();
     if (config.learn && !/^imaps?:\/\//i.test(sourceLocation)) throw new ConfigError('--learn needs an IMAP mailbox (spamzk run --imap URL): a fixture has no user to correct it');
+    // Last of the checks, as it makes the folder: a bad flag elsewhere leaves nothing behind.
+    prepareReportDir(config.reportDir ?? 'reports', originOf('reportDir', flags));
     const interactive = config.progress && process.stderr.isTTY === true;
     // On a terminal the progress bar tells the story; JSON log lines are for
     // files and collectors, so they are kept to warnings unless asked for.
     const quietTerminal = interactive && flags.logLevel === undefined && !process.env.SPAMZK_LOG_LEVEL;
     const log = createLogger(quietTerminal ? 'warn' : config.logLevel);
     const auth = await zkAuthFromEnv();
-    const zk = config.zk === undefined ? await startLocalZooKeeper(log) : undefined;
-    let outcome: JobRunOutcome;
+    const zk = config.zk === undefined ? await startLocalZooKeeper(log, interactive) : undefined;
+    let outcome: JobRunOutcome | DrainedRun;
     try {
       outcome = await runJob({
         settings: jobSettingsFrom(config, sourceLocation, config.zk ?? zk!.connectString, interactive ? 'warn' : config.logLevel),
@@ -79,13 +86,18 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
         progress: progressDisplay({ log, bar: interactive }),
         signal: controller.signal,
         ...(auth ? { auth } : {}),
-        ...(flags.passes !== undefined ? { passes: Number(flags.passes) } : {}),
+        ...(passes !== undefined ? { passes } : {}),
+        resumeCommand: ownCommandLine(),
       });
     } finally {
       // runJob returns (or throws) only once every local processor has exited.
       await zk?.stop();
     }
-    printOutcome(outcome, flags.json === true, config);
+    if (outcome.kind === 'drained') {
+      process.stderr.write(drainedMessage(outcome));
+      return EXIT.ok;
+    }
+    await printOutcome(outcome, flags.json === true, config);
     if (outcome.interrupted) return EXIT.interrupted;
     return outcome.report.quarantined.length > 0 ? EXIT.quarantined : EXIT.ok;
   } catch (err) {
@@ -96,11 +108,27 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
   }
 }
 
-async function startLocalZooKeeper(log: Logger): Promise<ZooKeeperCluster> {
+async function startLocalZooKeeper(log: Logger, terminal: boolean): Promise<ZooKeeperCluster> {
   const started = Date.now();
   const zk = await startZooKeeper({ nodes: 1 });
   log.info({ connectString: zk.connectString, ms: Date.now() - started }, 'local ZooKeeper started for this run (no --zk given)');
+  if (terminal) {
+    // A person at a terminal may want to watch the run from another one.
+    process.stderr.write(
+      `Local ZooKeeper for this run: ${zk.connectString} (stops when the run ends)\n` +
+        `  watch it from another terminal: spamzk status --zk ${zk.connectString} --watch\n`,
+    );
+  }
   return zk;
+}
+
+/** --passes: a whole number of cadence passes, which only means something with --every. */
+function passesOf(flags: Record<string, unknown>, config: RunConfig): number | undefined {
+  if (flags.passes === undefined) return undefined;
+  const text = String(flags.passes);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ConfigError(`--passes: "${text}" is not a whole number of passes (1 or more)`);
+  if (config.everyMs === undefined) throw new ConfigError('--passes goes with --every (or SPAMZK_EVERY): without a cadence a run makes one pass');
+  return Number(text);
 }
 
 function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown> {
@@ -108,8 +136,9 @@ function renameRunFlags(flags: Record<string, unknown>): Record<string, unknown>
   return passwordFile === undefined ? rest : { ...rest, imapPasswordFile: passwordFile };
 }
 
-function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): void {
-  process.stdout.write(json ? `${JSON.stringify(outcome.report)}\n` : renderMarkdown(outcome.report));
+async function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunConfig): Promise<void> {
+  if (json) await writeReportJsonLine(outcome.report, process.stdout); // streamed: never the whole report as one string
+  else process.stdout.write(renderMarkdown(outcome.report, { maxMessageRows: STDOUT_MESSAGE_ROWS }));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
     if (outcome.learning) process.stdout.write(learningLines(outcome.learning));
@@ -122,5 +151,20 @@ function learningLines(l: LearningSummary): string {
   return (
     `\nModel versions used: ${used}. Fleet model now v${l.head.version} (${l.head.learned.spam} corrections learned as spam, ${l.head.learned.ham} as ham in all).\n` +
     `This run: ${l.detected.spam + l.detected.ham} corrections detected (${l.detected.spam} to spam, ${l.detected.ham} to ham), ${l.learned.spam + l.learned.ham} learned (${l.learned.spam} spam, ${l.learned.ham} ham).\n`
+  );
+}
+
+/** This invocation as a shell command (argv never holds a secret: passwords come from the environment or a file). */
+function ownCommandLine(): string {
+  const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  return ['spamzk', ...process.argv.slice(2)].map(quote).join(' ');
+}
+
+function drainedMessage(run: DrainedRun): string {
+  const s = run.status;
+  return (
+    `spamzk: job ${run.jobId} drained: every local processor finished its batch in hand and stopped ` +
+    `(${s.done} of ${s.batchCount} batches done, ${s.quarantined} quarantined). ` +
+    `The job is resumable: spamzk resume ${run.jobId}, then run this command again.\n`
   );
 }

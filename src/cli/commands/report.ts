@@ -5,11 +5,13 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { gatherReportInput } from '../../pipeline/index.js';
-import { buildReport, renderMarkdown, writeReportFiles } from '../../report/index.js';
+import { buildReport, renderMarkdown, writeReportFiles, writeReportJsonLine } from '../../report/index.js';
 import { reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
+import { prepareReportDir } from '../validate.js';
 import { EXIT } from '../exit-codes.js';
-import { addInspectOptions, chooseJob, inspect, type InspectFlags } from './inspect-options.js';
+import { STDOUT_MESSAGE_ROWS } from '../output.js';
+import { addInspectOptions, chooseJob, fleetAddress, inspect, type InspectFlags } from './inspect-options.js';
 
 export function registerReport(program: Command): void {
   const cmd = new Command('report').description('write report.json, report.md and report.html of a job (from any machine)');
@@ -17,12 +19,15 @@ export function registerReport(program: Command): void {
     .option('-o, --out <dir>', 'output folder (default reports/<job>)')
     .action(async (flags: InspectFlags & { out?: string }) => {
       try {
+        fleetAddress(flags);
+        prepareReportDir(flags.out ?? 'reports', '--out');
         await inspect(flags, async (i) => {
           const jobId = await chooseJob(i, flags.job);
           if (!jobId) throw new ConfigError('several jobs (or none) under this root: name one with --job ID (see spamzk status)');
           const report = buildReport(await gatherReportInput(i.session, i.root, jobId));
           const files = await writeReportFiles(report, flags.out ?? join('reports', jobId));
-          process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderMarkdown(report)}\nReport files: ${files.md}, ${files.html}, ${files.json}\n`);
+          if (flags.json) await writeReportJsonLine(report, process.stdout);
+          else process.stdout.write(`${renderMarkdown(report, { maxMessageRows: STDOUT_MESSAGE_ROWS })}\nReport files: ${files.md}, ${files.html}, ${files.json}\n`);
         });
         process.exitCode = EXIT.ok;
       } catch (err) {

@@ -31,7 +31,7 @@ export interface TrainImapOptions {
 export function addTrainImapOptions(cmd: Command): Command {
   return cmd
     .option('--imap <url>', 'train from an IMAP account: imaps://user@host:993 (no password in it)')
-    .option('--spam-mailbox <name>', 'spam to train on (default: the mailbox marked \\Junk by SPECIAL-USE)')
+    .option('--spam-mailbox <name>', 'spam to train on [SPAMZK_JUNK_MAILBOX, the Junk mailbox of run] (default: the mailbox marked \\Junk by SPECIAL-USE)')
     .option('--ham-mailbox <name>', 'ham to train on', 'INBOX')
     .option('--ham-older-than <age>', 'only seen ham older than this (e.g. 7d, 12h; 0 = all of it, seen or not)', '7d')
     .option('--from <what>', '"empty": train from scratch (default: on top of --model)')
@@ -71,7 +71,8 @@ export async function trainFromImap(opts: TrainImapOptions): Promise<number> {
 }
 
 async function readBoth(client: FeedbackClient, opts: TrainImapOptions, ageMs: number): Promise<LabelledMessage[]> {
-  const junk = await client.junkMailbox(opts.spamMailbox);
+  // The same Junk mailbox setting as run's --junk-mailbox (write-back move and --learn).
+  const junk = await client.junkMailbox(opts.spamMailbox ?? (process.env.SPAMZK_JUNK_MAILBOX || undefined));
   const spam = await client.readForTraining(junk, {}, progress(`spam from ${junk}`));
   const hamFilter = ageMs > 0 ? { seenBefore: new Date(Date.now() - ageMs) } : {};
   const ham = await client.readForTraining(opts.hamMailbox, hamFilter, progress(`ham from ${opts.hamMailbox}`));

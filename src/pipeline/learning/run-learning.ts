@@ -7,9 +7,10 @@
  * learned once (docs/design.md).
  */
 import { SpamModel } from '../../classifier/index.js';
-import { readDoneMarkers, type ExactlyOnceLog, type ZkSession } from '../../coordination/index.js';
+import { readDoneMarkers, type ExactlyOnceLog } from '../../coordination/index.js';
 import { openFeedbackClient, parseImapUrl, type FeedbackClient } from '../../sources/index.js';
 import { decodeBatchResult } from '../batch-result.js';
+import type { JobSession } from '../job-session.js';
 import type { JobSettings, Logger } from '../settings.js';
 import { sourceOptionsFrom } from '../source-options.js';
 import type { Correction, VerdictLookup } from './correction.js';
@@ -43,18 +44,21 @@ export interface LearningRun {
  * without a \Junk mailbox fails the run at once. Later passes open their own
  * connection, so an IMAP outage costs a pass's learning, never the run.
  */
-export async function startLearning(settings: JobSettings, session: ZkSession, baseModelId: string, log: Logger): Promise<LearningRun | undefined> {
+export async function startLearning(settings: JobSettings, sessions: JobSession, baseModelId: string, log: Logger): Promise<LearningRun | undefined> {
   const learn = settings.learn;
   if (!learn) return undefined;
   const connect = (): FeedbackClient => openFeedbackClient(settings.source, sourceOptionsFrom(settings, log));
   const client = connect();
   await client.open();
   try {
-    const log_ = await openLearnLog(session, settings.zkRoot, client.account, baseModelId);
-    const junk = await client.junkMailbox(learn.junkMailbox);
+    const account = client.account;
+    // The run's session is renewed after an outage (job-session.ts): each use opens the log on the live one.
+    const openLog = (): Promise<ExactlyOnceLog> => sessions.run('opening the learn log', (s) => openLearnLog(s, settings.zkRoot, account, baseModelId));
+    await openLog();
+    const junk = await client.junkMailbox(settings.junkMailbox);
     await client.scan(junk, undefined); // the mailbox opens
     const filtered = parseImapUrl(settings.source).mailbox;
-    return new RunLearning(settings, session, connect, log_, new ModelStore(learn.modelStore), filtered, junk, log);
+    return new RunLearning(settings, sessions, connect, openLog, new ModelStore(learn.modelStore), filtered, junk, log);
   } finally {
     await client.close();
   }
@@ -67,9 +71,9 @@ class RunLearning implements LearningRun {
 
   constructor(
     private readonly settings: JobSettings,
-    private readonly session: ZkSession,
+    private readonly sessions: JobSession,
     private readonly connect: () => FeedbackClient,
-    private readonly log: ExactlyOnceLog,
+    private readonly openLog: () => Promise<ExactlyOnceLog>,
     private readonly store: ModelStore,
     private readonly filteredMailbox: string,
     private readonly junkMailbox: string,
@@ -96,11 +100,12 @@ class RunLearning implements LearningRun {
 
   private async detectAndLearn(jobId: string, client: FeedbackClient): Promise<ModelHead> {
     const verdicts = await this.verdictsOf(jobId);
-    const found = await detectCorrections({ log: this.log, client, filteredMailbox: this.filteredMailbox, junkMailbox: this.junkMailbox, verdictOf: (uid) => verdicts.get(uid) });
+    const log = await this.openLog();
+    const found = await detectCorrections({ log, client, filteredMailbox: this.filteredMailbox, junkMailbox: this.junkMailbox, verdictOf: (uid) => verdicts.get(uid) });
     count(this.detected, found);
     for (;;) {
       const step = await learnPending({
-        log: this.log,
+        log,
         store: this.store,
         fetch: (mailbox, uidValidity, uids) => client.fetch(mailbox, uidValidity, uids),
         loadBase: () => SpamModel.load(this.settings.model),
@@ -118,9 +123,9 @@ class RunLearning implements LearningRun {
   }
 
   async summary(jobId: string): Promise<LearningSummary> {
-    const head = decodeHead(await this.log.readHead());
+    const head = decodeHead(await (await this.openLog()).readHead());
     const versionsUsed: Record<string, number> = {};
-    for (const marker of await readDoneMarkers(this.session, this.settings.zkRoot, jobId)) {
+    for (const marker of await this.doneMarkers(jobId)) {
       const v = String(decodeBatchResult(marker.result).modelVersion ?? 0);
       versionsUsed[v] = (versionsUsed[v] ?? 0) + 1;
     }
@@ -131,10 +136,14 @@ class RunLearning implements LearningRun {
     // Each pass closes its own connection.
   }
 
+  private doneMarkers(jobId: string): ReturnType<typeof readDoneMarkers> {
+    return this.sessions.run('reading the done markers', (s) => readDoneMarkers(s, this.settings.zkRoot, jobId));
+  }
+
   /** spamzk's verdict on each UID of the filtered mailbox, from the job's done markers. */
   private async verdictsOf(jobId: string): Promise<Map<number, ReturnType<VerdictLookup> & string>> {
     const out = new Map<number, ReturnType<VerdictLookup> & string>();
-    for (const marker of await readDoneMarkers(this.session, this.settings.zkRoot, jobId)) {
+    for (const marker of await this.doneMarkers(jobId)) {
       for (const m of decodeBatchResult(marker.result).messages) out.set(m.key, m.verdict);
     }
     return out;

@@ -24,12 +24,17 @@ export interface AccountLimits {
   /** `closeIdle` is called when another source of the account needs a slot. */
   onSlotWanted(closeIdle: () => void): void;
   readonly maxConnections: number;
+  /** Changes the account's request rate at once, for every source of it in this process (0 or Infinity: no limit). */
+  setRequestRate(requestsPerSecond: number): void;
+  /** The request rate in force (Infinity: no limit). */
+  readonly requestsPerSecond: number;
   release(): void;
 }
 
 interface Entry {
   connections: Bottleneck;
   requests: Bottleneck | undefined;
+  requestsPerSecond: number;
   maxConnections: number;
   refs: number;
   idleClosers: Set<() => void>;
@@ -42,7 +47,8 @@ export function accountLimits(account: string, maxConnections: number, requestsP
   if (!entry) {
     entry = {
       connections: new Bottleneck({ maxConcurrent: maxConnections }),
-      requests: requestsPerSecond > 0 && Number.isFinite(requestsPerSecond) ? new Bottleneck({ minTime: 1000 / requestsPerSecond }) : undefined,
+      requests: isLimited(requestsPerSecond) ? new Bottleneck({ minTime: 1000 / requestsPerSecond }) : undefined,
+      requestsPerSecond: isLimited(requestsPerSecond) ? requestsPerSecond : Number.POSITIVE_INFINITY,
       maxConnections,
       refs: 0,
       idleClosers: new Set(),
@@ -73,6 +79,20 @@ export function accountLimits(account: string, maxConnections: number, requestsP
       myCloser = closeIdle;
       e.idleClosers.add(closeIdle);
     },
+    get requestsPerSecond() {
+      return e.requestsPerSecond;
+    },
+    setRequestRate: (rate) => {
+      // Bottleneck's updateSettings holds for the commands scheduled from now on: the next one obeys the new rate.
+      if (!isLimited(rate)) {
+        e.requestsPerSecond = Number.POSITIVE_INFINITY;
+        e.requests?.updateSettings({ minTime: 0 });
+        return;
+      }
+      e.requestsPerSecond = rate;
+      if (e.requests) e.requests.updateSettings({ minTime: 1000 / rate });
+      else e.requests = new Bottleneck({ minTime: 1000 / rate });
+    },
     awaitRequestTurn: async () => {
       if (e.requests) await e.requests.schedule(() => Promise.resolve());
     },
@@ -83,6 +103,10 @@ export function accountLimits(account: string, maxConnections: number, requestsP
       if (--e.refs === 0 && accounts.get(account) === e) accounts.delete(account);
     },
   };
+}
+
+function isLimited(requestsPerSecond: number): boolean {
+  return requestsPerSecond > 0 && Number.isFinite(requestsPerSecond);
 }
 
 function once(fn: () => void): () => void {

@@ -1,7 +1,9 @@
 /**
  * At most `limit` connections of one source: an idle one is reused, a broken
  * one is discarded (and its account slot freed), and a caller waits when all
- * are busy.
+ * are busy. With `idleCloseMs`, a connection idle that long is closed: under a
+ * fleet-wide cap its lease is then free for another process, whose waiters
+ * this pool cannot see.
  */
 import { SourceAbortedError } from '../errors.js';
 import { closeConnection, type ImapConnection } from './connection.js';
@@ -12,14 +14,17 @@ export class ConnectionPool {
   readonly #idle: ImapConnection[] = [];
   readonly #waiters: Array<() => void> = [];
   readonly #closing = new Set<Promise<void>>();
+  readonly #idleTimers = new Map<ImapConnection, NodeJS.Timeout>();
   #open = 0;
   #numbered = 0;
 
   constructor(
-    private readonly limit: number,
+    private limit: number,
     private readonly connect: Connect,
-    /** True when another source of the account waits for a slot: then a released connection is closed, not kept. */
-    private readonly slotWanted: () => boolean = () => false,
+    /** True when another source (or process) of the account waits for `conn`'s place: then it is closed when released, not kept. */
+    private readonly slotWanted: (conn: ImapConnection) => boolean = () => false,
+    /** Close a connection idle this long; undefined = keep idle connections until closeIdle(). */
+    private readonly idleCloseMs?: number,
   ) {}
 
   /** An idle live connection, a new one if under the limit, or the next one released; `signal` ends the wait. */
@@ -27,6 +32,7 @@ export class ConnectionPool {
     for (;;) {
       const idle = this.#idle.pop();
       if (idle) {
+        this.#stopIdleTimer(idle);
         if (!idle.broken) return idle;
         this.discard(idle);
         continue;
@@ -45,9 +51,34 @@ export class ConnectionPool {
     }
   }
 
+  /** The pool's size in force. */
+  get size(): number {
+    return this.limit;
+  }
+
+  /**
+   * A new size, at once: a larger pool wakes its waiters; a smaller one closes
+   * idle connections above it now, and busy ones as they are given back.
+   */
+  resize(limit: number): void {
+    this.limit = Math.max(1, Math.floor(limit));
+    while (this.#open > this.limit && this.#idle.length > 0) {
+      const conn = this.#idle.shift()!;
+      this.#stopIdleTimer(conn);
+      this.discard(conn);
+    }
+    for (let free = this.limit - this.#open; free > 0 && this.#waiters.length > 0; free--) this.#wakeOne();
+  }
+
   give(conn: ImapConnection): void {
-    if (conn.broken || (this.#waiters.length === 0 && this.slotWanted())) return this.discard(conn);
+    if (this.#open > this.limit) return this.discard(conn); // the pool was made smaller (resize)
+    if (conn.broken || (this.#waiters.length === 0 && this.slotWanted(conn))) return this.discard(conn);
     this.#idle.push(conn);
+    if (this.idleCloseMs !== undefined) {
+      const timer = setTimeout(() => this.#closeIfIdle(conn), this.idleCloseMs);
+      timer.unref();
+      this.#idleTimers.set(conn, timer);
+    }
     this.#wakeOne();
   }
 
@@ -60,7 +91,23 @@ export class ConnectionPool {
 
   /** Closes the idle connections (their slots go back to the account). */
   closeIdle(): void {
-    for (const conn of this.#idle.splice(0)) this.discard(conn);
+    for (const conn of this.#idle.splice(0)) {
+      this.#stopIdleTimer(conn);
+      this.discard(conn);
+    }
+  }
+
+  #closeIfIdle(conn: ImapConnection): void {
+    this.#idleTimers.delete(conn);
+    const at = this.#idle.indexOf(conn);
+    if (at < 0) return;
+    this.#idle.splice(at, 1);
+    this.discard(conn);
+  }
+
+  #stopIdleTimer(conn: ImapConnection): void {
+    clearTimeout(this.#idleTimers.get(conn));
+    this.#idleTimers.delete(conn);
   }
 
   /** Logs out every idle connection; call once no operation is in flight. */

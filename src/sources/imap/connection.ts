@@ -13,6 +13,7 @@ import {
   SourceError,
   UidValidityChangedError,
   WriteBackError,
+  JunkMailboxError,
 } from '../errors.js';
 import { imapUrlOf, type ImapAddress } from './options.js';
 
@@ -204,6 +205,7 @@ export function isFinal(err: unknown): boolean {
     err instanceof UidValidityChangedError ||
     err instanceof ImapMailboxError ||
     err instanceof WriteBackError ||
+    err instanceof JunkMailboxError ||
     err instanceof SourceAbortedError
   );
 }

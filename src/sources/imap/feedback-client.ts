@@ -5,7 +5,7 @@
  */
 import { ImapFlow } from 'imapflow';
 import { ImapAuthError, ImapConnectionError } from '../errors.js';
-import { discoverJunkMailbox } from './junk-mailbox.js';
+import { findJunkMailbox } from './junk-mailbox.js';
 import { fetchForLearning, scanFeedback, type FeedbackScan, type ScanOptions, type ScanPosition } from './feedback-scan.js';
 import { readTrainingMailbox, type TrainingFilter } from './training-read.js';
 import { imapFlowOptions, imapUrlOf, parseImapUrl, type ImapAddress, type ImapSourceOptions } from './options.js';
@@ -41,8 +41,9 @@ export class FeedbackClient {
     this.client = client;
   }
 
-  async junkMailbox(override?: string): Promise<string> {
-    return override ?? discoverJunkMailbox(this.live(), this.account);
+  /** The Junk mailbox the user's client moves junk to: `named` (--junk-mailbox, it must exist), else the server's \\Junk. */
+  junkMailbox(named?: string): Promise<string> {
+    return findJunkMailbox(this.live(), named, this.address.mailbox, this.account, '--learn');
   }
 
   scan(mailbox: string, since: ScanPosition | undefined, opts?: ScanOptions): Promise<FeedbackScan> {

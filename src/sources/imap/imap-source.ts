@@ -11,18 +11,22 @@ import type { KeyRange, MailSource, MessageKey, RawMessage, SourceIdentity } fro
 import { ImapConnectionError, SourceAbortedError, SourceStateError, UidValidityChangedError, WriteBackError } from '../errors.js';
 import { accountLimits, type AccountLimits } from './account-limits.js';
 import { ConnectionPool } from './connection-pool.js';
+import { applyImapLimits, type AppliedImapLimits, type LiveImapLimits } from './live-limits.js';
 import { isFinal, openConnection, type ImapConnection } from './connection.js';
 import {
   imapFlowOptions,
   imapUrlOf,
   DEFAULT_ACCOUNT_MAX_CONNECTIONS,
+  DEFAULT_CAPPED_IDLE_CLOSE_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   parseImapUrl,
+  type ConnectionLease,
   type ImapAddress,
   type ImapObserver,
   type ImapSourceOptions,
 } from './options.js';
 import { parseUidSet } from './uid-set.js';
+import { findJunkMailbox } from './junk-mailbox.js';
 import { writeBackBatch, type WriteBackResult, type WriteBackVerdict } from './write-back.js';
 
 type State = 'latent' | 'open' | 'closing' | 'closed';
@@ -30,8 +34,11 @@ type State = 'latent' | 'open' | 'closing' | 'closed';
 export class ImapSource implements MailSource {
   readonly address: ImapAddress;
   readonly #options: ImapSourceOptions;
+  #junk: Promise<string> | undefined;
   readonly #observer: ImapObserver;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** The fleet-wide lease each connection holds (with a connectionCap). */
+  readonly #leases = new WeakMap<ImapConnection, ConnectionLease>();
   #state: State = 'latent';
   #limits: AccountLimits | undefined;
   #pool: ConnectionPool | undefined;
@@ -59,7 +66,9 @@ export class ImapSource implements MailSource {
     const limits = accountLimits(account, accountMax, this.#options.requestsPerSecond ?? 10);
     this.#limits = limits;
     const max = Math.min(Math.max(1, this.#options.maxConnections ?? 4), limits.maxConnections);
-    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), () => limits.slotWanted());
+    const idleCloseMs = this.#options.connectionCap ? (this.#options.idleCloseMs ?? DEFAULT_CAPPED_IDLE_CLOSE_MS) : undefined;
+    const wanted = (conn: ImapConnection): boolean => limits.slotWanted() || (this.#leases.get(conn)?.contended?.() ?? false);
+    const pool = new ConnectionPool(max, (n, signal) => this.#connect(n, signal), wanted, idleCloseMs);
     limits.onSlotWanted(() => pool.closeIdle());
     this.#pool = pool;
     try {
@@ -83,6 +92,12 @@ export class ImapSource implements MailSource {
 
   get identity(): SourceIdentity | undefined {
     return this.#identity;
+  }
+
+  /** New limits while open, with no reconnect (live-limits.ts); returns the limits in force. */
+  applyLimits(wanted: LiveImapLimits): AppliedImapLimits {
+    if (!this.#limits || !this.#pool) throw new SourceStateError(`IMAP source ${imapUrlOf(this.address)} is not open: limits apply to an open source`);
+    return applyImapLimits(this.#limits, this.#pool, wanted);
   }
 
   listKeys(): Promise<MessageKey[]> {
@@ -138,19 +153,32 @@ export class ImapSource implements MailSource {
   }
 
   /** Sets $Junk/$NotJunk or moves spam to the Junk mailbox; needs the writeBack option. */
-  writeBack(verdicts: readonly WriteBackVerdict[]): Promise<WriteBackResult> {
+  async writeBack(verdicts: readonly WriteBackVerdict[]): Promise<WriteBackResult> {
     const mode = this.#options.writeBack ?? 'off';
     if (mode === 'off') {
-      return Promise.reject(
-        new WriteBackError(`write-back is off for ${imapUrlOf(this.address)}: open the source with writeBack 'keywords' or 'move' to change the mailbox`),
-      );
+      throw new WriteBackError(`write-back is off for ${imapUrlOf(this.address)}: open the source with writeBack 'keywords' or 'move' to change the mailbox`);
     }
+    const junk = mode === 'move' ? await this.junkMailbox() : undefined;
     return this.#track(() =>
       this.#run(async (conn) => {
         await this.#requestTurn(conn, mode === 'move' ? 'move' : 'store');
-        return writeBackBatch(conn, mode, verdicts, this.#options.junkMailbox, imapUrlOf(this.address));
+        return writeBackBatch(conn, mode, verdicts, junk, imapUrlOf(this.address));
       }),
     );
+  }
+
+  /**
+   * The mailbox `move` puts spam in: the junkMailbox option (it must exist),
+   * else the SPECIAL-USE \\Junk one; JunkMailboxError when there is none.
+   * Looked up once (one LIST); a run checks it before any work starts.
+   */
+  junkMailbox(): Promise<string> {
+    this.#junk ??= this.#track(() =>
+      this.#run((conn) => findJunkMailbox(conn.client, this.#options.junkMailbox, this.address.mailbox, imapUrlOf(this.address))),
+    );
+    // A failed lookup (a dropped connection) is tried again next time.
+    this.#junk.catch(() => (this.#junk = undefined));
+    return this.#junk;
   }
 
   /** Waits for the commands in flight (a graceful stop drains), then logs out. Every caller waits for the end. */
@@ -169,24 +197,66 @@ export class ImapSource implements MailSource {
     this.#state = 'closed';
   }
 
+  /**
+   * A new connection: a slot of this process's account limit, then (with a
+   * connectionCap) a fleet-wide lease, then the login. The connection gives
+   * both back when it closes; a lease lost with its ZooKeeper session closes
+   * the connection, since another process may hold that place by now.
+   */
   async #connect(number: number, signal: AbortSignal | undefined): Promise<ImapConnection> {
     const limits = this.#limits as AccountLimits;
-    const releaseSlot = await limits.acquireConnectionSlot();
+    const releaseLocal = await limits.acquireConnectionSlot();
+    const setupTimeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let lease: ConnectionLease | undefined;
     try {
-      return await openConnection({
+      lease = await this.#options.connectionCap?.acquire({ ...(signal ? { signal } : {}), timeoutMs: setupTimeoutMs });
+    } catch (err) {
+      releaseLocal();
+      if (signal?.aborted) throw new SourceAbortedError(`IMAP operation on ${imapUrlOf(this.address)} aborted while waiting for a connection lease`, { cause: err });
+      throw new ImapConnectionError(`no fleet-wide IMAP connection lease for ${imapUrlOf(this.address)}: ${(err as Error).message}`, { cause: err });
+    }
+    const held = lease ? this.#holdLease(lease, releaseLocal) : { releaseSlot: releaseLocal, watch: () => undefined };
+    try {
+      const conn = await openConnection({
         number,
         address: this.address,
         flowOptions: imapFlowOptions(this.address, this.#options, `spamzk-${number}`),
         writable: (this.#options.writeBack ?? 'off') !== 'off',
         expectedUidValidity: this.#identity?.uidValidity,
-        releaseSlot,
-        setupTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        releaseSlot: held.releaseSlot,
+        setupTimeoutMs,
         signal,
       });
+      held.watch(conn);
+      return conn;
     } catch (err) {
-      releaseSlot();
+      held.releaseSlot();
       throw err;
     }
+  }
+
+  /** Ties a lease to a connection: released together (once), and a lost lease closes the connection. */
+  #holdLease(lease: ConnectionLease, releaseLocal: () => void): { releaseSlot: () => void; watch: (conn: ImapConnection) => void } {
+    let watched: ImapConnection | undefined;
+    const onLost = (): void => watched?.client.close();
+    let released = false;
+    return {
+      releaseSlot: () => {
+        if (released) return;
+        released = true;
+        lease.signal.removeEventListener('abort', onLost);
+        releaseLocal();
+        lease.release().catch((err: unknown) =>
+          (this.#options.warn ?? warnOnStderr)(`could not return the IMAP connection lease of ${imapUrlOf(this.address)}: ${(err as Error).message}`),
+        );
+      },
+      watch: (conn) => {
+        watched = conn;
+        this.#leases.set(conn, lease);
+        if (lease.signal.aborted) conn.client.close();
+        else lease.signal.addEventListener('abort', onLost, { once: true });
+      },
+    };
   }
 
   /**

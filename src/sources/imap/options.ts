@@ -20,6 +20,27 @@ export interface ImapObserver {
   onReconnect?(info: { attempt: number; delayMs: number; error: Error }): void;
 }
 
+/** One held place under a ConnectionCap; it ends with `release()` or when `signal` aborts (e.g. its ZooKeeper session was lost). */
+export interface ConnectionLease {
+  release(): Promise<void>;
+  readonly signal: AbortSignal;
+  /**
+   * True while someone else waits for a place under the cap: the connection is
+   * then closed when it next goes idle (after the batch in hand) instead of
+   * being kept for this process's next batch, so places rotate fairly.
+   */
+  contended?(): boolean;
+}
+
+/**
+ * A cap on an account's connections shared beyond this process (the pipeline
+ * gives a ZooKeeper LeaseSemaphore: the whole fleet together stays under it).
+ * Sources know nothing of ZooKeeper: anything with this shape will do.
+ */
+export interface ConnectionCap {
+  acquire(options: { signal?: AbortSignal; timeoutMs?: number }): Promise<ConnectionLease>;
+}
+
 export interface ImapSourceOptions {
   /** `imaps://user@host:993/INBOX` (implicit TLS) or `imap://user@host:143/INBOX` (STARTTLS). No password in it. */
   url: string;
@@ -37,6 +58,14 @@ export interface ImapSourceOptions {
    * (default 15: Gmail's per-account limit). The first source opened for an account sets it.
    */
   accountMaxConnections?: number;
+  /**
+   * Each new connection first takes a lease of this cap and gives it back when the connection
+   * closes. Idle connections then close after `idleCloseMs`, so that a lease is never held by a
+   * connection nobody uses while another process waits for one.
+   */
+  connectionCap?: ConnectionCap;
+  /** With a connectionCap: close a connection left idle this long (default 1.5 s). */
+  idleCloseMs?: number;
   /** IMAP commands per second on one account, all its sources together (default 10; 0 = unlimited). The first source sets it. */
   requestsPerSecond?: number;
   /** Consecutive failed attempts without progress before giving up (default 5). */
@@ -61,7 +90,7 @@ export interface ImapSourceOptions {
   expectUidValidity?: number;
   /** Write-back of verdicts; off by default (the mailbox is then opened read-only, EXAMINE). */
   writeBack?: WriteBackMode;
-  /** Destination of spam for writeBack 'move' (default: the \Junk special-use mailbox, else "Junk"). */
+  /** Destination of spam for writeBack 'move' (it must exist; default: the mailbox with SPECIAL-USE \Junk, RFC 6154). */
   junkMailbox?: string;
   observer?: ImapObserver;
   /** Where the `insecure` warning goes (default stderr). */
@@ -72,6 +101,12 @@ export interface ImapSourceOptions {
 export const DEFAULT_ACCOUNT_MAX_CONNECTIONS = 15;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * Long enough to keep a connection from one batch to the next (a commit and a
+ * claim take a few ms), short enough that a lease idles only briefly.
+ */
+export const DEFAULT_CAPPED_IDLE_CLOSE_MS = 1_500;
 
 export interface ImapAddress {
   readonly secure: boolean;

@@ -9,10 +9,11 @@
  * touches `\Seen`.
  */
 import type { Label, MessageKey } from '../types.js';
-import { ImapConnectionError, WriteBackError } from '../errors.js';
+import { ImapConnectionError, JunkMailboxError, WriteBackError } from '../errors.js';
 import type { ImapConnection } from './connection.js';
 import type { WriteBackMode } from './options.js';
 import { uidSet } from './uid-set.js';
+import { findJunkMailbox } from './junk-mailbox.js';
 
 export interface WriteBackVerdict {
   readonly key: MessageKey;
@@ -61,9 +62,9 @@ export async function writeBackBatch(
     if (ham.length > 0) await setKeyword(conn, uidSet(ham), NOT_JUNK_KEYWORD, JUNK_KEYWORD, where);
     return { mode, marked: spam.length + ham.length, moved: 0 };
   }
-  const destination = junkMailbox ?? (await findJunkMailbox(conn));
+  // Resolved once per source, before any work (ImapSource.junkMailbox); a direct caller may leave it to us.
   const selected = conn.client.mailbox;
-  if (selected && destination === selected.path) throw new WriteBackError(`${where} is the Junk mailbox itself: nothing to move`);
+  const destination = junkMailbox ?? (await findJunkMailbox(conn.client, undefined, selected ? selected.path : '', where));
   if (spam.length > 0) {
     if (conn.permanentFlags.has('\\*')) await setKeyword(conn, uidSet(spam), SPAMZK_MOVED_KEYWORD, NOT_JUNK_KEYWORD, where);
     // Like STORE, MOVE resolves `false` on failure. A cut connection is retried (MOVE of UIDs
@@ -85,10 +86,4 @@ async function setKeyword(conn: ImapConnection, uids: string, add: string, remov
   if (!(await conn.client.messageFlagsAdd(uids, [add], options)) || !(await conn.client.messageFlagsRemove(uids, [remove], options))) {
     throw conn.broken ?? new ImapConnectionError(`STORE ${add} on UIDs ${uids} of ${where} failed`);
   }
-}
-
-/** The mailbox with the \Junk special-use attribute (RFC 6154), else "Junk". */
-async function findJunkMailbox(conn: ImapConnection): Promise<string> {
-  const boxes = await conn.client.list();
-  return boxes.find((b) => b.specialUse === '\\Junk')?.path ?? 'Junk';
 }
