@@ -4,7 +4,8 @@
  *   npx tsx scripts/chaos.ts                  # CI version: 3 rounds
  *   npx tsx scripts/chaos.ts --quick --json   # 2 rounds, JSON summary as the last line (the test)
  *   npx tsx scripts/chaos.ts --rounds 50      # the long version
- *   options: --seed S, --processors N, --batch-size N, --all (6046 messages instead of the TEST split)
+ *   options: --seed S, --processors N, --batch-size N, --all (6046 messages instead of the TEST split),
+ *            --learn (a user makes corrections during the rounds; two learners learn them through the faults: scripts/chaos/learning.ts)
  *
  * It starts a 3-node ZooKeeper ensemble and Dovecot (IMAPS, verified TLS with
  * the instance's own CA) holding the SpamAssassin corpus. Each round loads the
@@ -34,6 +35,7 @@ import { auditRound } from './chaos/audit.js';
 import { classifyAlone } from './chaos/expected.js';
 import { injectFault, type FaultTargets, type InjectedFault } from './chaos/faults.js';
 import { ChaosFleet } from './chaos/fleet.js';
+import { ChaosLearning } from './chaos/learning.js';
 import { FAULT_KINDS, planRound, seededRandom, type FaultKind } from './chaos/schedule.js';
 import { renderTable, totalOf, type RoundRow } from './chaos/table.js';
 
@@ -60,6 +62,7 @@ interface ChaosOptions {
   batchSize: number;
   all: boolean;
   json: boolean;
+  learn: boolean;
 }
 
 async function main(): Promise<number> {
@@ -174,6 +177,20 @@ async function runRound(
   // Faults are timed from the moment the job is planned: before that the
   // processors are still starting, and a fault would hit nothing of the job.
   await waitForPlan(targets.zk.connectString, secrets.zk, root, running);
+  const learning = opts.learn
+    ? new ChaosLearning({
+        zkConnect: () => targets.zk.connectString,
+        dovecot: () => faultTargets.dovecot,
+        auth: { user: 'fleet', password: secrets.zk },
+        user: USER,
+        imapPassword: secrets.imap,
+        root,
+        uidValidity,
+        expected,
+        random: seededRandom(opts.seed * 31 + round),
+      })
+    : undefined;
+  learning?.start(3_000);
   const timers = schedule.map((f) =>
     setTimeout(() => {
       const fault = finished ? { kind: f.kind, atMs: f.atMs, injected: false, detail: 'job already complete', over: Promise.resolve() } : injectFault(f.kind, f.atMs, faultTargets);
@@ -193,6 +210,7 @@ async function runRound(
     targets.dovecot = faultTargets.dovecot;
     await fleet.close();
   }
+  const learned = await learning?.finish();
   const wallMs = Date.now() - started;
 
   const session = new ZkSession({ connectString: targets.zk.connectString, auth: { user: 'fleet', password: secrets.zk }, sessionTimeoutMs: 10_000 });
@@ -212,6 +230,7 @@ async function runRound(
   } finally {
     await session.close();
   }
+  if (learned && !learned.learnedOnce) audit = { ...audit, ok: false, problems: [...audit.problems, ...learned.problems.map((p) => `learning: ${p}`)] };
   const logs = readFileSync(join(roundDir, 'processors.log'), 'utf8');
   if (logs.includes(secrets.imap) || logs.includes(secrets.zk)) {
     audit = { ...audit, ok: false, problems: [...audit.problems, 'a password appears in the processors\' logs'] };
@@ -221,7 +240,9 @@ async function runRound(
   // Faults whose time came after the job had completed never fired: skipped too.
   const unfired = schedule.length - injected.length;
   if (unfired > 0) log.push(`${unfired} later faults not fired: the job was already complete`);
-  return { round, faults, skipped: injected.filter((f) => !f.injected).length + unfired, replaced: fleet.replaced, wallMs, audit, log };
+  if (learning) log.push(...learning.log);
+  const learningCell = learned ? { learning: { corrections: learned.corrections, learnedOnce: learned.learnedOnce, versions: learned.versions } } : {};
+  return { round, faults, skipped: injected.filter((f) => !f.injected).length + unfired, replaced: fleet.replaced, wallMs, audit, log, ...learningCell };
 }
 
 /** Resolves once the round's job has its batches (or the fleet has stopped). */
@@ -255,6 +276,7 @@ function parseOptions(): ChaosOptions {
       'batch-size': { type: 'string', default: '25' },
       all: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      learn: { type: 'boolean', default: false },
     },
   });
   const int = (name: string, raw: string, min: number): number => {
@@ -269,6 +291,7 @@ function parseOptions(): ChaosOptions {
     batchSize: int('batch-size', values['batch-size'], 1),
     all: values.all,
     json: values.json,
+    learn: values.learn,
   };
 }
 

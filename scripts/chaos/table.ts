@@ -12,16 +12,22 @@ export interface RoundRow {
   readonly audit: RoundAudit;
   /** What each fault hit, in order. */
   readonly log: readonly string[];
+  /** With --learn: the user's corrections, whether each was learned exactly once, and the model versions made. */
+  readonly learning?: { readonly corrections: number; readonly learnedOnce: boolean; readonly versions: number };
 }
 
 const COLUMNS = ['round', ...FAULT_KINDS, 'skipped', 'messages', 'missing', 'double', 'wrong', 'fenced', 'reclaims', 'quarantined', 'replaced', 'wall s', 'audit'];
 
 export function renderTable(rows: readonly RoundRow[]): string {
-  const lines = rows.map((r) => cells(String(r.round), r));
-  if (rows.length > 0) lines.push(cells('total', totalOf(rows)));
-  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...lines.map((l) => l[i]!.length)));
+  const learning = rows.some((r) => r.learning);
+  const columns = learning ? [...COLUMNS.slice(0, -1), 'corrections', 'versions', 'learned once', 'audit'] : COLUMNS;
+  const withLearning = (cols: string[], r: RoundRow): string[] =>
+    learning ? [...cols.slice(0, -1), String(r.learning?.corrections ?? 0), String(r.learning?.versions ?? 0), r.learning?.learnedOnce === false ? 'FAIL' : 'ok', cols[cols.length - 1]!] : cols;
+  const lines = rows.map((r) => withLearning(cells(String(r.round), r), r));
+  if (rows.length > 0) lines.push(withLearning(cells('total', totalOf(rows)), totalOf(rows)));
+  const widths = columns.map((c, i) => Math.max(c.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cols: readonly string[]): string => `| ${cols.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  return [fmt(COLUMNS), `|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`, ...lines.map(fmt)].join('\n');
+  return [fmt(columns), `|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`, ...lines.map(fmt)].join('\n');
 }
 
 export function totalOf(rows: readonly RoundRow[]): RoundRow {
@@ -36,6 +42,9 @@ export function totalOf(rows: readonly RoundRow[]): RoundRow {
     replaced: sum((r) => r.replaced),
     wallMs: sum((r) => r.wallMs),
     log: [],
+    ...(rows.some((r) => r.learning)
+      ? { learning: { corrections: sum((r) => r.learning?.corrections ?? 0), versions: sum((r) => r.learning?.versions ?? 0), learnedOnce: rows.every((r) => r.learning?.learnedOnce !== false) } }
+      : {}),
     audit: {
       messages: total((a) => a.messages),
       missing: total((a) => a.missing),

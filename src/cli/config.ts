@@ -9,10 +9,10 @@
  * SPAMZK_IMAP_PASSWORD or a password file (src/sources), the fleet's ZooKeeper
  * credentials from SPAMZK_ZK_AUTH or SPAMZK_ZK_AUTH_FILE (zk-auth.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DEFAULT_ROOT } from '../coordination/index.js';
-import { LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from '../pipeline/index.js';
+import { DEFAULT_MODEL_STORE, LOG_LEVELS, WRITE_BACK_MODES, type JobSettings, type LogLevel, type MetricsEndpoint, type ProcessorSettings } from '../pipeline/index.js';
 
 import { ConfigError } from './config-error.js';
 import { modelToRead } from './model-path.js';
@@ -46,8 +46,11 @@ export interface RunConfig {
   /** Serve Prometheus /metrics on this port (a local fleet: port + slot); undefined = no metrics. */
   metricsPort: number | undefined;
   metricsHost: string;
-  /** With writeBack 'move': the mailbox to move spam to; default: the SPECIAL-USE \\Junk one. */
+  /** With writeBack 'move': the mailbox to move spam to; with learn: where the user's client moves junk. Default: the SPECIAL-USE \\Junk one. */
   junkMailbox: string | undefined;
+  /** Learn from the user's corrections (IMAP only). */
+  learn: boolean;
+  modelStore: string;
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool';
@@ -101,7 +104,15 @@ const SETTINGS: readonly Setting[] = [
   { key: 'metricsPort', kind: 'int', env: 'SPAMZK_METRICS_PORT', min: 1, max: 65_535, fallback: undefined },
   { key: 'metricsHost', kind: 'string', env: 'SPAMZK_METRICS_HOST', check: checkListenAddress, fallback: '127.0.0.1' },
   { key: 'junkMailbox', kind: 'string', env: 'SPAMZK_JUNK_MAILBOX', fallback: undefined },
+  { key: 'learn', kind: 'bool', env: 'SPAMZK_LEARN', fallback: false },
+  { key: 'modelStore', kind: 'string', env: 'SPAMZK_MODEL_STORE', check: checkModelStore, fallback: DEFAULT_MODEL_STORE },
 ];
+
+/** The model store is a folder (made on first write); a file in its place would fail the first learn, after work began. */
+function checkModelStore(value: string, origin: string): void {
+  if (value === '') throw new ConfigError(`${origin}: give the folder of the model store`);
+  if (existsSync(value) && !statSync(value).isDirectory()) throw new ConfigError(`${origin}: ${value} is not a folder (the model store holds one file per learned model version)`);
+}
 
 /** The metrics server binds an address of this machine: an IP literal or localhost, never a name to resolve. */
 function checkListenAddress(value: string, origin: string): void {
@@ -119,8 +130,9 @@ export function resolveRunConfig(flags: FlagValues, env: NodeJS.ProcessEnv = pro
     const [raw, origin] = pick(setting, flags, env, file);
     config[setting.key] = raw === undefined ? setting.fallback : parseSetting(setting, raw, origin);
   }
-  if (config.junkMailbox !== undefined && (config.writeBack !== 'move' || config.junkMailbox === '')) {
-    throw new ConfigError(`--junk-mailbox ${JSON.stringify(config.junkMailbox)}: give a mailbox name, and only with --write-back move`);
+  // One Junk mailbox serves both: where spam is moved, and where the user's client moves junk (learning).
+  if (config.junkMailbox !== undefined && ((config.writeBack !== 'move' && config.learn !== true) || config.junkMailbox === '')) {
+    throw new ConfigError(`--junk-mailbox ${JSON.stringify(config.junkMailbox)}: give a mailbox name, and only with --write-back move or --learn`);
   }
   const run = config as unknown as RunConfig;
   if (run.metricsPort !== undefined && run.metricsPort + run.processors - 1 > 65_535) {
@@ -244,6 +256,7 @@ export function processorSettingsFrom(config: RunConfig, source: string, connect
     writeBack: config.writeBack,
     ...(config.imapMaxConnections !== undefined ? { imapMaxConnections: config.imapMaxConnections } : {}),
     ...(config.junkMailbox !== undefined ? { junkMailbox: config.junkMailbox } : {}),
+    ...(config.learn ? { learn: { modelStore: config.modelStore } } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ export function addSharedRunOptions(cmd: Command, zkDefault = 'default: start a 
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [SPAMZK_LOG_LEVEL] (default info)')
     .option('--imap-max-connections <n>', 'IMAP only: connections the whole fleet may open on the account, held as ZooKeeper leases [SPAMZK_IMAP_MAX_CONNECTIONS] (default: per process only)')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port; with -p, local processor k uses port + k [SPAMZK_METRICS_PORT]')
+    .option('--model-store <dir>', 'with --learn: content-addressed store of learned models; shared storage on a multi-machine fleet [SPAMZK_MODEL_STORE] (default ~/.spamzk/models)')
     .option('--metrics-host <addr>', 'address the metrics server binds [SPAMZK_METRICS_HOST] (default 127.0.0.1)')
     .option('-c, --config <file>', 'JSON config file with any of these settings [SPAMZK_CONFIG]');
 }

@@ -19,6 +19,15 @@ export { readCheckpoint, readFrontier, readPlanTail, FOLD_MIN } from './frontier
 export type { Checkpoint, Frontier, FrontierBatch } from './frontier.js';
 export type { JobFootprint, JobState, DeleteOutcome } from './lifecycle.js';
 export { DEFAULT_ROOT, JobPaths } from './paths.js';
+export {
+  ExactlyOnceLog,
+  ExactlyOnceLogError,
+  MAX_RECORDS_PER_MULTI,
+  type AppendOutcome,
+  type LogRecord,
+  type PendingRecord,
+  type Versioned,
+} from './exactly-once-log.js';
 export { readControl, changeControl, ControlWatch, ControlConflictError, CONTROL_STATES, DEFAULT_CONTROL } from './control.js';
 export type { ControlState, JobControl, ControlSnapshot, ControlWatchEvents } from './control.js';
 export { LeaseSemaphore, Lease, type LeaseSemaphoreOptions, type AcquireOptions, type LeaseData } from './semaphore.js';

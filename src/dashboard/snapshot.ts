@@ -19,7 +19,7 @@ import {
   type LiveProcessor,
   type ZkSession,
 } from '../coordination/index.js';
-import { commitsOf } from '../pipeline/index.js';
+import { commitsOf, readModelHead } from '../pipeline/index.js';
 import { commitRate, throughputTimeline } from '../report/index.js';
 
 export type BatchState = 'pending' | 'claimed' | 'done' | 'quarantined';
@@ -86,6 +86,8 @@ export interface JobSnapshot extends JobStatus {
   throughput: Throughput;
   /** The newest reclaim and fenced-commit records, oldest first. */
   recentEvents: CoordinationEventRecord[];
+  /** The fleet's current learned model version for the job's account (absent: never learned). */
+  modelVersion?: { version: number; learned: { spam: number; ham: number } };
   control: ControlView;
 }
 
@@ -103,6 +105,7 @@ export async function readJobSnapshot(session: ZkSession, root: string, jobId: s
     readEvents(session, root, jobId),
     readControl(session, new JobPaths(root, jobId)),
   ]);
+  const head = await readModelHead(session, root, status.spec.sourceId);
   const takenAt = now();
   const claims = await ownerClaims(session, new JobPaths(root, jobId), liveClaims, takenAt);
   const states = batchStates(status.batchCount, done, quarantined.map((q) => q.batch), claims);
@@ -126,6 +129,7 @@ export async function readJobSnapshot(session: ZkSession, root: string, jobId: s
     reclaims: events.filter((e) => e.type === 'reclaimed').length,
     fencedCommits: events.filter((e) => e.type === 'fenced').length,
     recentEvents: events.slice(-RECENT_EVENTS),
+    ...(head ? { modelVersion: { version: head.version, learned: { ...head.learned } } } : {}),
     control: { state: control.state, version: control.version, settings: control.settings, changedAt: control.changedAt },
   };
 }

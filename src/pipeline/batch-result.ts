@@ -6,7 +6,8 @@
  * fenced-out processor's verdicts are never stored, and a committed batch
  * always has its verdicts. The encoding is compact and versioned: verdicts,
  * labels and scores cost about 1.6 bytes a message after deflate; the header
- * fields that name each message (v3) cost most of the rest
+ * fields that name each message (v3) cost most of the rest; v4's model
+ * version is one small number a batch
  * (scripts/done-marker-size.ts measures it; docs/design.md quotes the figure).
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -21,6 +22,8 @@ export interface BatchResult {
   readonly classifyMs: number;
   /** Longest event-loop stall seen while this batch was in hand, ms. */
   readonly stallMs: number;
+  /** The learned model version its verdicts were made with (docs/design.md, learn path); absent = 0, the base model. */
+  readonly modelVersion?: number;
 }
 
 /** Scores are stored as 16-bit steps of 1/SCORE_STEPS. */
@@ -31,9 +34,12 @@ export const RESULT_BUDGET_PER_100_MESSAGES = 8192;
 /**
  * v2 dropped the processor id and the planned count: the done marker's header and the batch node hold them.
  * v3 added each message's Message-ID, From, Subject and Date (columns i, a, u, t).
+ * v4 added the learned model version the batch was classified with (mv, absent when 0).
+ * A version, not a silent extra field: a v3 reader must refuse a marker whose
+ * verdicts came from a model it cannot name, rather than report them as the base model's.
  */
-const FORMAT_VERSION = 3;
-const READABLE_VERSIONS = new Set([1, 2, FORMAT_VERSION]);
+export const FORMAT_VERSION = 4;
+const READABLE_VERSIONS = new Set([1, 2, 3, FORMAT_VERSION]);
 const VERDICT_CODES: readonly MessageVerdict['verdict'][] = ['ham', 'spam', 'unsure', 'failed'];
 const LABEL_CODES: readonly (TrueLabel | '')[] = ['', 'ham', 'spam'];
 
@@ -57,6 +63,8 @@ interface EncodedBatch {
   u?: string[];
   /** v3 Date: seconds since the epoch when it parsed (0: absent), else the field as written. */
   t?: (number | string)[];
+  /** v4: the learned model version, when above 0 (v1–v3 markers lack it: version 0). */
+  mv?: number;
 }
 
 export class BatchResultFormatError extends Error {
@@ -100,6 +108,7 @@ export function encodeBatchResult(result: BatchResult): Buffer {
     a: result.messages.map((m) => m.from ?? ''),
     u: result.messages.map((m) => m.subject ?? ''),
     t: result.messages.map((m) => encodeDate(m.date)),
+    ...(result.modelVersion ? { mv: result.modelVersion } : {}),
   };
   return deflateRawSync(Buffer.from(JSON.stringify(encoded)));
 }
@@ -112,7 +121,7 @@ export function decodeBatchResult(data: Buffer): BatchResult {
     throw new BatchResultFormatError(`a done marker's result is not a spamzk batch result: ${(err as Error).message}`);
   }
   if (!READABLE_VERSIONS.has(encoded.v)) {
-    throw new BatchResultFormatError(`batch result format v${encoded.v} is not supported (this spamzk reads v${FORMAT_VERSION})`);
+    throw new BatchResultFormatError(`batch result format v${encoded.v} is not supported (this spamzk reads v1 to v${FORMAT_VERSION})`);
   }
   const scores = Buffer.from(encoded.s, 'base64');
   let key = 0;
@@ -127,7 +136,7 @@ export function decodeBatchResult(data: Buffer): BatchResult {
     if (verdict === 'failed') return { key, verdict, score: null, ...label, reason: note ?? 'unknown', ...names };
     return { key, verdict, score: scores.readUInt16LE(i * 2) / SCORE_STEPS, ...label, ...(note !== undefined ? { note } : {}), ...names };
   });
-  return { fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages };
+  return { fetchMs: encoded.f, classifyMs: encoded.c, stallMs: encoded.l, messages, ...(encoded.mv ? { modelVersion: encoded.mv } : {}) };
 }
 
 /** A date the pipeline normalised to ISO seconds is stored as a number; anything else as written. */

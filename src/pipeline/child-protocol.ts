@@ -75,6 +75,7 @@ export function readChildOrder(env: NodeJS.ProcessEnv): ChildOrder | undefined {
     writeBack: s.oneOf('writeBack', WRITE_BACK_MODES),
     ...optional('imapMaxConnections', s.optionalPositiveInteger('imapMaxConnections')),
     junkMailbox: s.optionalString('junkMailbox'),
+    ...learnSettingsOf(s),
   };
   const jobId = field.optionalString('jobId');
   const metrics = readMetricsEndpoint(field);
@@ -91,6 +92,12 @@ function readMetricsEndpoint(field: FieldReader): MetricsEndpoint | undefined {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function learnSettingsOf(s: FieldReader): Pick<ProcessorSettings, 'learn'> {
+  if (s.optionalObject('learn') === undefined) return {};
+  const l = new FieldReader(s.object('learn'), `${CHILD_ORDER_ENV}.settings.learn`);
+  return { learn: { modelStore: l.string('modelStore') } };
 }
 
 export function summaryLine(summary: ProcessorRunSummary): string {
@@ -181,6 +188,10 @@ class FieldReader {
 
   private bad(name: string, wanted: string): never {
     throw new ChildProtocolError(`${this.where}.${name} must be ${wanted}, got ${JSON.stringify(this.raw[name]) ?? 'nothing'}`);
+  }
+
+  optionalObject(name: string): Record<string, unknown> | undefined {
+    return this.raw[name] === undefined || this.raw[name] === null ? undefined : this.object(name);
   }
 
   object(name: string): Record<string, unknown> {

@@ -19,7 +19,7 @@ import {
   type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
-import { listedOutcome, type BatchCommit, type MessageOutcome, type ReportInput } from '../report/index.js';
+import { listedOutcome, type BatchCommit, type LearnedByRun, type MessageOutcome, type ReportInput, type VersionUse } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
 
 /** A job's records as ZooKeeper holds them, read as one snapshot (see gatherReportInput). */
@@ -68,15 +68,17 @@ export function commitsOf(done: readonly DoneMarker[], batches: readonly Batch[]
   return done.map((marker) => commitOf(marker, decodeBatchResult(marker.result), byIndex.get(marker.batch)));
 }
 
-/** Pure: the report's input from a job's records. */
-export function reportInputFrom(jobId: string, records: JobRecords): ReportInput {
+/** Pure: the report's input from a job's records (and, from a run with --learn, what it learned). */
+export function reportInputFrom(jobId: string, records: JobRecords, learnedByRun?: LearnedByRun): ReportInput {
   const { spec, plan, batches, done, quarantine, events } = records;
   const byIndex = new Map(batches.map((b) => [b.index, b]));
   const outcomes: MessageOutcome[] = [];
   const commits: BatchCommit[] = [];
   const stalls: Record<string, number> = {};
+  const versions = new Map<number, { batches: number; messages: number }>();
   for (const marker of done) {
     const result = decodeBatchResult(marker.result);
+    countVersion(versions, result);
     for (const o of outcomesOf(marker, result)) outcomes.push(o); // no spread: a batch may hold more than the stack allows
     commits.push(commitOf(marker, result, byIndex.get(marker.batch)));
     stalls[marker.processorId] = Math.max(stalls[marker.processorId] ?? 0, result.stallMs);
@@ -122,7 +124,22 @@ export function reportInputFrom(jobId: string, records: JobRecords): ReportInput
       };
     }),
     eventLoopStallMs: stalls,
+    ...learningOf(versions, learnedByRun),
   };
+}
+
+function countVersion(versions: Map<number, { batches: number; messages: number }>, result: BatchResult): void {
+  const v = result.modelVersion ?? 0;
+  const seen = versions.get(v) ?? { batches: 0, messages: 0 };
+  versions.set(v, { batches: seen.batches + 1, messages: seen.messages + result.messages.length });
+}
+
+/** The report's learning section: only when a learned version was used or the run learned (a plain job's report is unchanged). */
+function learningOf(versions: Map<number, { batches: number; messages: number }>, run: LearnedByRun | undefined): Pick<ReportInput, 'learning'> {
+  const learnedUsed = [...versions.keys()].some((v) => v > 0);
+  if (!learnedUsed && !run) return {};
+  const versionsUsed: VersionUse[] = [...versions].map(([version, n]) => ({ version, ...n })).sort((a, b) => a.version - b.version);
+  return { learning: { versionsUsed, ...(run ? { run } : {}) } };
 }
 
 /** A job planned before names were recorded has none; the report then shows the hashes alone. */

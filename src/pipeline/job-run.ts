@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
 import { jobSettingsOf, openJob, readJobStatus, type JobStatus, type PlanFrom, type ZkAuth } from '../coordination/index.js';
-import { buildReport, writeReportFiles, type JobReport, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
+import { buildReport, writeReportFiles, type JobReport, type LearnedByRun, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { checkWriteBack, openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { planNewMail, type NewMailPlan } from './cadence.js';
@@ -27,6 +27,7 @@ import { readJobRecords, reportInputFrom } from './gather.js';
 import { fleetCapFor } from './imap-cap.js';
 import { jobDisplayFor, jobSpecFor, type JobDisplay } from './job-identity.js';
 import { JobSession } from './job-session.js';
+import { startLearning, type LearningRun, type LearningSummary } from './learning/run-learning.js';
 import { planBatchesFrom } from './plan.js';
 import type { JobSettings, Logger } from './settings.js';
 import { sourceOptionsFrom } from './source-options.js';
@@ -62,6 +63,8 @@ export interface JobRunOutcome {
   readonly files: ReportFiles;
   readonly fleets: FleetOutcome[];
   readonly interrupted: boolean;
+  /** With --learn: the model versions used, the corrections learned, the head. */
+  readonly learning?: LearningSummary;
 }
 
 /**
@@ -99,13 +102,17 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome | Draine
     log,
     ...(input.auth ? { auth: input.auth } : {}),
   });
+  let learning: LearningRun | undefined;
   try {
     const planner = (from: PlanFrom) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from));
     const opened = await sessions.run('opening the job', (s) => openJob(s, settings.zkRoot, spec, planner, input.signal), input.signal);
     // A finished job run again (cron) must take in the mail that arrived since, as a pass of --every does.
     if (!opened.planned) await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     const fleets: FleetOutcome[] = [];
+    // The job keeps the base model's id; learning only moves the model head (docs/design.md).
+    learning = await startLearning(settings, sessions, model.id, log);
     for (let pass = 1; ; pass++) {
+      await learning?.pass(spec.jobId); // corrections made since the last pass, learned before this one
       const fleet = await runLocalFleet(input, sessions, spec.jobId);
       fleets.push(fleet);
       log.info({ job: spec.jobId, pass }, 'pass finished');
@@ -118,10 +125,12 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome | Draine
       if (input.signal?.aborted) break;
       await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
     }
-    const report = buildReport(await reportInput(input, sessions, spec.jobId));
+    const learned = await learning?.summary(spec.jobId);
+    const report = buildReport(await reportInput(input, sessions, spec.jobId, learned));
     const files = await writeReportFiles(report, settings.reportDir ?? join('reports', spec.jobId));
-    return { kind: 'finished', jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false };
+    return { kind: 'finished', jobId: spec.jobId, report, files, fleets, interrupted: input.signal?.aborted ?? false, ...(learned ? { learning: learned } : {}) };
   } finally {
+    await learning?.close();
     await sessions.close();
   }
 }
@@ -143,9 +152,9 @@ async function runLocalFleet(input: JobRunInput, sessions: JobSession, jobId: st
 }
 
 /** The job as ZooKeeper holds it (one snapshot), with the source as it is now and the command that resumes the job. */
-async function reportInput(input: JobRunInput, sessions: JobSession, jobId: string): Promise<ReportInput> {
+async function reportInput(input: JobRunInput, sessions: JobSession, jobId: string, learned?: LearningSummary): Promise<ReportInput> {
   const records = await sessions.run('reading the report', (s) => readJobRecords(s, input.settings.zkRoot, jobId));
-  const gathered = reportInputFrom(jobId, records);
+  const gathered = reportInputFrom(jobId, records, learned ? learnedOf(learned) : undefined);
   const lastPlanned = records.batches.reduce((max, b) => Math.max(max, b.last), 0);
   const moving = input.settings.writeBack === 'move';
   let pendingMoves: number | undefined;
@@ -194,4 +203,15 @@ async function withSource<T>(input: JobRunInput, use: (source: MailSource, ident
 function modelFacts(source: string, modelPath: string | undefined): { id: string; display: JobDisplay } {
   const model = SpamModel.load(modelPath);
   return { id: model.id, display: jobDisplayFor(source, modelPath, model) };
+}
+
+/** What the report says of this run's learning: the head it ended at and the corrections this member learned. */
+function learnedOf(summary: LearningSummary): LearnedByRun {
+  return {
+    headVersion: summary.head.version,
+    headLearned: { ...summary.head.learned },
+    learned: { ...summary.learned },
+    detected: { ...summary.detected },
+    versionsMade: [...summary.versionsMade],
+  };
 }

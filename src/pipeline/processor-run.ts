@@ -15,6 +15,7 @@ import type { ProcessorRunSummary } from './child-protocol.js';
 import { classifyBatch } from './classify-batch.js';
 import { fleetCapFor } from './imap-cap.js';
 import { jobDisplayFor, jobSpecFor } from './job-identity.js';
+import { followModel, type ModelSource } from './learning/follower.js';
 import { applyControl } from './live-settings.js';
 import { MovesAfterCommit } from './moves.js';
 import { planBatchesFrom } from './plan.js';
@@ -63,6 +64,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
   const source = openSource(settings.source, sourceOptionsFrom(settings, log, cap));
   const stalls = new StallMonitor();
   let moves: MovesAfterCommit | undefined;
+  let models: ModelSource | undefined;
   try {
     const identity = await source.open();
     // Before any batch is claimed: a write-back that can never succeed stops here (JunkMailboxError, exit 3).
@@ -79,11 +81,14 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     input.metrics?.bind({ job: spec.jobId, processor: processor.processorId, modelId: model.id });
     input.metrics?.watch(processor);
     moves = settings.writeBack === 'move' ? new MovesAfterCommit(source, log).follow(processor) : undefined;
+    // With --learn, batches are classified with the fleet's current model version; the job stays the base model's.
+    models = await followModel(settings, model, log, input.auth);
     stalls.start();
-    const summary = await runToCompletion(processor, input, { spec, source, model, stalls, moves });
+    const summary = await runToCompletion(processor, input, { spec, source, models, stalls, moves });
     return { ...summary, longestStallMs: Math.round(stalls.longestStallMs) };
   } finally {
     stalls.close();
+    await models?.close();
     await moves?.settle();
     // A wedged source may never finish closing either; the process is about to end.
     await Promise.race([source.close(), sleep(SOURCE_CLOSE_GRACE_MS, undefined, { ref: false })]);
@@ -94,7 +99,7 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
 interface Job {
   spec: JobSpec;
   source: MailSource;
-  model: SpamModel;
+  models: ModelSource;
   stalls: StallMonitor;
   /** With writeBack 'move': holds each batch's spam until its commit. */
   moves: MovesAfterCommit | undefined;
@@ -127,7 +132,7 @@ async function runToCompletion(processor: Processor, input: ProcessorRunInput, j
 
 interface BatchDeps {
   source: MailSource;
-  model: SpamModel;
+  models: ModelSource;
   stalls: StallMonitor;
   settings: ProcessorSettings;
   stopWith: (err: Error) => void;
@@ -162,9 +167,10 @@ function isSourceFailure(err: unknown): err is SourceError {
 }
 
 async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps): Promise<Buffer> {
+  const pinned = deps.models.pin(); // one model version for the whole batch
   const result = await classifyBatch(batch, {
     source: deps.source,
-    classifier: deps.model,
+    classifier: pinned.classifier,
     signal: ctx.signal,
     // A rejected heartbeat means the claim is gone; ctx.signal aborts this
     // batch on the same event, so the rejection itself carries no news.
@@ -176,7 +182,7 @@ async function classifyAndEncode(batch: Batch, ctx: WorkContext, deps: BatchDeps
   if (deps.settings.writeBack === 'keywords') await setKeywords(deps.source, result);
   // A move waits for the commit (moves.ts): never for a verdict that is not the job's.
   if (deps.moves) deps.moves.hold(batch.index, ctx.claimSeq, result.messages.filter((m) => m.verdict === 'spam').map((m) => m.key));
-  return encodeBatchResult(result);
+  return encodeBatchResult({ ...result, modelVersion: pinned.version });
 }
 
 /**

@@ -58,6 +58,13 @@ export interface ProcessorSettings {
   readonly imapMaxConnections?: number;
   /** For writeBack 'move': the mailbox spam goes to (it must exist); undefined = the one with SPECIAL-USE \\Junk. */
   readonly junkMailbox?: string | undefined;
+  /** Learn from the user's corrections (docs/design.md, "Learning from the mailbox it guards"); IMAP only. Its Junk mailbox is `junkMailbox`. */
+  readonly learn?: LearnSettings | undefined;
+}
+
+export interface LearnSettings {
+  /** The content-addressed model store (shared storage on a fleet of several machines). */
+  readonly modelStore: string;
 }
 
 /** Where a processor serves its Prometheus /metrics. */

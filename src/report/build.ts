@@ -6,6 +6,7 @@
 import { ConfusionTally } from './accuracy.js';
 import { ScoreHistogram } from './histogram.js';
 import { IntegrityTally } from './integrity.js';
+import { copyLearning } from './learning.js';
 import {
   REPORT_SCHEMA_VERSION,
   type FailedMessage,
@@ -64,6 +65,7 @@ export function buildReport(input: ReportInput): JobReport {
     failed: failed.sort(byKey),
     partial: partial.sort((a, b) => a.key - b.key),
     verdicts: verdicts.sort(byKey),
+    ...(input.learning ? { learning: copyLearning(input.learning) } : {}),
   };
 }
 

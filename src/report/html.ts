@@ -12,6 +12,7 @@ import { FLAGGED_TABLE_STYLE, flaggedSection } from './flagged-table.js';
 import { count, decimal, duration, oneLine, percent, rate, timestamp } from './figures.js';
 import { html, trusted, type HtmlValue, type SafeHtml } from './html-template.js';
 import type { AccuracyReport, JobReport } from './job-report.js';
+import { learningHtml } from './learning.js';
 
 /** Rows shown per table before "and N more in report.json". */
 const MAX_ROWS = 200;
@@ -70,6 +71,7 @@ ${charts(report)}
 ${flaggedSection(report)}
 ${accuracySection(report.accuracy)}
 ${processorsSection(report)}
+${report.learning ? learningHtml(report.learning) : ''}
 ${eventsSection(report)}
 ${failedSection(report)}
 ${commitsSection(report)}

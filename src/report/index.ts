@@ -9,6 +9,7 @@ export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
 export { ReportInputError } from './validate.js';
+export type { LearnedByRun, ReportLearning, VersionUse } from './learning.js';
 export { commitRate, throughputTimeline, type CommitRate } from './throughput.js';
 export type {
   AccuracyReport,

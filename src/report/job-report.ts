@@ -13,6 +13,7 @@ import type {
   ReclaimEvent,
   ReportInput,
 } from './types.js';
+import type { ReportLearning } from './learning.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -169,4 +170,6 @@ export interface JobReport {
   /** Classified from partial input: key and note. */
   readonly partial: readonly { readonly key: number; readonly note: string }[];
   readonly verdicts: readonly MessageOutcome[];
+  /** With learned model versions (--learn): the versions used and the corrections learned. */
+  readonly learning?: ReportLearning;
 }

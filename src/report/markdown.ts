@@ -7,6 +7,7 @@ import { count, decimal, duration, oneLine, percent, rate, timestamp } from './f
 import type { AccuracyReport, IntegrityCheck, JobReport } from './job-report.js';
 import { cutoffWords, flaggedMessages, MAX_FLAGGED_ROWS } from './flagged.js';
 import { inProgressNotice } from './progress-notice.js';
+import { learningMarkdown } from './learning.js';
 import type { QuarantinedBatch } from './types.js';
 
 export interface MarkdownOptions {
@@ -24,6 +25,7 @@ export function renderMarkdown(report: JobReport, opts: MarkdownOptions = {}): s
     flaggedTable(report, opts.maxMessageRows ?? MAX_FLAGGED_ROWS),
     report.accuracy ? accuracy(report.accuracy) : '## Accuracy\n\nNo message has a known label.',
     processors(report),
+    ...(report.learning ? [learningMarkdown(report.learning)] : []),
     eventList(`Reclaims`, report.reclaims.map((r) =>
       `${timestamp(r.at)} batch ${r.batch}: taken from ${md(r.fromProcessor || 'an unknown processor')} by ${md(r.byProcessor)} (${md(r.reason)})`)),
     eventList(`Fenced commits`, report.fencedCommits.map((f) =>

@@ -5,6 +5,7 @@
  */
 
 import type { VerdictLabel } from '../classifier/index.js';
+import type { ReportLearning } from './learning.js';
 
 /** What the message truly is, for labelled fixtures. */
 export type TrueLabel = 'spam' | 'ham';
@@ -156,4 +157,6 @@ export interface ReportInput {
   readonly quarantined: readonly QuarantinedBatch[];
   /** Longest event-loop stall per processor, ms, when measured. */
   readonly eventLoopStallMs?: Readonly<Record<string, number>>;
+  /** With learned model versions (--learn): the versions the batches used, and what the run learned. */
+  readonly learning?: ReportLearning;
 }

@@ -33,7 +33,20 @@ export {
   type WriteBackMode,
 } from './imap/options.js';
 export type { AppliedImapLimits, LiveImapLimits } from './imap/live-limits.js';
-export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
+export { JUNK_KEYWORD, NOT_JUNK_KEYWORD, SPAMZK_MOVED_KEYWORD, type WriteBackResult, type WriteBackVerdict } from './imap/write-back.js';
+import { FeedbackClient } from './imap/feedback-client.js';
+export { FeedbackClient, imapAccountOf } from './imap/feedback-client.js';
+export { parseUidSet, uidSet } from './imap/uid-set.js';
+export type { TrainingFilter } from './imap/training-read.js';
+export { findJunkMailbox, JUNK_SPECIAL_USE } from './imap/junk-mailbox.js';
+export {
+  JUNK_KEYWORDS,
+  NOT_JUNK_KEYWORDS,
+  type FeedbackScan,
+  type ObservedMessage,
+  type ScanOptions,
+  type ScanPosition,
+} from './imap/feedback-scan.js';
 
 /** Everything `openSource` accepts; fixture options are ignored for IMAP and vice versa. */
 export interface OpenSourceOptions extends FixtureSourceOptions, PasswordSource, Omit<ImapSourceOptions, 'url' | 'password'> {
@@ -53,6 +66,12 @@ export function openSource(location: string, opts: OpenSourceOptions = {}): Mail
     return new ImapSource({ ...imap, url: location, password });
   }
   return new FixtureSource(location, { labelsFile: opts.labelsFile });
+}
+
+/** The learn path's connection to the account of `location` (an IMAP URL); the password is read as openSource reads it. */
+export function openFeedbackClient(location: string, opts: OpenSourceOptions = {}): FeedbackClient {
+  const { passwordEnv, passwordFile, env, labelsFile: _unused, ...imap } = opts;
+  return new FeedbackClient({ ...imap, url: location, password: loadPassword({ passwordEnv, passwordFile }, env) });
 }
 
 /**

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SIZE } from '../../src/cli/config.js';
 import { DEFAULT_ROOT, FOLD_MIN, JobPaths, MAX_RESULT_BYTES } from '../../src/coordination/index.js';
-import { RESULT_BUDGET_PER_100_MESSAGES, SCORE_STEPS } from '../../src/pipeline/batch-result.js';
+import { FORMAT_VERSION, RESULT_BUDGET_PER_100_MESSAGES, SCORE_STEPS } from '../../src/pipeline/batch-result.js';
 import { DEFAULT_YIELD_EVERY_MS } from '../../src/pipeline/classify-batch.js';
 import { DEFAULT_MAX_RESTARTS } from '../../src/pipeline/fleet.js';
 import { WEDGED_AFTER_MS } from '../../src/pipeline/wedge-watch.js';
 import { PACKAGE_ROOT } from '../../src/shared/index.js';
-import { measureDoneMarkerSize, TEST_SPLIT } from '../../scripts/done-marker-size.js';
+import { LEARNED_VERSION_MEASURED, measureDoneMarkerSize, TEST_SPLIT } from '../../scripts/done-marker-size.js';
 
 /** design.md with every run of white space made one space, so a sentence may wrap anywhere. */
 const DESIGN = readFileSync(join(PACKAGE_ROOT, 'docs', 'design.md'), 'utf8').replace(/\s+/g, ' ');
@@ -54,10 +54,12 @@ describe('the numbers of docs/design.md', () => {
   it('describe the done marker encoding as the code does it', () => {
     expect(quotedNumber(/score quantized to 1\/(\d+)/)).toBe(SCORE_STEPS);
     expect(quotedNumber(/\(budget: (\d+) KB;/) * 1024).toBe(RESULT_BUDGET_PER_100_MESSAGES);
+    expect(quotedNumber(/since format v(\d+) the learned model version `mv`/)).toBe(FORMAT_VERSION);
   });
 
   it('quote the done-marker bytes per 100 messages that a fresh measurement gives (within 10%)', async () => {
     const [perHundred, batchSize] = quoted(/about (\d+) bytes per 100 messages on the TEST split at (\d+) messages a batch/).map(Number);
+    expect(quotedNumber(/measured with `mv` = (\d+) in every marker/)).toBe(LEARNED_VERSION_MEASURED);
     const measured = await measureDoneMarkerSize(TEST_SPLIT, batchSize!);
     expect(measured.messages).toBe(1241);
     expect(Math.abs(measured.bytesPer100Messages - perHundred!) / perHundred!).toBeLessThanOrEqual(0.1);

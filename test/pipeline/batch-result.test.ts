@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeBatchResult, encodeBatchResult, RESULT_BUDGET_PER_100_MESSAGES } from '../../src/pipeline/batch-result.js';
 import type { MessageVerdict } from '../../src/report/index.js';
 
@@ -41,6 +41,28 @@ describe('batch result encoding', () => {
     expect(decoded.messages[0]).toMatchObject({ messageId: '<a1@x.example>', from: 'Zoë <z@x.example>', subject: 'Ünïcode — offer', date: '2002-10-05T19:56:02Z' });
     expect(decoded.messages[1]).toEqual({ key: 2, verdict: 'ham', score: expect.any(Number), subject: 'no date, no id' });
     expect(decoded.messages[2]).toEqual({ key: 3, verdict: 'failed', score: null, reason: 'MALFORMED: x', from: 'f@x.example', date: 'next Tuesday-ish' });
+  });
+
+  it('records the learned model version a batch was classified with (v4), absent for the base model', () => {
+    const messages: MessageVerdict[] = [{ key: 1, verdict: 'spam', score: 0.99 }];
+    const learned = encodeBatchResult({ messages, fetchMs: 1, classifyMs: 1, stallMs: 0, modelVersion: 7 });
+    expect(JSON.parse(inflateRawSync(learned).toString('utf8'))).toMatchObject({ v: 4, mv: 7 });
+    expect(decodeBatchResult(learned).modelVersion).toBe(7);
+    const base = encodeBatchResult({ messages, fetchMs: 1, classifyMs: 1, stallMs: 0, modelVersion: 0 });
+    expect(JSON.parse(inflateRawSync(base).toString('utf8'))).not.toHaveProperty('mv');
+    expect(decodeBatchResult(base)).not.toHaveProperty('modelVersion');
+  });
+
+  it('reads the v3 done markers of the previous release (names, no model version: the base model)', () => {
+    const v3 = { v: 3, f: 5, c: 6, l: 7, k: [10], d: String.fromCharCode(48 + 1), s: Buffer.alloc(2).toString('base64'), n: {}, i: ['<m@x>'], a: [''], u: ['hi'], t: [0] };
+    const decoded = decodeBatchResult(deflateRawSync(Buffer.from(JSON.stringify(v3))));
+    expect(decoded.messages).toEqual([{ key: 10, verdict: 'spam', score: 0, messageId: '<m@x>', subject: 'hi' }]);
+    expect(decoded).not.toHaveProperty('modelVersion');
+  });
+
+  it('refuses a format it does not know, naming the versions it reads', () => {
+    const v5 = { v: 5, f: 0, c: 0, l: 0, k: [], d: '', s: '', n: {} };
+    expect(() => decodeBatchResult(deflateRawSync(Buffer.from(JSON.stringify(v5))))).toThrow(/format v5 is not supported/);
   });
 
   it('reads the v2 done markers of the previous release (no names)', () => {

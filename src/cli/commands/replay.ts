@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { zkAuthFromEnv } from '../zk-auth.js';
-import { runJob, type DrainedRun, type JobRunOutcome, type Logger } from '../../pipeline/index.js';
+import { runJob, type DrainedRun, type JobRunOutcome, type LearningSummary, type Logger } from '../../pipeline/index.js';
 import { renderMarkdown, writeReportJsonLine } from '../../report/index.js';
 import { startZooKeeper, type ZooKeeperCluster } from '../../servers/zookeeper.js';
 import { PACKAGE_ROOT } from '../../shared/index.js';
@@ -48,7 +48,8 @@ export function registerReplay(program: Command): void {
     .option('--ca-file <file>', 'PEM of the CA to trust for a private server [SPAMZK_CA_FILE]')
     .option('--insecure', 'accept any TLS certificate (test servers only; loud) [SPAMZK_INSECURE]')
     .option('--write-back <mode>', 'off|keywords|move: set $Junk/$NotJunk or move spam to Junk [SPAMZK_WRITE_BACK] (default off)')
-    .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
+    .option('--learn', "learn the user's corrections (moves into/out of the Junk mailbox, $Junk/$NotJunk keywords) before each pass [SPAMZK_LEARN]")
+    .option('--junk-mailbox <name>', 'with --write-back move: the mailbox spam goes to; with --learn: the one the user moves junk to (it must exist) [SPAMZK_JUNK_MAILBOX] (default: the one marked SPECIAL-USE \\Junk)');
   addRunOptions(run).action(async (opts: { imap: string; passwordFile?: string }, cmd: Command) => {
     process.exitCode = await runCommand(cmd, () => {
       checkImapSettings(opts.imap, opts.passwordFile ?? process.env.SPAMZK_IMAP_PASSWORD_FILE, process.env);
@@ -68,6 +69,7 @@ async function runCommand(cmd: Command, sourceOf: () => string): Promise<number>
     const config = resolveRunConfig(renameRunFlags(flags));
     const passes = passesOf(flags, config);
     const sourceLocation = sourceOf();
+    if (config.learn && !/^imaps?:\/\//i.test(sourceLocation)) throw new ConfigError('--learn needs an IMAP mailbox (spamzk run --imap URL): a fixture has no user to correct it');
     // Last of the checks, as it makes the folder: a bad flag elsewhere leaves nothing behind.
     prepareReportDir(config.reportDir ?? 'reports', originOf('reportDir', flags));
     const interactive = config.progress && process.stderr.isTTY === true;
@@ -141,8 +143,17 @@ async function printOutcome(outcome: JobRunOutcome, json: boolean, config: RunCo
   else process.stdout.write(renderMarkdown(outcome.report, { maxMessageRows: STDOUT_MESSAGE_ROWS }));
   if (!json) {
     process.stdout.write(`\nReport files: ${outcome.files.md}, ${outcome.files.html}, ${outcome.files.json}\n`);
+    if (outcome.learning) process.stdout.write(learningLines(outcome.learning));
     if (config.zk === undefined) process.stdout.write('(The local ZooKeeper of this run has been stopped; pass --zk to keep jobs.)\n');
   }
+}
+
+function learningLines(l: LearningSummary): string {
+  const used = Object.entries(l.versionsUsed).map(([v, n]) => `v${v}: ${n} batches`).join(', ') || 'none';
+  return (
+    `\nModel versions used: ${used}. Fleet model now v${l.head.version} (${l.head.learned.spam} corrections learned as spam, ${l.head.learned.ham} as ham in all).\n` +
+    `This run: ${l.detected.spam + l.detected.ham} corrections detected (${l.detected.spam} to spam, ${l.detected.ham} to ham), ${l.learned.spam + l.learned.ham} learned (${l.learned.spam} spam, ${l.learned.ham} ham).\n`
+  );
 }
 
 /** This invocation as a shell command (argv never holds a secret: passwords come from the environment or a file). */

@@ -30,7 +30,7 @@ export function describeJob(s: JobSnapshot, batches: readonly Batch[], withBatch
   const lines = [
     `JOB ${s.jobId}  ${s.complete ? 'COMPLETE' : s.control.state === 'running' ? 'RUNNING' : s.control.state.toUpperCase()}`,
     `  source   ${names?.source ?? s.spec.sourceId}`,
-    `  model    ${names?.model ?? s.spec.modelId}`,
+    `  model    ${names?.model ?? s.spec.modelId}${learnedVersionOf(s)}`,
     `  batches  ${s.batchCount}: done ${s.done}, claimed ${s.claimed}, pending ${s.pending}, quarantined ${s.quarantined} (up to ${plural(s.spec.batchSize, 'message')} each)`,
     `  backlog  ${plural(backlog.messages, 'message')} in ${plural(backlog.batches, 'open batch', 'open batches')}; ${eta}`,
     `  messages ${t.messages} committed, ${t.msgsPerSec} msgs/s`,
@@ -105,4 +105,10 @@ export function span(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** With --learn: the fleet's current model version for the job's account, and what it learned. */
+function learnedVersionOf(s: JobSnapshot): string {
+  const v = s.modelVersion;
+  return v ? `   learned version v${v.version} (${v.learned.spam} spam, ${v.learned.ham} ham corrections)` : '';
 }

@@ -18,6 +18,7 @@ import { InputError, reportError } from '../command-errors.js';
 import { ConfigError } from '../config.js';
 import { readFlaggedPaths, readLabelledSource } from '../labelled-input.js';
 import { describeModel, modelToWrite } from '../model-path.js';
+import { addTrainImapOptions, trainFromImap, type TrainImapOptions } from './train-imap.js';
 
 export interface LabelledInput {
   readonly messages: LabelledMessage[];
@@ -100,7 +101,7 @@ interface TrainFlags {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const train = program
     .command('train')
     .description('train a model from the TRAIN split of the SpamAssassin corpus (default), a labelled SOURCE, or --ham/--spam')
     .argument('[source]', 'a labelled fixture: a folder with ham/ and spam/ subfolders, or a folder or mbox with a labels file')
@@ -109,8 +110,10 @@ export function registerTrain(program: Command): void {
     .option('-o, --out <file>', 'where to write the model [SPAMZK_MODEL] (default: ~/.spamzk/model.json)')
     .option('-m, --model <file>', 'the same as --out')
     .option('--force', 'allow writing over the shipped model')
-    .option('--json', 'print one JSON object')
-    .action(async (source: string | undefined, opts: TrainFlags) => {
+    .option('--json', 'print one JSON object');
+  addTrainImapOptions(train) // train --imap: train-imap.ts
+    .action(async (source: string | undefined, opts: TrainFlags & Omit<TrainImapOptions, 'out'>) => {
+      if (opts.imap !== undefined) return void (process.exitCode = await trainImapInto(opts));
       try {
         if (opts.out !== undefined && opts.model !== undefined && opts.out !== opts.model) throw new ConfigError('give --out or --model, not both');
         const target = modelToWrite(opts.out ?? opts.model, opts.force === true);
@@ -141,4 +144,15 @@ export function registerTrain(program: Command): void {
         process.exitCode = reportError(err);
       }
     });
+}
+
+/** `train --imap`: the model goes where every other `train` writes it (never over the shipped one). */
+async function trainImapInto(opts: TrainFlags & Omit<TrainImapOptions, 'out'>): Promise<number> {
+  try {
+    if (opts.out !== undefined && opts.model !== undefined && opts.out !== opts.model) throw new ConfigError('give --out or --model, not both');
+    const target = modelToWrite(opts.out ?? opts.model, opts.force === true);
+    return await trainFromImap({ ...opts, out: target.path });
+  } catch (err) {
+    return reportError(err);
+  }
 }

@@ -26,7 +26,8 @@ import {
   type ImapSourceOptions,
 } from './options.js';
 import { parseUidSet } from './uid-set.js';
-import { findJunkMailbox, writeBackBatch, type WriteBackResult, type WriteBackVerdict } from './write-back.js';
+import { findJunkMailbox } from './junk-mailbox.js';
+import { writeBackBatch, type WriteBackResult, type WriteBackVerdict } from './write-back.js';
 
 type State = 'latent' | 'open' | 'closing' | 'closed';
 
@@ -173,7 +174,7 @@ export class ImapSource implements MailSource {
    */
   junkMailbox(): Promise<string> {
     this.#junk ??= this.#track(() =>
-      this.#run((conn) => findJunkMailbox(conn, this.#options.junkMailbox, this.address.mailbox, imapUrlOf(this.address))),
+      this.#run((conn) => findJunkMailbox(conn.client, this.#options.junkMailbox, this.address.mailbox, imapUrlOf(this.address))),
     );
     // A failed lookup (a dropped connection) is tried again next time.
     this.#junk.catch(() => (this.#junk = undefined));

@@ -13,6 +13,7 @@ import { ImapConnectionError, JunkMailboxError, WriteBackError } from '../errors
 import type { ImapConnection } from './connection.js';
 import type { WriteBackMode } from './options.js';
 import { uidSet } from './uid-set.js';
+import { findJunkMailbox } from './junk-mailbox.js';
 
 export interface WriteBackVerdict {
   readonly key: MessageKey;
@@ -30,6 +31,13 @@ export interface WriteBackResult {
 
 export const JUNK_KEYWORD = '$Junk';
 export const NOT_JUNK_KEYWORD = '$NotJunk';
+/**
+ * Stamped on the spam spamzk moves to Junk, so the learn path tells its own
+ * moves from the user's (a user's move into Junk is a correction, spamzk's is
+ * not; a stamped message moved back out is one): docs/design.md, "Reading
+ * what the user changed". The keyword travels with the message on MOVE.
+ */
+export const SPAMZK_MOVED_KEYWORD = '$SpamzkSpam';
 
 export async function writeBackBatch(
   conn: ImapConnection,
@@ -56,8 +64,9 @@ export async function writeBackBatch(
   }
   // Resolved once per source, before any work (ImapSource.junkMailbox); a direct caller may leave it to us.
   const selected = conn.client.mailbox;
-  const destination = junkMailbox ?? (await findJunkMailbox(conn, undefined, selected ? selected.path : '', where));
+  const destination = junkMailbox ?? (await findJunkMailbox(conn.client, undefined, selected ? selected.path : '', where));
   if (spam.length > 0) {
+    if (conn.permanentFlags.has('\\*')) await setKeyword(conn, uidSet(spam), SPAMZK_MOVED_KEYWORD, NOT_JUNK_KEYWORD, where);
     // Like STORE, MOVE resolves `false` on failure. A cut connection is retried (MOVE of UIDs
     // already moved is a no-op); a refusal by the server is final.
     const result = await conn.client.messageMove(uidSet(spam), destination, { uid: true });
@@ -77,31 +86,4 @@ async function setKeyword(conn: ImapConnection, uids: string, add: string, remov
   if (!(await conn.client.messageFlagsAdd(uids, [add], options)) || !(await conn.client.messageFlagsRemove(uids, [remove], options))) {
     throw conn.broken ?? new ImapConnectionError(`STORE ${add} on UIDs ${uids} of ${where} failed`);
   }
-}
-
-/**
- * Where `move` puts spam: the mailbox named (it must exist), else the one with
- * the SPECIAL-USE \\Junk attribute (RFC 6154). There is no fallback name: a
- * Junk mailbox's name differs between servers (Cyrus refuses a top-level
- * `Junk`; docs/findings.md), and a MOVE to a missing one fails every batch.
- */
-export async function findJunkMailbox(conn: ImapConnection, named: string | undefined, source: string, where: string): Promise<string> {
-  const boxes = await conn.client.list();
-  const paths = boxes.map((b) => b.path);
-  if (named !== undefined) {
-    const found = boxes.find((b) => b.path === named || (named.toUpperCase() === 'INBOX' && b.path.toUpperCase() === 'INBOX'));
-    if (!found) {
-      throw new JunkMailboxError(`the Junk mailbox ${JSON.stringify(named)} given by --junk-mailbox does not exist on ${where} (mailboxes: ${paths.join(', ') || 'none'}): create it or name another`);
-    }
-    if (found.path === source) throw new JunkMailboxError(`--junk-mailbox ${JSON.stringify(named)} is the mailbox being classified (${where}): name another one`);
-    return found.path;
-  }
-  const junk = boxes.find((b) => b.specialUse === '\\Junk');
-  if (!junk) {
-    throw new JunkMailboxError(
-      `--write-back move: ${where} has no mailbox marked SPECIAL-USE \\Junk (mailboxes: ${paths.join(', ') || 'none'}); name the one to move spam to with --junk-mailbox NAME`,
-    );
-  }
-  if (junk.path === source) throw new JunkMailboxError(`${where} is itself the \\Junk mailbox: nothing to move`);
-  return junk.path;
 }
