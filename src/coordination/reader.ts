@@ -121,10 +121,11 @@ export async function readLiveClaims(s: ZkSession, root: string, jobId: string):
  * index, never by listing done/: that listing grows without bound (a Java
  * client's 1 MB jute.maxbuffer is reached at ~75k children).
  */
-export async function readDoneMarkers(s: ZkSession, root: string, jobId: string): Promise<DoneMarker[]> {
+/** The done markers of batches below `batchCount` (default: the plan's, read now). */
+export async function readDoneMarkers(s: ZkSession, root: string, jobId: string, batchCount?: number): Promise<DoneMarker[]> {
   const p = new JobPaths(root, jobId);
-  const plan = await readPlan(s, p);
-  const indexes = Array.from({ length: plan.batchCount }, (_, b) => b);
+  const count = batchCount ?? (await readPlan(s, p)).batchCount;
+  const indexes = Array.from({ length: count }, (_, b) => b);
   const markers = await inChunks(indexes, async (batch) => {
     const got = await s.getData(p.done(batch)).catch((err) => {
       if (isZkError(err, zookeeper.Exception.NO_NODE)) return undefined; // open or quarantined

@@ -45,11 +45,19 @@ export interface JobRecords {
  * consistent job look inconsistent.)
  */
 export async function readJobRecords(session: ZkSession, root: string, jobId: string): Promise<JobRecords> {
-  const [done, quarantine] = await Promise.all([readDoneMarkers(session, root, jobId), readQuarantine(session, root, jobId)]);
+  // The plan is read once and everything else is read for its batches:
+  // batches only ever close, so records read after the plan can only show
+  // more of them closed, never a batch the plan does not have.
   const paths = new JobPaths(root, jobId);
   const [spec, plan] = await Promise.all([readSpec(session, paths), readPlan(session, paths)]);
-  const [batches, events] = await Promise.all([readBatches(session, root, jobId, plan.batchCount), readEvents(session, root, jobId)]);
-  return { spec, plan, batches, done, quarantine, events };
+  const [done, quarantine, batches, events] = await Promise.all([
+    readDoneMarkers(session, root, jobId, plan.batchCount),
+    readQuarantine(session, root, jobId),
+    readBatches(session, root, jobId, plan.batchCount),
+    readEvents(session, root, jobId),
+  ]);
+  // A batch appended after our plan read is not in this snapshot, even if it was quarantined since.
+  return { spec, plan, batches, done, quarantine: quarantine.filter((q) => q.batch < plan.batchCount), events };
 }
 
 export async function gatherReportInput(session: ZkSession, root: string, jobId: string): Promise<ReportInput> {
