@@ -4,29 +4,17 @@
  * reads, and an idle job costs no reads at all (no polling).
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useZooKeeper } from '../support/zookeeper.js';
 import { ZkSession } from '../../src/coordination/index.js';
 import { FleetWatcher, readJobSnapshot, serveStatusPage, type JobSnapshot } from '../../src/dashboard/index.js';
-import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
 import { eventually } from '../coordination/helpers.js';
 import { runCli, TEST_SPLIT } from '../pipeline/harness.js';
 import { tempDirs } from '../support/temp-dirs.js';
 
 const temp = tempDirs();
-let zk: ZooKeeperCluster;
-let session: ZkSession;
-
-beforeAll(async () => {
-  zk = await startZooKeeper({ nodes: 1, baseDir: temp.make('spamzk-watcher-zk-') });
-  session = new ZkSession({ connectString: zk.connectString });
-  await session.start();
-});
-
-afterAll(async () => {
-  await session?.close();
-  await zk?.stop();
-  temp.removeAll();
-});
+afterAll(() => temp.removeAll());
+const zoo = useZooKeeper({ prefix: 'spamzk-watcher-zk-' });
 
 const EML_SAMPLE = fileURLToPath(new URL('../../fixtures/eml/sample', import.meta.url));
 
@@ -42,11 +30,11 @@ describe('FleetWatcher', () => {
   it('follows a replay from watches with at most one read per debounce window, and reads nothing while the job is idle', async () => {
     const root = '/watch-replay';
     const debounceMs = 250;
-    const watcher = new FleetWatcher(session, { root, debounceMs, onError: (err) => console.error(err) });
+    const watcher = new FleetWatcher(zoo.session, { root, debounceMs, onError: (err) => console.error(err) });
     const snapshots: JobSnapshot[] = [];
     watcher.subscribe((u) => void (u.type === 'snapshot' && snapshots.push(u.snapshot)));
     await watcher.start(); // no job yet: it waits for one
-    const run = runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', root, '--processors', '2', '--batch-size', '10', '--json', '--report-dir', temp.make('spamzk-watcher-report-')]);
+    const run = runCli(['replay', TEST_SPLIT, '--zk', zoo.zk.connectString, '--zk-root', root, '--processors', '2', '--batch-size', '10', '--json', '--report-dir', temp.make('spamzk-watcher-report-')]);
     const result = await run;
     expect(result.code, result.stderr).toBe(0);
     // The processors deregister as they exit: the latest snapshot shows that too.
@@ -56,7 +44,7 @@ describe('FleetWatcher', () => {
     }, 10_000);
 
     // The same figures as a fresh read of the whole job.
-    const fresh = await readJobSnapshot(session, root, last.jobId);
+    const fresh = await readJobSnapshot(zoo.session, root, last.jobId);
     expect({ ...last, takenAt: 0 }).toEqual({ ...fresh, takenAt: 0 });
     // 125 batches committed (each a claim, a commit, several watch firings), far fewer reads of the job.
     console.log(`${snapshots.length} snapshots published for 125 batches committed`);
@@ -68,10 +56,10 @@ describe('FleetWatcher', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(debounceMs - 10);
 
     // Nothing changes now: no watch fires, so nothing is read.
-    const before = reads(session);
+    const before = reads(zoo.session);
     const published = snapshots.length;
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(reads(session)).toBe(before);
+    expect(reads(zoo.session)).toBe(before);
     expect(snapshots.length).toBe(published);
     watcher.close();
   });
@@ -80,7 +68,7 @@ describe('FleetWatcher', () => {
   it('the status page outlives its ZooKeeper session: after an outage it reconnects and shows a job planned afterwards', async () => {
     const root = '/watch-outage';
     const open = async (): Promise<ZkSession> => {
-      const s = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 4_000, connectTimeoutMs: 3_000 });
+      const s = new ZkSession({ connectString: zoo.zk.connectString, sessionTimeoutMs: 4_000, connectTimeoutMs: 3_000 });
       await s.start();
       return s;
     };
@@ -88,11 +76,11 @@ describe('FleetWatcher', () => {
     const page = await serveStatusPage({ session: await open(), openSession: open, root, port: 0, debounceMs: 100, onError: (e) => errors.push(e) });
     try {
       expect(await getJson<unknown[]>(`${page.url}api/jobs`)).toEqual([]);
-      const node = zk.nodes[0]!.id;
-      await zk.stopNode(node);
+      const node = zoo.zk.nodes[0]!.id;
+      await zoo.zk.stopNode(node);
       await eventually('the page notices its session is lost', () => errors.some((e) => (e as { code?: string }).code === 'ZK_SESSION_LOST'), 15_000);
-      await zk.startNode(node);
-      const result = await runCli(['replay', EML_SAMPLE, '--zk', zk.connectString, '--zk-root', root, '--processors', '1', '--batch-size', '2', '--json', '--report-dir', temp.make('spamzk-watcher-report-')]);
+      await zoo.zk.startNode(node);
+      const result = await runCli(['replay', EML_SAMPLE, '--zk', zoo.zk.connectString, '--zk-root', root, '--processors', '1', '--batch-size', '2', '--json', '--report-dir', temp.make('spamzk-watcher-report-')]);
       expect(result.code, result.stderr).toBe(0);
       const [job] = await eventually('the new job is listed', async () => {
         const jobs = await getJson<{ jobId: string }[]>(`${page.url}api/jobs`);

@@ -4,32 +4,19 @@
  * in this process (runProcessor, each with its own registry and server), and
  * then the real CLI serves them from its own processes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useZooKeeper } from '../support/zookeeper.js';
 import { ProcessorMetrics, serveMetrics, type MetricsServer } from '../../src/metrics/index.js';
 import { gatherReportInput, runProcessor, type Logger, type ProcessorSettings } from '../../src/pipeline/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { freePorts } from '../../src/servers/process.js';
-import { startZooKeeper, type ZooKeeperCluster } from '../../src/servers/zookeeper.js';
-import { ZkSession } from '../../src/coordination/index.js';
 import { childOrderEnv, ChildProtocolError, readChildOrder } from '../../src/pipeline/child-protocol.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { runCli, TEST_SPLIT } from '../pipeline/harness.js';
 
 const temp = tempDirs();
-let zk: ZooKeeperCluster;
-let session: ZkSession;
-
-beforeAll(async () => {
-  zk = await startZooKeeper({ nodes: 1, baseDir: temp.make('spamzk-metrics-zk-') });
-  session = new ZkSession({ connectString: zk.connectString });
-  await session.start();
-});
-
-afterAll(async () => {
-  await session?.close();
-  await zk?.stop();
-  temp.removeAll();
-});
+afterAll(() => temp.removeAll());
+const zoo = useZooKeeper({ prefix: 'spamzk-metrics-zk-' });
 
 interface Sample {
   name: string;
@@ -69,7 +56,7 @@ const quietLog: Logger = { debug: () => undefined, info: () => undefined, warn: 
 function settings(root: string, batchSize: number): ProcessorSettings {
   return {
     source: TEST_SPLIT,
-    connectString: zk.connectString,
+    connectString: zoo.zk.connectString,
     zkRoot: root,
     model: undefined,
     batchSize,
@@ -95,7 +82,7 @@ describe('Prometheus metrics of processors', () => {
       expect((await scrape(fleet[0]!.server.url)).status).toBe(503); // no job yet: no unlabelled series
       const summaries = await Promise.all(fleet.map(({ metrics }) => runProcessor({ settings: settings(root, 100), log: quietLog, metrics })));
       const jobId = summaries[0]!.jobId;
-      const report = buildReport(await gatherReportInput(session, root, jobId));
+      const report = buildReport(await gatherReportInput(zoo.session, root, jobId));
       const scraped = await Promise.all(fleet.map(({ server }) => scrape(server.url)));
 
       let committed = 0;
@@ -126,7 +113,7 @@ describe('Prometheus metrics of processors', () => {
     const root = '/metrics-cli-processor';
     const ports = await freePorts(2);
     const runs = ports.map((port) =>
-      runCli(['processor', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', root, '--batch-size', '10', '--metrics-port', String(port), '--log-level', 'info']),
+      runCli(['processor', TEST_SPLIT, '--zk', zoo.zk.connectString, '--zk-root', root, '--batch-size', '10', '--metrics-port', String(port), '--log-level', 'info']),
     );
     let ended = false;
     void Promise.all(runs).then(() => (ended = true));
@@ -164,7 +151,7 @@ describe('Prometheus metrics of processors', () => {
 
   it('`spamzk replay --metrics-port P` gives local processor k the port P + k', async () => {
     const [port] = await freePorts(1);
-    const run = runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/metrics-cli-replay', '--processors', '2', '--batch-size', '10',
+    const run = runCli(['replay', TEST_SPLIT, '--zk', zoo.zk.connectString, '--zk-root', '/metrics-cli-replay', '--processors', '2', '--batch-size', '10',
       '--metrics-port', String(port), '--json', '--report-dir', temp.make('spamzk-metrics-report-')]);
     let ended = false;
     void run.then(() => (ended = true));
@@ -184,20 +171,20 @@ describe('Prometheus metrics of processors', () => {
   }, 120_000);
 
   it('a bad metrics flag, or a port already in use, exits 2 naming it', async () => {
-    const host = await runCli(['processor', TEST_SPLIT, '--zk', zk.connectString, '--metrics-port', '9464', '--metrics-host', 'metrics.example']);
+    const host = await runCli(['processor', TEST_SPLIT, '--zk', zoo.zk.connectString, '--metrics-port', '9464', '--metrics-host', 'metrics.example']);
     expect(host.code).toBe(2);
     expect(host.stderr).toContain('--metrics-host: "metrics.example" is not an IP address');
-    const port = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString, '--metrics-port', '70000']);
+    const port = await runCli(['replay', TEST_SPLIT, '--zk', zoo.zk.connectString, '--metrics-port', '70000']);
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--metrics-port: 70000 is outside 1..65535');
-    const env = await runCli(['replay', TEST_SPLIT, '--zk', zk.connectString], { SPAMZK_IMAP_MAX_CONNECTIONS: '0' });
+    const env = await runCli(['replay', TEST_SPLIT, '--zk', zoo.zk.connectString], { SPAMZK_IMAP_MAX_CONNECTIONS: '0' });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('SPAMZK_IMAP_MAX_CONNECTIONS: 0 is outside 1..1000');
 
     const metrics = new ProcessorMetrics({ processMetrics: false });
     const taken = await serveMetrics(metrics, { port: 0 });
     try {
-      const busy = await runCli(['processor', TEST_SPLIT, '--zk', zk.connectString, '--zk-root', '/metrics-busy', '--metrics-port', String(taken.port)]);
+      const busy = await runCli(['processor', TEST_SPLIT, '--zk', zoo.zk.connectString, '--zk-root', '/metrics-busy', '--metrics-port', String(taken.port)]);
       expect(busy.code).toBe(2);
       expect(busy.stderr).toContain(`metrics port 127.0.0.1:${taken.port} is in use`);
     } finally {

@@ -4,14 +4,13 @@
  * keys after the new last key (before, it exited 1 on PlanConflictError).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import { listJobs, openJob, readBatches, type Batch } from '../../src/coordination/index.js';
 import { planNewMail } from '../../src/pipeline/cadence.js';
 import { JobSession } from '../../src/pipeline/job-session.js';
 import { planBatches } from '../../src/pipeline/plan.js';
 import { loadMailbox } from '../../src/servers/dovecot.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { parseReport, runCli, startTestServers, type TestServers } from './harness.js';
+import { parseReport, runCli, startTestServers, type TestServers, appendOverImap as appendToInbox } from './harness.js';
 import { recordingLogger } from './support.js';
 
 const USER = 'race-owner';
@@ -112,18 +111,7 @@ describe('two runs extend the same plan at once', () => {
   }, 180_000);
 });
 
-async function appendOverImap(messages: Buffer[]): Promise<void> {
-  const client = new ImapFlow({
-    host: '127.0.0.1', port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false,
-    auth: { user: USER, pass: PASSWORD }, logger: false,
-  });
-  await client.connect();
-  try {
-    for (const m of messages) await client.append('INBOX', m);
-  } finally {
-    await client.logout();
-  }
-}
+const appendOverImap = (messages: Buffer[]): Promise<void> => appendToInbox(servers.dovecot.imapPort, USER, PASSWORD, messages);
 
 /** Polls `ok` until it holds; fails at once with `failed`'s message if that settles first. */
 async function waitUntil(failed: Promise<string>, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

@@ -3,11 +3,10 @@
  * same job, and a message already done is never processed again.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import { listJobs } from '../../src/coordination/index.js';
 import { loadMailbox } from '../../src/servers/dovecot.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { parseReport, runCli, startTestServers, type TestServers } from './harness.js';
+import { parseReport, runCli, startTestServers, type TestServers, appendOverImap as appendToInbox } from './harness.js';
 
 const USER = 'cadence-owner';
 const PASSWORD = 'cadence password 91c2';
@@ -29,18 +28,7 @@ afterAll(async () => {
   temp.removeAll();
 });
 
-async function appendOverImap(messages: Buffer[]): Promise<void> {
-  const client = new ImapFlow({
-    host: '127.0.0.1', port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false,
-    auth: { user: USER, pass: PASSWORD }, logger: false,
-  });
-  await client.connect();
-  try {
-    for (const m of messages) await client.append('INBOX', m);
-  } finally {
-    await client.logout();
-  }
-}
+const appendOverImap = (messages: Buffer[]): Promise<void> => appendToInbox(servers.dovecot.imapPort, USER, PASSWORD, messages);
 
 async function waitForFirstPass(): Promise<void> {
   const deadline = Date.now() + 60_000;

@@ -1,4 +1,5 @@
 /** Runs the real `spamzk` CLI (compiled, as users run it) against real servers. */
+import { ImapFlow } from 'imapflow';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ZkSession } from '../../src/coordination/index.js';
@@ -94,4 +95,15 @@ export async function startTestServers(user: string, password: string): Promise<
       temp.removeAll();
     },
   };
+}
+
+/** Appends messages to a user's INBOX over plain IMAP on loopback, as new mail arriving. */
+export async function appendOverImap(imapPort: number, user: string, password: string, messages: Buffer[]): Promise<void> {
+  const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
+  await client.connect();
+  try {
+    for (const m of messages) await client.append('INBOX', m);
+  } finally {
+    await client.logout();
+  }
 }

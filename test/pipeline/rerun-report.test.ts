@@ -9,12 +9,11 @@
  *   command that resumes it, instead of "Integrity: FAILED".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import { listJobs, readJobStatus } from '../../src/coordination/index.js';
 import { buildReport } from '../../src/report/index.js';
 import { loadMailbox } from '../../src/servers/dovecot.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { fixtureMessages, parseReport, runCli, startTestServers, TEST_SPLIT, type TestServers } from './harness.js';
+import { fixtureMessages, parseReport, runCli, startTestServers, TEST_SPLIT, type TestServers, appendOverImap as appendToInbox } from './harness.js';
 
 const USER = 'rerun-owner';
 const PASSWORD = 'rerun password 3c1d';
@@ -43,18 +42,7 @@ function runArgs(root: string, extra: string[] = []): string[] {
 }
 const env = { SPAMZK_IMAP_PASSWORD: PASSWORD };
 
-async function appendOverImap(messages: Buffer[]): Promise<void> {
-  const client = new ImapFlow({
-    host: '127.0.0.1', port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false,
-    auth: { user: USER, pass: PASSWORD }, logger: false,
-  });
-  await client.connect();
-  try {
-    for (const m of messages) await client.append('INBOX', m);
-  } finally {
-    await client.logout();
-  }
-}
+const appendOverImap = (messages: Buffer[]): Promise<void> => appendToInbox(servers.dovecot.imapPort, USER, PASSWORD, messages);
 
 describe('a plain rerun of a finished job', () => {
   it('plans the 20 messages appended since, and the report counts every message once against the mailbox as it is', async () => {
