@@ -37,7 +37,7 @@ import {
   type WorkContext,
 } from '../src/coordination/index.js';
 import { decodeDone } from '../src/coordination/records.js';
-import { startZooKeeper, type ZooKeeperCluster } from '../src/servers/zookeeper.js';
+import { startZooKeeper } from '../src/servers/zookeeper.js';
 import { markdownTable } from './markdown-table.js';
 
 const args = process.argv.slice(2);

@@ -162,6 +162,6 @@ function round(p: number): number {
 
 const quick = process.argv.includes('--quick');
 const online = process.argv.includes('--cv-only') ? DEFAULT_MODEL_OPTIONS : searchOnline(quick);
-const { options, held } = chooseEpochs(online);
+const { held } = chooseEpochs(online); // prints the epochs it chose
 const cutoffs = crossValidatedCutoffs(held);
 console.log(`chosen cutoffs: spamCutoff ${cutoffs.spamCutoff}, hamCutoff ${cutoffs.hamCutoff}`);

@@ -171,7 +171,7 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
     await commitBatchIfClaimStands(s, h.paths, o.batch, o.batchVersion, o.claimName, header, result, o.attemptNodes);
   } catch (err) {
     if (isZkError(err, zookeeper.Exception.NO_NODE) || isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS)) {
-      return fenced(h, s, o, 'our claim no longer stands (reclaimed or expired) or the batch was closed meanwhile');
+      return fenced(h, o, 'our claim no longer stands (reclaimed or expired) or the batch was closed meanwhile');
     }
     if (!isAmbiguous(err)) throw err;
     // The reply was lost: the done marker tells whether our commit was applied.
@@ -189,12 +189,12 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
       mine = await h.readDoneOwner(b);
     } catch (readErr) {
       spareIfFleetFault();
-      return fenced(h, s, o, `commit outcome unknown: reply lost (${(err as Error).message}), read-back failed (${(readErr as Error).message})`, 'unknown');
+      return fenced(h, o, `commit outcome unknown: reply lost (${(err as Error).message}), read-back failed (${(readErr as Error).message})`, 'unknown');
     }
     if (!mine || mine.processorId !== h.processorId || mine.claimSeq !== o.seq) {
       spareIfFleetFault();
       const by = mine ? `committed by ${mine.processorId}` : 'not committed';
-      return fenced(h, s, o, `commit reply lost (${(err as Error).message}); after a sync the batch is ${by}`);
+      return fenced(h, o, `commit reply lost (${(err as Error).message}); after a sync the batch is ${by}`);
     }
   }
   h.emit('committed', { batch: o.batch, claimSeq: o.seq, attempt: o.attempt, claimMs: t.claimMs, workMs: t.workMs, commitMs: performance.now() - t0 });
@@ -202,7 +202,7 @@ async function commit(h: AttemptHost, s: ZkSession, o: Owned, result: Buffer, t:
 }
 
 /** Our commit is not (or not known to be) applied; `recorded` says how the job's event log calls it. */
-async function fenced(h: AttemptHost, s: ZkSession, o: Owned, reason: string, recorded: 'fenced' | 'unknown' = 'fenced'): Promise<AttemptOutcome> {
+async function fenced(h: AttemptHost, o: Owned, reason: string, recorded: 'fenced' | 'unknown' = 'fenced'): Promise<AttemptOutcome> {
   h.emit('fenced', { batch: o.batch.index, claimSeq: o.seq, reason });
   await h.recordEventSomehow({ type: recorded, batch: o.batch.index, processorId: h.processorId, claimSeq: o.seq, detail: reason });
   return 'fenced';
@@ -215,7 +215,7 @@ async function afterAbort(h: AttemptHost, s: ZkSession, o: Owned, reason: unknow
     h.emit('released', { batch: b, claimSeq: o.seq });
     return 'released';
   }
-  if (reason instanceof ClaimLostError) return fenced(h, s, o, reason.message);
+  if (reason instanceof ClaimLostError) return fenced(h, o, reason.message);
   const lost = fleetFaultLoss(s);
   if (lost) spareLater(h, o, lost.message);
   // Counted like a worker failure, so that a batch that always hangs ends in quarantine.
@@ -240,7 +240,7 @@ async function fail(h: AttemptHost, s: ZkSession, o: Owned, err: unknown): Promi
   try {
     await recordFailedAttempt(s, h.paths, o.batch.index, o.claimName, o.attempt, { processorId: h.processorId, claimSeq: o.seq, error: message });
   } catch (recordErr) {
-    if (isZkError(recordErr, zookeeper.Exception.NO_NODE)) return fenced(h, s, o, `${message}; the claim was already gone`);
+    if (isZkError(recordErr, zookeeper.Exception.NO_NODE)) return fenced(h, o, `${message}; the claim was already gone`);
     throw recordErr;
   }
   return 'failed';
@@ -264,7 +264,7 @@ async function quarantine(
   } catch (err) {
     // Someone else closed or claimed it first: nothing to do here.
     if (isZkError(err, zookeeper.Exception.BAD_VERSION) || isZkError(err, zookeeper.Exception.NODE_EXISTS) || isZkError(err, zookeeper.Exception.NO_NODE)) {
-      return owned ? fenced(h, s, owned, 'batch closed or claim lost before quarantine') : 'lost-race';
+      return owned ? fenced(h, owned, 'batch closed or claim lost before quarantine') : 'lost-race';
     }
     throw err;
   }

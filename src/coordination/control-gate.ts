@@ -6,7 +6,6 @@
  * answers the work loop's one question before each claim: may I claim?
  */
 import zookeeper from 'node-zookeeper-client';
-import { delay } from './delay.js';
 import { isZkError } from './errors.js';
 import { ControlWatch, type ControlSnapshot, type ControlState } from './control.js';
 import type { JobPaths } from './paths.js';

@@ -79,7 +79,7 @@ const LISTED = new WeakSet<MessageOutcome>();
  * them) is listed as it is, so a 1M-message report holds each verdict once.
  */
 export function listedOutcome(o: MessageOutcome): MessageOutcome {
-  const { key, verdict, batch, processor } = o;
+  const { key, batch, processor } = o;
   const label = o.label === undefined ? {} : { label: o.label };
   const names = {
     ...(o.messageId === undefined ? {} : { messageId: o.messageId }),

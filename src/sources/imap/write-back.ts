@@ -9,7 +9,7 @@
  * touches `\Seen`.
  */
 import type { Label, MessageKey } from '../types.js';
-import { ImapConnectionError, JunkMailboxError, WriteBackError } from '../errors.js';
+import { ImapConnectionError, WriteBackError } from '../errors.js';
 import type { ImapConnection } from './connection.js';
 import type { WriteBackMode } from './options.js';
 import { uidSet } from './uid-set.js';
