@@ -51,6 +51,8 @@ export interface FleetOptions {
   readonly metrics?: MetricsEndpoint;
   /** What to run instead of `spamzk processor` (tests). */
   readonly command?: readonly string[];
+  /** The fixture's saved scan, handed to every child (see ChildOrder.fixtureIndex). */
+  readonly fixtureIndex?: string;
 }
 
 export interface FleetOutcome {
@@ -103,7 +105,8 @@ export class LocalFleet {
 
   private async runChild(slot: number): Promise<ChildExit> {
     const metrics = this.opts.metrics ? { metrics: { host: this.opts.metrics.host, port: this.opts.metrics.port + slot } } : {};
-    const order: ChildOrder = { settings: this.opts.settings, jobId: this.opts.jobId, logLevel: this.opts.childLogLevel, ...metrics };
+    const index = this.opts.fixtureIndex ? { fixtureIndex: this.opts.fixtureIndex } : {};
+    const order: ChildOrder = { settings: this.opts.settings, jobId: this.opts.jobId, logLevel: this.opts.childLogLevel, ...metrics, ...index };
     const { child, exited } = spawnProcessor(order, { stderr: 'inherit', ...(this.opts.command ? { command: this.opts.command } : {}) });
     this.children.add(child);
     // A drain that began while this child was starting must reach it too.

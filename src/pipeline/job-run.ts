@@ -14,12 +14,14 @@
  * session is renewed when lost (job-session.ts): a cadence run outlives
  * ZooKeeper outages as it outlives IMAP ones.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
 import { jobSettingsOf, openJob, readJobStatus, type JobStatus, type PlanFrom, type ZkAuth } from '../coordination/index.js';
 import { buildReport, writeReportFiles, type JobReport, type LearnedByRun, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
 import { delay } from '../shared/index.js';
-import { checkWriteBack, openSource, type MailSource, type SourceIdentity } from '../sources/index.js';
+import { checkWriteBack, isImapLocation, openSource, saveSourceIndex, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { planNewMail, type NewMailPlan } from './cadence.js';
 import { LocalFleet, type FleetOutcome } from './fleet.js';
 import { completePendingMoves } from './moves.js';
@@ -79,14 +81,29 @@ export interface DrainedRun {
   readonly status: JobStatus;
 }
 
+/** The run's input, with where its scans of a fixture are saved for its processors. */
+type RunInput = JobRunInput & { readonly fixtureIndex?: string };
+
 export async function runJob(given: JobRunInput): Promise<JobRunOutcome | DrainedRun> {
+  // A fixture is scanned here, and each scan saved for the processors, which
+  // then read only the entries of their batches (index-file.ts): a processor's
+  // memory does not grow with the mailbox. An IMAP mailbox lists its own UIDs.
+  const indexDir = isImapLocation(given.settings.source) ? undefined : mkdtempSync(join(tmpdir(), 'spamzk-index-'));
+  try {
+    return await runIndexedJob(indexDir ? { ...given, fixtureIndex: join(indexDir, 'fixture.idx') } : given);
+  } finally {
+    if (indexDir) rmSync(indexDir, { recursive: true, force: true });
+  }
+}
+
+async function runIndexedJob(given: RunInput): Promise<JobRunOutcome | DrainedRun> {
   // Loaded to validate it and take what the job records of it; the parent
   // classifies nothing, so it keeps no reference to the model (memory).
   const model = modelFacts(given.settings.source, given.settings.model);
   // Before any work: the source opens, and a write-back that can never
   // succeed (no Junk mailbox for 'move') stops the run here, once (exit 3),
   // instead of failing every processor that would claim a batch.
-  const { identity, junkMailbox } = await withSource(given, async (s, id) => ({ identity: id, junkMailbox: await checkWriteBack(s, given.settings.writeBack) }));
+  const { identity, junkMailbox } = await withSource(given, async (s, id) => ({ identity: id, junkMailbox: await checkWriteBack(s, given.settings.writeBack) }), 'save scan');
   // Every processor moves spam to the same mailbox, the one found here.
   const input = junkMailbox ? { ...given, settings: { ...given.settings, junkMailbox } } : given;
   const { settings, log } = input;
@@ -104,7 +121,7 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome | Draine
   });
   let learning: LearningRun | undefined;
   try {
-    const planner = (from: PlanFrom) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from));
+    const planner = (from: PlanFrom) => withSource(input, async (s) => planBatchesFrom(await s.listKeys(), settings.batchSize, from), 'save scan');
     const opened = await sessions.run('opening the job', (s) => openJob(s, settings.zkRoot, spec, planner, input.signal), input.signal);
     // A finished job run again (cron) must take in the mail that arrived since, as a pass of --every does.
     if (!opened.planned) await planNewMail(sessions, newMailOf(input, spec.jobId, identity));
@@ -135,10 +152,11 @@ export async function runJob(given: JobRunInput): Promise<JobRunOutcome | Draine
   }
 }
 
-async function runLocalFleet(input: JobRunInput, sessions: JobSession, jobId: string): Promise<FleetOutcome> {
+async function runLocalFleet(input: RunInput, sessions: JobSession, jobId: string): Promise<FleetOutcome> {
   const { settings } = input;
   const metrics = settings.metrics ? { metrics: settings.metrics } : {};
-  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel, ...metrics });
+  const index = input.fixtureIndex ? { fixtureIndex: input.fixtureIndex } : {};
+  const fleet = new LocalFleet({ processors: settings.processors, settings, jobId, log: input.log, childLogLevel: settings.childLogLevel, ...metrics, ...index });
   const onAbort = (): void => fleet.drain();
   input.signal?.addEventListener('abort', onAbort, { once: true });
   // Each poll takes the live session, so the display recovers after an outage (a failed poll is skipped).
@@ -168,7 +186,7 @@ async function reportInput(input: JobRunInput, sessions: JobSession, jobId: stri
 }
 
 /** The cadence's view of the source: keys above the last planned one, from a source that must still be the job's. */
-function newMailOf(input: JobRunInput, jobId: string, identity: SourceIdentity): NewMailPlan {
+function newMailOf(input: RunInput, jobId: string, identity: SourceIdentity): NewMailPlan {
   const { settings, log } = input;
   return {
     root: settings.zkRoot,
@@ -186,13 +204,19 @@ function newMailOf(input: JobRunInput, jobId: string, identity: SourceIdentity):
   };
 }
 
-/** Opens the source for one use and closes it: planning and the cadence touch it briefly. */
-async function withSource<T>(input: JobRunInput, use: (source: MailSource, identity: SourceIdentity) => Promise<T>): Promise<T> {
+/**
+ * Opens the source for one use and closes it: planning and the cadence touch
+ * it briefly. The scans that plans are made from are saved for the
+ * processors, so the index they read is that of the latest plan.
+ */
+async function withSource<T>(input: RunInput, use: (source: MailSource, identity: SourceIdentity) => Promise<T>, save: 'save scan' | 'read only' = 'read only'): Promise<T> {
   // Under the fleet-wide IMAP cap too: another machine's processors may hold the other places.
   const cap = fleetCapFor(input.settings, input.auth, `run.${process.pid}`);
   const source = openSource(input.settings.source, sourceOptionsFrom(input.settings, input.log, cap));
   try {
-    return await use(source, await source.open());
+    const identity = await source.open();
+    if (save === 'save scan' && input.fixtureIndex) saveSourceIndex(source, input.fixtureIndex);
+    return await use(source, identity);
   } finally {
     await source.close();
     await cap?.close();

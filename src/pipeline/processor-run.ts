@@ -35,6 +35,8 @@ export interface ProcessorRunInput {
   readonly expectedJobId?: string;
   /** Fed with this processor's events and batch timings; bound to its job once it is known. */
   readonly metrics?: ProcessorMetrics;
+  /** The parent's saved scan of a fixture source: read instead of scanning the mailbox (a processor's memory stays flat). */
+  readonly fixtureIndex?: string;
 }
 
 const SOURCE_CLOSE_GRACE_MS = 5_000;
@@ -61,12 +63,13 @@ export async function runProcessor(input: ProcessorRunInput): Promise<ProcessorR
     maxAttempts: settings.maxAttempts,
   });
   const cap = fleetCapFor(settings, input.auth, processor.processorId);
-  const source = openSource(settings.source, sourceOptionsFrom(settings, log, cap));
+  const source = openSource(settings.source, { ...sourceOptionsFrom(settings, log, cap), ...(input.fixtureIndex ? { index: input.fixtureIndex } : {}) });
   const stalls = new StallMonitor();
   let moves: MovesAfterCommit | undefined;
   let models: ModelSource | undefined;
   try {
     const identity = await source.open();
+    if (input.fixtureIndex) log.info({ index: input.fixtureIndex }, 'reading the fixture from the scan its run saved, not scanning it again');
     // Before any batch is claimed: a write-back that can never succeed stops here (JunkMailboxError, exit 3).
     await checkWriteBack(source, settings.writeBack);
     const spec = jobSpecFor(identity.id, identity.uidValidity, model.id, settings.batchSize, undefined, jobDisplayFor(settings.source, settings.model, model));

@@ -61,16 +61,27 @@ export function isImapLocation(location: string): boolean {
 /** A source for `location`, not yet open. The IMAP password is read here, from the environment or a file. */
 export function openSource(location: string, opts: OpenSourceOptions = {}): MailSource {
   if (isImapLocation(location)) {
-    const { passwordEnv, passwordFile, env, labelsFile: _unused, ...imap } = opts;
+    const { passwordEnv, passwordFile, env, labelsFile: _unused, index: _noIndex, ...imap } = opts;
     const password = loadPassword({ passwordEnv, passwordFile }, env);
     return new ImapSource({ ...imap, url: location, password });
   }
-  return new FixtureSource(location, { labelsFile: opts.labelsFile });
+  return new FixtureSource(location, { labelsFile: opts.labelsFile, ...(opts.index === undefined ? {} : { index: opts.index }) });
+}
+
+/**
+ * Saves an open fixture source's scan to `file`, for processors to open with
+ * the `index` option instead of scanning the mailbox themselves. An IMAP
+ * source has nothing to save: false.
+ */
+export function saveSourceIndex(source: MailSource, file: string): boolean {
+  if (!(source instanceof FixtureSource)) return false;
+  source.saveIndex(file);
+  return true;
 }
 
 /** The learn path's connection to the account of `location` (an IMAP URL); the password is read as openSource reads it. */
 export function openFeedbackClient(location: string, opts: OpenSourceOptions = {}): FeedbackClient {
-  const { passwordEnv, passwordFile, env, labelsFile: _unused, ...imap } = opts;
+  const { passwordEnv, passwordFile, env, labelsFile: _unused, index: _noIndex, ...imap } = opts;
   return new FeedbackClient({ ...imap, url: location, password: loadPassword({ passwordEnv, passwordFile }, env) });
 }
 

@@ -67,6 +67,17 @@ describe('a local run through the real CLI', () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
 
+  it('hands its processors the scan it saved, so that none scans the mailbox again, and removes it afterwards', async () => {
+    const folder = mailFolder();
+    const { cwd, tmp } = sandbox();
+    const r = await runCliIn(['replay', folder, '--report-dir', 'out', '-p', '2'], { cwd, env: { TMPDIR: tmp, SPAMZK_LOG_LEVEL: 'info' } });
+    expect(r.code, r.stderr).toBe(0);
+    const opened = r.stderr.split('\n').filter((l) => l.includes('reading the fixture from the scan its run saved'));
+    expect(opened).toHaveLength(2);
+    for (const line of opened) expect((JSON.parse(line) as { index: string }).index).toMatch(new RegExp(`^${tmp}/spamzk-index-[^/]+/fixture\\.idx$`));
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+
   it('on a terminal, prints the local ZooKeeper address status --zk needs, and still removes its data dir', async () => {
     const folder = mailFolder();
     const { cwd, tmp } = sandbox();

@@ -19,7 +19,7 @@ import {
   type Logger,
   type ProcessorSettings,
 } from '../../src/pipeline/index.js';
-import { CHILD_ORDER_ENV, childOrderEnv, summaryFromStdout } from '../../src/pipeline/child-protocol.js';
+import { CHILD_ORDER_ENV, childOrderEnv, PROCESSOR_NODE_FLAGS, spawnProcessor, summaryFromStdout } from '../../src/pipeline/child-protocol.js';
 import { runCli } from './harness.js';
 
 const FLEET_CHILD = fileURLToPath(new URL('./fixtures/fleet-child.ts', import.meta.url));
@@ -52,6 +52,8 @@ function orderWith(mutate: (raw: Record<string, unknown> & { settings: Record<st
 describe('child protocol', () => {
   it('hands a child exactly the order its parent wrote', () => {
     expect(readChildOrder(childOrderEnv(ORDER))).toEqual(ORDER);
+    const indexed: ChildOrder = { ...ORDER, fixtureIndex: '/tmp/spamzk-index-x/fixture.idx' };
+    expect(readChildOrder(childOrderEnv(indexed))).toEqual(indexed);
     expect(readChildOrder({})).toBeUndefined();
   });
 
@@ -63,6 +65,7 @@ describe('child protocol', () => {
     expect(() => readChildOrder(orderWith((o) => (o.logLevel = 'loud')))).toThrow(/SPAMZK_CHILD_ORDER\.logLevel must be one of fatal, error/);
     expect(() => readChildOrder(orderWith((o) => (o.v = 99)))).toThrow(/v is 99; this spamzk reads v1/);
     expect(() => readChildOrder({ [CHILD_ORDER_ENV]: '{not json' })).toThrow(ChildProtocolError);
+    expect(() => readChildOrder(orderWith((o) => (o.fixtureIndex = '')))).toThrow(/SPAMZK_CHILD_ORDER\.fixtureIndex must be a non-empty string, got ""/);
   });
 
   it('finds the tagged summary among other stdout lines, and names a bad field in it', () => {
@@ -77,6 +80,18 @@ describe('child protocol', () => {
 });
 
 describe('spamzk processor as a child', () => {
+  it('runs under the heap limits that keep a processor flat (a 128 MB old space, not V8\'s gigabytes)', async () => {
+    const probe = 'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))';
+    const { child, exited } = spawnProcessor(ORDER, { command: ['-e', probe] });
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    expect((await exited).code).toBe(0);
+    const limitMb = Number(stdout) / 2 ** 20;
+    expect(PROCESSOR_NODE_FLAGS).toContain('--max-old-space-size=128');
+    expect(limitMb).toBeGreaterThanOrEqual(128);
+    expect(limitMb).toBeLessThan(160); // the old space plus a 2 MB young generation; without the flags, 2 GB or more
+  }, 30_000);
+
   it('exits 2 before any work when its order has a bad field, naming the field', async () => {
     const result = await runCli(['processor', '/tmp/mailbox'], orderWith((o) => (o.settings.staleAfterMs = '60s')));
     expect(result.code).toBe(2);

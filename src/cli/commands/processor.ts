@@ -28,7 +28,7 @@ export function registerProcessor(program: Command): void {
     process.once('SIGINT', onSignal);
     let server: MetricsServer | undefined;
     try {
-      const { settings, logLevel, expectedJobId, metricsAt } = orderFor(self, source);
+      const { settings, logLevel, expectedJobId, metricsAt, fixtureIndex } = orderFor(self, source);
       const log = createLogger(logLevel).child({ pid: process.pid });
       const auth = await zkAuthFromEnv();
       const metrics = metricsAt ? new ProcessorMetrics() : undefined;
@@ -40,6 +40,7 @@ export function registerProcessor(program: Command): void {
         ...(auth ? { auth } : {}),
         ...(expectedJobId ? { expectedJobId } : {}),
         ...(metrics ? { metrics } : {}),
+        ...(fixtureIndex ? { fixtureIndex } : {}),
       });
       process.stdout.write(summaryLine(summary));
       if (summary.drained && !summary.complete) {
@@ -68,6 +69,7 @@ interface ProcessorOrder {
   readonly logLevel: LogLevel;
   readonly expectedJobId?: string;
   readonly metricsAt?: MetricsEndpoint;
+  readonly fixtureIndex?: string;
 }
 
 /** A port that cannot be bound is a usage error (exit 2): a replacement process would fail the same way. */
@@ -90,6 +92,7 @@ function orderFor(cmd: Command, source: string): ProcessorOrder {
       logLevel: order.logLevel,
       ...(order.jobId !== undefined ? { expectedJobId: order.jobId } : {}),
       ...(order.metrics ? { metricsAt: order.metrics } : {}),
+      ...(order.fixtureIndex ? { fixtureIndex: order.fixtureIndex } : {}),
     };
   }
   const config = resolveRunConfig(givenFlags(cmd));

@@ -3,7 +3,7 @@
  * imapflow's errors to ours. An ImapFlow instance connects once only: after a
  * drop it is thrown away and a fresh one is made (docs/findings.md).
  */
-import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions, MailboxObject } from 'imapflow';
 import {
   ImapAuthError,
   ImapConnectionError,
@@ -15,6 +15,7 @@ import {
   WriteBackError,
   JunkMailboxError,
 } from '../errors.js';
+import { newImapFlow } from './imapflow-module.js';
 import { imapUrlOf, type ImapAddress } from './options.js';
 
 export interface ImapConnection {
@@ -45,7 +46,7 @@ export interface ConnectParams {
 
 export async function openConnection(p: ConnectParams): Promise<ImapConnection> {
   if (p.signal?.aborted) throw new SourceAbortedError(`connection ${p.number} to ${imapUrlOf(p.address)} aborted before it started`);
-  const client = new ImapFlow(p.flowOptions);
+  const client = await newImapFlow(p.flowOptions);
   const conn: ImapConnection = {
     number: p.number,
     client,

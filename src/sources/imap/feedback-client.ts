@@ -3,7 +3,8 @@
  * corrections and fetches the corrected messages. Separate from the source's
  * pool (which is busy with batches, and selects the filtered mailbox only).
  */
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
+import { newImapFlow } from './imapflow-module.js';
 import { ImapAuthError, ImapConnectionError } from '../errors.js';
 import { findJunkMailbox } from './junk-mailbox.js';
 import { fetchForLearning, scanFeedback, type FeedbackScan, type ScanOptions, type ScanPosition } from './feedback-scan.js';
@@ -29,7 +30,7 @@ export class FeedbackClient {
   }
 
   async open(): Promise<void> {
-    const client = new ImapFlow(imapFlowOptions(this.address, this.opts, 'spamzk-learn'));
+    const client = await newImapFlow(imapFlowOptions(this.address, this.opts, 'spamzk-learn'));
     client.on('error', () => undefined); // a dropped socket surfaces as the next command's rejection
     try {
       await client.connect();
