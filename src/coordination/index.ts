@@ -12,7 +12,7 @@ export type { ProcessorOptions } from './settings.js';
 export type { WorkerFn, WorkContext, ProcessorEvents, RunSummary } from './worker.js';
 export { openJob, extendJob, readPlan, readSpec } from './planner.js';
 export type { BatchPlanner, OpenJobOptions, OpenJobResult, PlanFrom } from './planner.js';
-export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readQuarantine, readEvents } from './reader.js';
+export { listJobs, readBatches, readJobStatus, readLiveClaims, readDoneMarkers, readDoneMarkersOf, readQuarantine, readEvents } from './reader.js';
 export type { JobListing } from './reader.js';
 export { deleteJob, readJobFootprint, readJobFootprints } from './lifecycle.js';
 export { readCheckpoint, readFrontier, readPlanTail, FOLD_MIN } from './frontier.js';

@@ -123,10 +123,14 @@ export async function readLiveClaims(s: ZkSession, root: string, jobId: string):
  */
 /** The done markers of batches below `batchCount` (default: the plan's, read now). */
 export async function readDoneMarkers(s: ZkSession, root: string, jobId: string, batchCount?: number): Promise<DoneMarker[]> {
+  const count = batchCount ?? (await readPlan(s, new JobPaths(root, jobId))).batchCount;
+  return readDoneMarkersOf(s, root, jobId, Array.from({ length: count }, (_, b) => b));
+}
+
+/** The done markers of these batches (those that have one), in the order given. */
+export async function readDoneMarkersOf(s: ZkSession, root: string, jobId: string, batches: readonly number[]): Promise<DoneMarker[]> {
   const p = new JobPaths(root, jobId);
-  const count = batchCount ?? (await readPlan(s, p)).batchCount;
-  const indexes = Array.from({ length: count }, (_, b) => b);
-  const markers = await inChunks(indexes, async (batch) => {
+  const markers = await inChunks(batches, async (batch) => {
     const got = await s.getData(p.done(batch)).catch((err) => {
       if (isZkError(err, zookeeper.Exception.NO_NODE)) return undefined; // open or quarantined
       throw err;

@@ -5,22 +5,22 @@
  */
 import {
   JobPaths,
-  readDoneMarkers,
+  readDoneMarkersOf,
   readEvents,
   readJobStatus,
   readLiveClaims,
   readQuarantine,
   readControl,
+  readPlan,
   type Claim,
   type ControlState,
   type CoordinationEventRecord,
-  type DoneMarker,
   type JobStatus,
   type LiveProcessor,
   type ZkSession,
 } from '../coordination/index.js';
 import { commitsOf, readModelHead } from '../pipeline/index.js';
-import { commitRate, throughputTimeline } from '../report/index.js';
+import { commitRate, throughputTimeline, type BatchCommit } from '../report/index.js';
 
 export type BatchState = 'pending' | 'claimed' | 'done' | 'quarantined';
 
@@ -95,11 +95,25 @@ const RECENT_EVENTS = 20;
 /** The one series of the page's throughput chart: the whole fleet. */
 const FLEET = 'fleet';
 
-/** Reads the whole job (several pipelined reads; fine for jobs of thousands of batches). */
-export async function readJobSnapshot(session: ZkSession, root: string, jobId: string, now: () => number = Date.now): Promise<JobSnapshot> {
-  const [status, done, quarantined, liveClaims, events, control] = await Promise.all([
+/**
+ * The commits of a job read so far, by batch. A done marker never changes
+ * once made, so a reader that keeps this between snapshots (the live page)
+ * reads each marker once: a snapshot then costs the open part of the job,
+ * not its history.
+ */
+export type CommitCache = Map<number, BatchCommit>;
+
+/** Reads the whole job (several pipelined reads); with `known`, only the done markers it lacks. */
+export async function readJobSnapshot(
+  session: ZkSession,
+  root: string,
+  jobId: string,
+  now: () => number = Date.now,
+  known: CommitCache = new Map(),
+): Promise<JobSnapshot> {
+  const [status, , quarantined, liveClaims, events, control] = await Promise.all([
     readJobStatus(session, root, jobId),
-    readDoneMarkers(session, root, jobId),
+    readNewCommits(session, root, jobId, known),
     readQuarantine(session, root, jobId),
     readLiveClaims(session, root, jobId),
     readEvents(session, root, jobId),
@@ -108,7 +122,7 @@ export async function readJobSnapshot(session: ZkSession, root: string, jobId: s
   const head = await readModelHead(session, root, status.spec.sourceId);
   const takenAt = now();
   const claims = await ownerClaims(session, new JobPaths(root, jobId), liveClaims, takenAt);
-  const states = batchStates(status.batchCount, done, quarantined.map((q) => q.batch), claims);
+  const states = batchStates(status.batchCount, known, quarantined.map((q) => q.batch), claims);
   const count = (s: BatchState) => states.filter((x) => x === s).length;
   const processors = status.processors.map((p): ProcessorView => {
     const mine = claims.filter((c) => c.processorId === p.processorId);
@@ -125,7 +139,7 @@ export async function readJobSnapshot(session: ZkSession, root: string, jobId: s
     grid: states.map((s) => BATCH_STATE_CODES[s]).join(''),
     processors,
     claims,
-    throughput: measureThroughput(done),
+    throughput: measureThroughput([...known.values()].filter((c) => c.batch < status.batchCount)),
     reclaims: events.filter((e) => e.type === 'reclaimed').length,
     fencedCommits: events.filter((e) => e.type === 'fenced').length,
     recentEvents: events.slice(-RECENT_EVENTS),
@@ -143,11 +157,11 @@ export function batchStateAt(snapshot: Pick<JobSnapshot, 'grid'>, b: number): Ba
 }
 
 /** Closed batches win over a claim read a moment earlier: a commit deletes its claim in the same multi. */
-function batchStates(batchCount: number, done: DoneMarker[], quarantined: number[], claims: ClaimView[]): BatchState[] {
+function batchStates(batchCount: number, done: CommitCache, quarantined: number[], claims: ClaimView[]): BatchState[] {
   const states: BatchState[] = Array.from({ length: batchCount }, () => 'pending');
   for (const c of claims) if (c.batch < batchCount) states[c.batch] = 'claimed';
   for (const b of quarantined) if (b < batchCount) states[b] = 'quarantined';
-  for (const d of done) if (d.batch < batchCount) states[d.batch] = 'done';
+  for (const b of done.keys()) if (b < batchCount) states[b] = 'done';
   return states;
 }
 
@@ -176,9 +190,17 @@ async function ownerClaims(session: ZkSession, paths: JobPaths, live: Claim[], t
   return views.filter((v): v is ClaimView => v !== undefined).sort((a, b) => a.batch - b.batch);
 }
 
+/** Adds to `known` the commits of the plan's batches it lacks (the plan read here; quarantined and open batches have no marker). */
+async function readNewCommits(session: ZkSession, root: string, jobId: string, known: CommitCache): Promise<void> {
+  const { batchCount } = await readPlan(session, new JobPaths(root, jobId));
+  const unknown: number[] = [];
+  for (let b = 0; b < batchCount; b++) if (!known.has(b)) unknown.push(b);
+  for (const commit of commitsOf(await readDoneMarkersOf(session, root, jobId, unknown))) known.set(commit.batch, commit);
+}
+
 /** The report's throughput (one definition, report/throughput.ts), as one fleet-wide series. */
-function measureThroughput(done: DoneMarker[]): Throughput {
-  const commits = commitsOf(done).map((c) => ({ ...c, processor: FLEET }));
+function measureThroughput(done: readonly BatchCommit[]): Throughput {
+  const commits = done.map((c) => ({ ...c, processor: FLEET }));
   const rate = commitRate(commits);
   const timeline = throughputTimeline(commits, [FLEET], 0);
   const perSecond = timeline.series[0]?.messagesPerSecond ?? [];

@@ -2,7 +2,7 @@
  * Keeps a JobSnapshot of every job under a root up to date from ZooKeeper
  * watches, never by polling.
  *
- * Per job it watches what changes a snapshot: the children of done/,
+ * Per job it watches what changes a snapshot: the children of
  * quarantine/, processors/ and events/, the plan and completion nodes, the
  * children of each open batch (claims come and go there), and the data of each
  * claim in hand (heartbeats report the worker's progress there). Watches are one-shot
@@ -14,7 +14,7 @@
  */
 import zookeeper from 'node-zookeeper-client';
 import { JobPaths, listJobs, type JobListing, type ZkSession } from '../coordination/index.js';
-import { readJobSnapshot, type JobSnapshot } from './snapshot.js';
+import { readJobSnapshot, type CommitCache, type JobSnapshot } from './snapshot.js';
 
 export type FleetUpdate = { type: 'jobs'; jobs: JobListing[] } | { type: 'snapshot'; snapshot: JobSnapshot };
 
@@ -69,6 +69,10 @@ class Coalescer {
 
 class JobWatch {
   readonly refresh: Coalescer;
+  /** The job's commits read so far: each done marker is read once (snapshot.ts). */
+  private readonly commits: CommitCache = new Map();
+  /** The job node's creation (czxid) the commits belong to: a job deleted and planned again starts afresh. */
+  private createdZxid: string | undefined;
   /** Paths whose one-shot watch is set and has not fired yet. */
   private readonly armed = new Set<string>();
   readonly paths: JobPaths;
@@ -85,7 +89,8 @@ class JobWatch {
     const session = this.fleet.session;
     try {
       await this.arm(session);
-      const snapshot = await readJobSnapshot(session, this.fleet.root, this.jobId);
+      await this.forgetCommitsOfAnEarlierJob(session);
+      const snapshot = await readJobSnapshot(session, this.fleet.root, this.jobId, Date.now, this.commits);
       this.fleet.publish({ type: 'snapshot', snapshot });
       // Heartbeats rewrite a claim's status: watch the claims in hand, so the page shows progress.
       await Promise.all(snapshot.claims.map((c) => this.armClaim(session, this.paths.claim(c.batch, c.claimName))));
@@ -98,10 +103,23 @@ class JobWatch {
     }
   }
 
+  private async forgetCommitsOfAnEarlierJob(s: ZkSession): Promise<void> {
+    const stat = await s.exists(this.paths.job);
+    const created = stat?.czxid.toString('hex');
+    if (created !== this.createdZxid) this.commits.clear();
+    this.createdZxid = created;
+  }
+
+  /**
+   * done/ is not watched: its listing grows with the job's history, and every
+   * commit already fires the watch on its batch's children (the commit
+   * deletes the claim in the same multi), which armOpenBatches keeps set on
+   * every open batch.
+   */
   private async arm(s: ZkSession): Promise<void> {
     const p = this.paths;
     await Promise.all([
-      ...[p.doneDir, p.quarantineDir, p.processorsDir, p.eventsDir].map((dir) => this.once(dir, (w) => s.getChildren(dir, w))),
+      ...[p.quarantineDir, p.processorsDir, p.eventsDir].map((dir) => this.once(dir, (w) => s.getChildren(dir, w))),
       this.once(p.plan, (w) => s.getData(p.plan, w)),
       this.once(p.complete, (w) => s.exists(p.complete, w)),
       this.once(p.control, (w) => s.exists(p.control, w)), // pause/drain/settings: exists fires on create and on each setData

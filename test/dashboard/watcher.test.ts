@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useZooKeeper } from '../support/zookeeper.js';
-import { ZkSession } from '../../src/coordination/index.js';
+import { changeControl, JobPaths, ZkSession } from '../../src/coordination/index.js';
 import { FleetWatcher, readJobSnapshot, serveStatusPage, type JobSnapshot } from '../../src/dashboard/index.js';
 import { eventually } from '../coordination/helpers.js';
 import { runCli, TEST_SPLIT } from '../pipeline/harness.js';
@@ -61,6 +61,20 @@ describe('FleetWatcher', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(reads(zoo.session)).toBe(before);
     expect(snapshots.length).toBe(published);
+
+    // A change to the finished job (a pause) makes one more snapshot, which
+    // reads no done marker again: they never change, and the watcher keeps
+    // what it read (a full read would be 125 getData calls).
+    const operator = new ZkSession({ connectString: zoo.zk.connectString, sessionTimeoutMs: 10_000 });
+    await operator.start();
+    const dataReads = (): number => zoo.session.counts.byOp.getData ?? 0;
+    const beforePause = dataReads();
+    await changeControl(operator, new JobPaths(root, last.jobId), (c) => ({ state: 'paused', settings: c.settings, changedAt: Date.now(), by: 'test' }));
+    await operator.close();
+    const paused = await eventually('a snapshot of the paused job', () => snapshots.find((x) => x.control.state === 'paused'), 10_000);
+    expect(paused.done).toBe(125);
+    expect(paused.throughput.messages).toBe(last.throughput.messages);
+    expect(dataReads() - beforePause).toBeLessThan(20);
     watcher.close();
   });
 
