@@ -3,8 +3,9 @@
  * CEAS 2006, and the Waterloo runs of TREC 2007): every distinct byte 4-gram
  * of the message's head (its raw first bytes, CRLF read as LF: headers and
  * the start of the body, undecoded, so that encodings themselves are
- * evidence), plus the
- * tokenizer's word, header and URL tokens. Each feature is hashed into a table
+ * evidence), every distinct character 4-gram of the decoded text (what a
+ * reader sees: a base64 or quoted-printable body is opaque to the raw bytes),
+ * plus the tokenizer's word, header and URL tokens. Each feature is hashed into a table
  * of 2^bits weights; collisions are accepted, as in those filters. A feature
  * counts once per message (binary), which is what made those runs robust to
  * repetition.
@@ -70,7 +71,7 @@ export class FeatureExtractor {
     return this.#out.subarray(0, n);
   }
 
-  /** Character 4-grams of the decoded text, case folded, white space runs read as one space. */
+  /** Character 4-grams of the decoded text, ASCII case folded, each run of white space read as one space. */
   #addText(texts: readonly string[], n: number): number {
     let budget = this.options.textChars ?? 0;
     // The last four characters, two UTF-16 code units per 32-bit word.
@@ -108,6 +109,7 @@ export class FeatureExtractor {
   }
 }
 
+/** Two 32-bit words (four UTF-16 units) to one well-spread hash (MurmurHash3-style multiply and shift). */
 function mix(a: number, b: number): number {
   let h = Math.imul(a, GOLDEN);
   h = Math.imul(h ^ (h >>> 15) ^ b, 0x85ebca6b);
