@@ -5,7 +5,8 @@
  *    arrival order, from empty (progressive validation: every message is
  *    scored before the model learns it, so each figure is out-of-sample).
  *    A coordinate search over a small grid, one option at a time from the
- *    defaults, keeps the value with the lowest 1-ROCA%.
+ *    defaults (textChars and headBytes jointly), keeps the value with the
+ *    lowest 1-ROCA%.
  * 2. Training passes (epochs, batch training only): 5-fold cross-validation
  *    on TRAIN, the value with the best pooled held-out ROC AUC.
  * 3. Cutoffs: the same 5-fold cross-validation with the chosen options
@@ -25,6 +26,10 @@
 import { DEFAULT_MODEL_OPTIONS, rocAuc, runOnline, SpamModel, type ModelOptions, type OnlineOptions } from '../src/classifier/index.js';
 import { inArrivalOrder, listCorpus, readCorpusMessage } from '../src/corpus/index.js';
 
+/**
+ * 0.1%: issue 10's target allows 0.12% on TEST; on the 3,296 held-out TRAIN
+ * ham both allow the same 3 messages, so the stricter figure costs nothing here.
+ */
 const MAX_FPR = 0.001;
 
 interface Msg { name: string; md5: string; raw: Buffer; label: 'spam' | 'ham' }
@@ -45,31 +50,53 @@ const SCORING_GRID: Array<['robS' | 'minDev', number[]]> = [
   ['minDev', [0.1, 0.2, 0.3]],
 ];
 
-const GRID: Array<[keyof OnlineOptions, number[]]> = [
-  ['rate', [5, 7, 10, 14, 20]],
-  ['margin', [0.35, 0.4, 0.45, 0.5]],
-  ['headBytes', [2500, 3500, 5000, 8000]],
-  ['fisherScale', [5, 10, 20, 40]],
-  ['fisherWeight', [0, 1, 2, 3, 4]],
-  ['fusionRate', [0, 0.001, 0.01]],
+type NumericOption = Exclude<keyof OnlineOptions, 'tokens'>;
+type OnlinePatch = Partial<Record<NumericOption, number>>;
+interface Step { readonly name: string; readonly patches: OnlinePatch[] }
+
+function one(key: NumericOption, values: number[]): Step {
+  return { name: key, patches: values.map((v) => ({ [key]: v })) };
+}
+
+/**
+ * Two options searched jointly: the decoded text's 4-grams and the raw head's
+ * overlap (a plain-text body is in both), so each pays only with the other
+ * changed, which one option at a time cannot find.
+ */
+function pair(a: NumericOption, as: number[], b: NumericOption, bs: number[]): Step {
+  return { name: `${a} x ${b}`, patches: as.flatMap((x) => bs.map((y) => ({ [a]: x, [b]: y }))) };
+}
+
+const GRID: Step[] = [
+  one('rate', [5, 7, 10, 14, 20]),
+  one('margin', [0.35, 0.4, 0.45, 0.5]),
+  pair('textChars', [0, 5000, 10000, 20000, 40000, 80000], 'headBytes', [1000, 1500, 2500, 3500, 5000, 8000]),
+  one('fisherScale', [5, 10, 20, 40]),
+  one('fisherWeight', [0, 1, 2, 3, 4]),
+  one('fusionRate', [0, 0.001, 0.01]),
 ];
+
+function isCurrent(best: ModelOptions, patch: OnlinePatch): boolean {
+  return Object.entries(patch).every(([k, v]) => (best.online[k as NumericOption] ?? 0) === v);
+}
 
 function searchOnline(quick: boolean): ModelOptions {
   let best = DEFAULT_MODEL_OPTIONS;
   let bestRoca = onlineRoca(best);
   console.log(`online protocol on TRAIN (${train.length} messages, arrival order), defaults: 1-ROCA% ${bestRoca.toFixed(4)}`);
-  for (const [key, values] of quick ? GRID.slice(0, 2) : GRID) {
+  for (const step of quick ? GRID.slice(0, 2) : GRID) {
     const row: string[] = [];
-    for (const value of values) {
-      const candidate = withOnline(best, { [key]: value });
-      const roca = value === best.online[key] ? bestRoca : onlineRoca(candidate);
-      row.push(`${value}: ${roca.toFixed(4)}`);
+    let chosen = step.patches.find((p) => isCurrent(best, p))!;
+    for (const patch of step.patches) {
+      const roca = isCurrent(best, patch) ? bestRoca : onlineRoca(withOnline(best, patch));
+      row.push(`${Object.values(patch).join('/')}: ${roca.toFixed(4)}`);
       if (roca < bestRoca) {
         bestRoca = roca;
-        best = candidate;
+        chosen = patch;
       }
     }
-    console.log(`  ${key.padEnd(12)} ${row.join('  ')}  -> ${String(best.online[key])}`);
+    best = withOnline(best, chosen);
+    console.log(`  ${step.name.padEnd(12)} ${row.join('  ')}  -> ${Object.values(chosen).join('/')}`);
   }
   for (const [key, values] of quick ? [] : SCORING_GRID) {
     const row: string[] = [];
@@ -113,7 +140,7 @@ function chooseEpochs(options: ModelOptions): { options: ModelOptions; held: Hel
   let best = { options: first, held: crossValidate(first) };
   let bestAuc = heldAuc(best.held);
   const row = [`1: ${bestAuc.toFixed(5)}`];
-  for (const epochs of [2, 4]) {
+  for (const epochs of [2, 4, 8, 16]) {
     const candidate = withOnline(options, { epochs });
     const held = crossValidate(candidate);
     const auc = heldAuc(held);
@@ -138,7 +165,7 @@ function crossValidatedCutoffs(held: Held): { spamCutoff: number; hamCutoff: num
   const fpr = hams.filter((z) => z >= spamZ).length / hams.length;
   const recall = spams.filter((z) => z >= spamZ).length / spams.length;
   const auc = heldAuc(held);
-  for (const f of [0.0005, 0.001, 0.002, 0.005]) {
+  for (const f of [0.0005, 0.001, 0.0012, 0.002, 0.005]) {
     const z = nextUp(hams[Math.floor(f * hams.length)]!);
     console.log(`  CV at FPR <= ${f * 100}%: recall ${((100 * spams.filter((s) => s >= z).length) / spams.length).toFixed(2)}%`);
   }

@@ -11,7 +11,12 @@
  *
  * Version 2 added the regression weights and the fusion, and stores the
  * counts as columns; a version 1 file is refused with a clear message
- * (retrain it).
+ * (retrain it). Version 3 added the option `online.textChars` (4-grams of the
+ * decoded text): a version 2 file has none and is read as textChars 0, which
+ * is how it was trained. A model is written in the oldest version that holds
+ * it (3 only when it uses textChars), so a version 2 file keeps its bytes and
+ * id through a load and a save, and an older spamzk refuses only a model
+ * whose features it would not compute.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -20,7 +25,9 @@ import type { FusionWeights, ModelOptions, ModelProvenance, ModelState } from '.
 import { TokenCounts } from './token-counts.js';
 
 export const MODEL_FORMAT = 'spamzk-model';
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
+/** Versions this spamzk reads: the current one and those it can read as it (see above). */
+const READABLE_VERSIONS: readonly number[] = [2, 3];
 
 interface ModelFileBody {
   format: string;
@@ -74,8 +81,8 @@ export function parseModel(text: string, where: string): ModelState {
     throw new ClassifierError('MODEL_CORRUPT', `${where} is not a model file (bad JSON: ${(err as Error).message})`);
   }
   if (doc.format !== MODEL_FORMAT) throw new ClassifierError('MODEL_CORRUPT', `${where} is not a ${MODEL_FORMAT} file`);
-  if (doc.version !== MODEL_FORMAT_VERSION) {
-    throw new ClassifierError('MODEL_VERSION', `${where} has model format ${String(doc.version)}; this spamzk reads ${MODEL_FORMAT_VERSION}: retrain it`);
+  if (typeof doc.version !== 'number' || !READABLE_VERSIONS.includes(doc.version)) {
+    throw new ClassifierError('MODEL_VERSION', `${where} has model format ${String(doc.version)}; this spamzk reads ${READABLE_VERSIONS.join(' and ')}: retrain it`);
   }
   if (!Array.isArray(doc.tokens) || !Array.isArray(doc.spam) || !Array.isArray(doc.ham) || doc.spam.length !== doc.tokens.length
     || doc.ham.length !== doc.tokens.length || typeof doc.nSpam !== 'number' || typeof doc.nHam !== 'number' || !doc.options || !doc.provenance
@@ -139,7 +146,7 @@ function canonicalBody(state: ModelState): string {
   const tokens = [...rows.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const body: ModelFileBody = {
     format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
+    version: (state.options.online.textChars ?? 0) > 0 ? MODEL_FORMAT_VERSION : 2,
     provenance: sortKeys(state.provenance),
     options: sortKeys(state.options),
     nSpam: state.nSpam,

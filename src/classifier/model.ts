@@ -2,8 +2,9 @@
  * SpamModel: two learners over the same decoded message, fused.
  * - Robinson/Fisher over per-token document counts (scoring.ts): learns fast
  *   from few messages.
- * - Online logistic regression over hashed byte 4-grams of the message head
- *   and the same tokens (online/): wins once the stream is long.
+ * - Online logistic regression over hashed byte 4-grams of the message head,
+ *   character 4-grams of its decoded text and the same tokens (online/): wins
+ *   once the stream is long.
  * Both learn from every message given to `learn()`, which is what feedback
  * and `spamzk learn` use; training is `learn()` over the messages in order.
  * Scores are kept as unclamped log-odds (Verdict.logOdds); Verdict.score is
@@ -32,20 +33,21 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
     robX: 0.5,
     minDev: 0.1,
     maxClues: 1000,
-    spamCutoff: 0.871999,
-    hamCutoff: 0.0140729,
+    spamCutoff: 0.835735,
+    hamCutoff: 0.00927846,
   },
   tokenizer: DEFAULT_TOKENIZER_OPTIONS,
   online: {
     bits: 20,
-    headBytes: 5000,
+    headBytes: 1500,
+    textChars: 40000,
     tokens: true,
     rate: 14,
     margin: 0.35,
-    fisherScale: 5,
+    fisherScale: 10,
     fisherWeight: 3,
     fusionRate: 0,
-    epochs: 4,
+    epochs: 8,
   },
   maxBytes: DEFAULT_DECODE_LIMITS.maxBytes,
 };
@@ -180,7 +182,7 @@ export class SpamModel {
   }
 
   /** The decoded, tokenized form of a message: exposed for tests and `classify --explain`. */
-  tokensOf(raw: Buffer, maxBytes?: number): { tokens: string[]; notes: string[] } {
+  tokensOf(raw: Buffer, maxBytes?: number): { tokens: string[]; notes: string[]; texts: string[] } {
     if (!Buffer.isBuffer(raw)) {
       throw new ClassifierError('NOT_A_BUFFER', `classify() needs the raw message as a Buffer, got ${typeof raw}`);
     }
@@ -191,15 +193,15 @@ export class SpamModel {
     } catch (err) {
       // A decoder bug must not take the pipeline down; the note carries it to the report.
       const reason = err instanceof Error ? err.message : String(err);
-      return { tokens: [], notes: [`decoder error: ${reason}`] };
+      return { tokens: [], notes: [`decoder error: ${reason}`], texts: [] };
     }
-    return { tokens: tokenize(mail, this.state.options.tokenizer), notes: mail.notes };
+    return { tokens: tokenize(mail, this.state.options.tokenizer), notes: mail.notes, texts: mail.texts.map((t) => t.text) };
   }
 
   private observe(raw: Buffer, maxBytes?: number): Observed {
-    const { tokens, notes } = this.tokensOf(raw, maxBytes);
+    const { tokens, notes, texts } = this.tokensOf(raw, maxBytes);
     // The extractor reuses its buffer: copy, since learn() needs the features after scoring.
-    const features = this.#features.extract(raw, tokens).slice();
+    const features = this.#features.extract(raw, tokens, texts).slice();
     const evidence: Evidence = { lr: logOdds(this.state.weights, features), fisher: this.fisherEvidence(tokens) };
     return { tokens, notes, features, evidence, logOdds: fusedLogOdds(this.state.fusion, evidence, this.state.options.online) };
   }

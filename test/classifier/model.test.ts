@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClassifierError, SpamModel, trainModel } from '../../src/classifier/index.js';
+import { ClassifierError, DEFAULT_MODEL_OPTIONS, SpamModel, trainModel } from '../../src/classifier/index.js';
 import { chi2LogTails, chi2Q, fisherLogOdds, fisherScore } from '../../src/classifier/scoring.js';
 import { listCorpus, readCorpusMessage } from '../../src/corpus/index.js';
 
@@ -83,8 +83,8 @@ describe('SpamModel', () => {
     const doc = JSON.parse(text) as { id: string; version: number; options: { online: Record<string, unknown> }; weights: { index: string; value: string } };
     expect(doc.id).toMatch(/^[0-9a-f]{64}$/);
     // The file records how features were hashed and how the model learned.
-    expect(doc.version).toBe(2);
-    expect(Object.keys(doc.options.online).sort()).toEqual(['bits', 'epochs', 'fisherScale', 'fisherWeight', 'fusionRate', 'headBytes', 'margin', 'rate', 'tokens']);
+    expect(doc.version).toBe(3);
+    expect(Object.keys(doc.options.online).sort()).toEqual(['bits', 'epochs', 'fisherScale', 'fisherWeight', 'fusionRate', 'headBytes', 'margin', 'rate', 'textChars', 'tokens']);
     const stored = Buffer.from(doc.weights.index, 'base64');
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.readUInt32LE(stored.length - 4)).toBeLessThan(2 ** (doc.options.online.bits as number));
@@ -114,6 +114,23 @@ describe('SpamModel', () => {
     expect(e.verdict).toEqual(model.classify(probes[0]!));
   });
 
+  it('reads a version 2 file (no decoded-text 4-grams) as it was trained, and writes it back as version 2 with the same id', () => {
+    const { textChars: _, ...online } = DEFAULT_MODEL_OPTIONS.online;
+    const v2 = trainModel(sample.slice(0, 60), from, { ...DEFAULT_MODEL_OPTIONS, online });
+    const path = join(dir, 'v2.json');
+    v2.save(path);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('"version":2,');
+    const loaded = SpamModel.load(path);
+    expect(loaded.id).toBe(v2.id);
+    for (const raw of probes) expect(Object.is(loaded.classify(raw).logOdds, v2.classify(raw).logOdds)).toBe(true);
+    // Its scores are those of a model without decoded-text features, not of today's defaults.
+    const withText = trainModel(sample.slice(0, 60), from);
+    expect(probes.some((raw) => loaded.classify(raw).logOdds !== withText.classify(raw).logOdds)).toBe(true);
+    loaded.save(join(dir, 'v2-again.json'));
+    expect(readFileSync(join(dir, 'v2-again.json'), 'utf8')).toBe(text);
+  });
+
   it('names what is wrong with a model file', () => {
     const expectCode = (fn: () => unknown, code: string): void => {
       try {
@@ -132,7 +149,7 @@ describe('SpamModel', () => {
     const text = readFileSync(good, 'utf8');
     writeFileSync(join(dir, 'edited.json'), text.replace('"nHam":', '"nHam":1'));
     expectCode(() => SpamModel.load(join(dir, 'edited.json')), 'MODEL_CORRUPT');
-    writeFileSync(join(dir, 'v9.json'), text.replace('"version":2', '"version":9'));
+    writeFileSync(join(dir, 'v9.json'), text.replace('"version":3', '"version":9'));
     expectCode(() => SpamModel.load(join(dir, 'v9.json')), 'MODEL_VERSION');
     expectCode(() => trainModel([], from).classify('text' as unknown as Buffer), 'NOT_A_BUFFER');
   });

@@ -19,14 +19,17 @@ export const BASE_ID = BASE.id;
 
 /**
  * A plain reply about a meeting, with made-up words that no training message
- * holds: the shipped model calls it ham (the v2 classifier calls a note of
- * made-up words alone unsure), and one learn as spam moves a similar one to spam.
+ * holds: the shipped model calls it ham (log-odds -5.4 against the ham cutoff's
+ * -4.67; without the quoted lines the made-up words leave it unsure), and one
+ * learn as spam moves a similar one to spam.
  */
 export function oddMessage(n: number, words: string): Buffer {
   return Buffer.from(
     `From: Pat <pat${n}@example.net>\nTo: ${USER}@example.org\nSubject: Re: meeting notes ${n}\nMessage-ID: <odd${n}@example.net>\n` +
       `Date: Mon, 30 Nov 2026 10:00:00 +0000\nIn-Reply-To: <x${n}@example.org>\n\nHi,\n\nThanks for the notes from yesterday's meeting. I think the patch looks fine; can you\n` +
-      `commit it to the tree before Friday? ${words}\n\nCheers,\nPat\n`,
+      `commit it to the tree before Friday? ${words}\n\nI ran the test suite last night and it passed with the new build.\n\n` +
+      `> On Sunday you wrote:\n> Here are the notes from the meeting. Let me know if I missed anything,\n` +
+      `> and whether the patch should wait for the next release.\n\nCheers,\nPat\n`,
   );
 }
 
