@@ -5,6 +5,8 @@
  * all three.
  */
 export { buildReport, listedOutcome } from './build.js';
+export { allOutcomes } from './outcome-walk.js';
+export type { ReportVerdicts } from './verdict-list.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
@@ -32,6 +34,8 @@ export type {
   BatchCommit,
   FencedCommitEvent,
   MessageOutcome,
+  OutcomeGroups,
+  Outcomes,
   QuarantinedBatch,
   ReclaimEvent,
   ReportInput,

@@ -1,7 +1,9 @@
 /**
  * The shape of report.json: everything `buildReport` derives from a
  * `ReportInput`. Plain data only (numbers, strings, arrays, null), so that the
- * JSON file round-trips to exactly this type. Fractions are in [0, 1], times are
+ * JSON file round-trips to this type, except `verdicts`: a list walked from
+ * the job's outcomes whenever it is written (ReportVerdicts), which the file
+ * holds as an array of MessageOutcome. Fractions are in [0, 1], times are
  * ms since the epoch, durations are ms unless the name says otherwise.
  */
 import type {
@@ -9,11 +11,11 @@ import type {
   FencedCommitEvent,
   UnknownCommitEvent,
   QuarantinedBatch,
-  MessageOutcome,
   ReclaimEvent,
   ReportInput,
 } from './types.js';
 import type { ReportLearning } from './learning.js';
+import type { ReportVerdicts } from './verdict-list.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -169,7 +171,8 @@ export interface JobReport {
   readonly failed: readonly FailedMessage[];
   /** Classified from partial input: key and note. */
   readonly partial: readonly { readonly key: number; readonly note: string }[];
-  readonly verdicts: readonly MessageOutcome[];
+  /** Every verdict, by key (then batch, processor); report.json lists it as an array of MessageOutcome. */
+  readonly verdicts: ReportVerdicts;
   /** With learned model versions (--learn): the versions used and the corrections learned. */
   readonly learning?: ReportLearning;
 }
