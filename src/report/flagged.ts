@@ -4,20 +4,14 @@
  * readable; report.json lists every verdict. The report keeps the top rows
  * as it folds the verdicts (a bounded list, not a sorted copy of them all).
  */
-import type { JobReport } from './job-report.js';
+import type { FlaggedList, FlaggedMessage, JobReport } from './job-report.js';
 import { byKey } from './ordering.js';
 import type { MessageOutcome } from './types.js';
 
 /** Rows of the spam/unsure table in report.html and report.md. */
 export const MAX_FLAGGED_ROWS = 500;
 
-export type FlaggedMessage = MessageOutcome & { readonly verdict: 'spam' | 'unsure'; readonly score: number };
-
-export interface FlaggedList {
-  readonly rows: readonly FlaggedMessage[];
-  /** Spam and unsure messages in all, shown or not. */
-  readonly total: number;
-}
+export type { FlaggedList, FlaggedMessage };
 
 /** At most MAX_FLAGGED_ROWS rows: what the report kept while it folded the verdicts. */
 export function flaggedMessages(report: JobReport, max = MAX_FLAGGED_ROWS): FlaggedList {

@@ -6,7 +6,6 @@
  */
 export { buildReport, listedOutcome } from './build.js';
 export { allOutcomes } from './outcome-walk.js';
-export type { ReportVerdicts } from './verdict-list.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
@@ -19,6 +18,8 @@ export type {
   ClassificationMetrics,
   ConfusionRow,
   DuplicateKey,
+  FlaggedList,
+  FlaggedMessage,
   FailedMessage,
   HistogramBin,
   IntegrityCheck,
@@ -29,6 +30,7 @@ export type {
   ReportTotals,
   ThroughputSeries,
   ThroughputTimeline,
+  VerdictList,
 } from './job-report.js';
 export type {
   BatchCommit,

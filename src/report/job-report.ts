@@ -11,11 +11,11 @@ import type {
   FencedCommitEvent,
   UnknownCommitEvent,
   QuarantinedBatch,
+  MessageOutcome,
   ReclaimEvent,
   ReportInput,
 } from './types.js';
 import type { ReportLearning } from './learning.js';
-import type { ReportVerdicts } from './verdict-list.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -151,6 +151,28 @@ export interface IntegrityReport {
   readonly duplicateKeys: readonly DuplicateKey[];
 }
 
+/** A message called spam or unsure, as report.md and report.html name it. */
+export type FlaggedMessage = MessageOutcome & { readonly verdict: 'spam' | 'unsure'; readonly score: number };
+
+export interface FlaggedList {
+  /** The highest scores first (then by key, batch, processor), at most MAX_FLAGGED_ROWS. */
+  readonly rows: readonly FlaggedMessage[];
+  /** Spam and unsure messages in all, shown or not. */
+  readonly total: number;
+}
+
+/**
+ * report.json's verdicts, walked from the job's outcomes whenever they are
+ * listed rather than held (ReportVerdicts in verdict-list.ts), with what the
+ * report keeps about them: their count and the flagged rows.
+ */
+export interface VerdictList extends Iterable<MessageOutcome> {
+  readonly length: number;
+  readonly flagged: FlaggedList;
+  /** The whole list (JSON.stringify of a small report); the report's writers stream it instead. */
+  toJSON(): MessageOutcome[];
+}
+
 export interface JobReport {
   readonly schemaVersion: number;
   readonly job: ReportInput['job'];
@@ -172,7 +194,7 @@ export interface JobReport {
   /** Classified from partial input: key and note. */
   readonly partial: readonly { readonly key: number; readonly note: string }[];
   /** Every verdict, by key (then batch, processor); report.json lists it as an array of MessageOutcome. */
-  readonly verdicts: ReportVerdicts;
+  readonly verdicts: VerdictList;
   /** With learned model versions (--learn): the versions used and the corrections learned. */
   readonly learning?: ReportLearning;
 }

@@ -6,11 +6,11 @@
  * the report kept while folding; JSON.stringify lists it whole (toJSON), for
  * small reports and tests; the report's writers stream it.
  */
-import type { FlaggedList } from './flagged.js';
+import type { FlaggedList, VerdictList } from './job-report.js';
 import { inKeyOrder } from './outcome-walk.js';
 import type { MessageOutcome, OutcomeGroups } from './types.js';
 
-export class ReportVerdicts implements Iterable<MessageOutcome> {
+export class ReportVerdicts implements VerdictList {
   constructor(
     private readonly groups: OutcomeGroups,
     private readonly lowestKeys: readonly number[],
