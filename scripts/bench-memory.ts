@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       for (const [build, root] of builds) {
         const row = await runOne(build, root, copies, zk.connectString);
         rows.push(row);
-        console.error(`${build} ${row.messages}: parent ${row.parent.toFixed(0)} MB, processors ${row.processors.map((p) => p.toFixed(0)).join('/')} MB, report ${row.report.toFixed(0)} MB, capped ${row.reportCapped?.toFixed(0) ?? "failed"} (${row.seconds.toFixed(0)} s)`);
+        console.error(`${build} ${row.messages}: parent ${row.parent.toFixed(0)} MB, processors ${row.processors.map((p) => p.toFixed(0)).join('/')} MB, report ${row.report.toFixed(0)} MB, capped ${row.reportCapped?.toFixed(0) ?? 'failed'} (${row.seconds.toFixed(0)} s)`);
       }
     }
   } finally {
