@@ -75,6 +75,15 @@ function vmHwmMb(pid: number): number | undefined {
   }
 }
 
+/** A process's program, or undefined when it has already exited (a child can end between listing and reading). */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -100,8 +109,8 @@ async function measure(bin: string, cmdArgs: string[], role: string, nodeFlags: 
     };
     note(child.pid!, role);
     for (const c of childrenOf(child.pid!)) {
-      const cmd = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0');
-      if (cmd[0]?.endsWith('node') || cmd[0] === process.execPath) note(c, 'processor');
+      const cmd = commandOf(c);
+      if (cmd?.endsWith('node') || cmd === process.execPath) note(c, 'processor');
     }
   };
   const timer = setInterval(sample, 100);
