@@ -138,7 +138,10 @@ async function runOne(build: string, root: string, copies: number, connectString
   const out = join(tmpdir(), `spamzk-mem-report-${build}-${copies}`);
   const replay = await measure(bin, ['replay', dir, '--zk', connectString, '--zk-root', zkRoot, '--processors', String(PROCESSORS), '--report-dir', `${out}-replay`, '--no-progress', '--json', ...(SESSION_TIMEOUT ? ['--session-timeout', SESSION_TIMEOUT] : [])], 'parent');
   if (replay.code !== 0) throw new Error(`${build} replay of ${messages} messages exited ${replay.code}`);
-  const jobId = (JSON.parse(replay.stdout.trim().split('\n').pop()!) as { job: { jobId: string } }).job.jobId;
+  const replayed = JSON.parse(replay.stdout.trim().split('\n').pop()!) as { job: { jobId: string }; totals: { messages: number } };
+  // A mailbox folder left half-built (or half-deleted) under its .complete marker would measure a smaller job.
+  if (replayed.totals.messages !== messages) throw new Error(`${build}: the replay classified ${replayed.totals.messages} messages, the mailbox should hold ${messages}: delete ${dir} and rerun`);
+  const jobId = replayed.job.jobId;
   const report = await measure(bin, ['report', '--zk', connectString, '--zk-root', zkRoot, '--job', jobId, '--out', out], 'report');
   if (report.code !== 0) throw new Error(`${build} report exited ${report.code}`);
   const reportJsonMb = statSync(join(out, 'report.json')).size / 1024 / 1024;

@@ -17,7 +17,7 @@ export class IntegrityTally {
   private readonly outcomesByBatch = new Map<number, number>();
   /** Key spans per group, for the unique-keys check without a set of every key. */
   readonly spans = new KeySpans();
-  /** The first MAX_LISTED outcomes outside their batch's range (by key), of `outsideCount`. */
+  /** Of the `outsideCount` outcomes outside their batch's range, the lowest keys (at most 2 × MAX_LISTED kept). */
   private outsideRange: { key: number; batch: number }[] = [];
   private outsideCount = 0;
 
