@@ -11,6 +11,13 @@
  * $TMPDIR/spamzk-mem-<N> between runs. Peak RSS is each process's VmHWM from
  * /proc, sampled every 100 ms until it exits (VmHWM never falls, so the last
  * sample before exit is the peak to within that interval).
+ *
+ * `spamzk report` runs twice: with node's defaults, and with the old
+ * generation capped (`--max-old-space-size`, REPORT_HEAP_MB): a report that
+ * holds only what it must (the compressed done markers, outside the JS heap,
+ * and one batch of outcomes) completes within the cap at any size; one that
+ * holds every outcome runs out of memory. Peak RSS with the defaults also
+ * counts the young generation V8 grows for a fast allocator (up to 3 × 16 MB).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -32,6 +39,8 @@ const BEFORE = flag('before');
 /** Passed to replay as --session-timeout (e.g. 30s), for runs on a machine so loaded that 10 s sessions expire. */
 const SESSION_TIMEOUT = flag('session-timeout');
 const CORPUS = join(PACKAGE_ROOT, 'fixtures', 'generated', 'spamassassin-all');
+/** The old-generation cap of the second `spamzk report` run, MB. */
+const REPORT_HEAP_MB = 32;
 
 interface Peak {
   role: string;
@@ -66,6 +75,15 @@ function vmHwmMb(pid: number): number | undefined {
   }
 }
 
+/** A process's program, or undefined when it has already exited (a child can end between listing and reading). */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -75,9 +93,9 @@ function childrenOf(pid: number): number[] {
 }
 
 /** Runs a command, sampling the peak RSS of it and of its node children (processors) until it exits. */
-async function measure(bin: string, cmdArgs: string[], role: string): Promise<{ code: number | null; peaks: Peak[]; seconds: number; stdout: string }> {
+async function measure(bin: string, cmdArgs: string[], role: string, nodeFlags: string[] = []): Promise<{ code: number | null; peaks: Peak[]; seconds: number; stdout: string }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [bin, ...cmdArgs], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SPAMZK_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...nodeFlags, bin, ...cmdArgs], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SPAMZK_LOG_LEVEL: 'warn' } });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   const peaks = new Map<number, Peak>();
@@ -91,8 +109,8 @@ async function measure(bin: string, cmdArgs: string[], role: string): Promise<{ 
     };
     note(child.pid!, role);
     for (const c of childrenOf(child.pid!)) {
-      const cmd = readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0');
-      if (cmd[0]?.endsWith('node') || cmd[0] === process.execPath) note(c, 'processor');
+      const cmd = commandOf(c);
+      if (cmd?.endsWith('node') || cmd === process.execPath) note(c, 'processor');
     }
   };
   const timer = setInterval(sample, 100);
@@ -108,6 +126,8 @@ interface Row {
   parent: number;
   processors: number[];
   report: number;
+  /** Peak RSS of `spamzk report` with a REPORT_HEAP_MB old generation, or undefined when it ran out of memory. */
+  reportCapped: number | undefined;
   reportJsonMb: number;
 }
 
@@ -118,10 +138,14 @@ async function runOne(build: string, root: string, copies: number, connectString
   const out = join(tmpdir(), `spamzk-mem-report-${build}-${copies}`);
   const replay = await measure(bin, ['replay', dir, '--zk', connectString, '--zk-root', zkRoot, '--processors', String(PROCESSORS), '--report-dir', `${out}-replay`, '--no-progress', '--json', ...(SESSION_TIMEOUT ? ['--session-timeout', SESSION_TIMEOUT] : [])], 'parent');
   if (replay.code !== 0) throw new Error(`${build} replay of ${messages} messages exited ${replay.code}`);
-  const jobId = (JSON.parse(replay.stdout.trim().split('\n').pop()!) as { job: { jobId: string } }).job.jobId;
+  const replayed = JSON.parse(replay.stdout.trim().split('\n').pop()!) as { job: { jobId: string }; totals: { messages: number } };
+  // A mailbox folder left half-built (or half-deleted) under its .complete marker would measure a smaller job.
+  if (replayed.totals.messages !== messages) throw new Error(`${build}: the replay classified ${replayed.totals.messages} messages, the mailbox should hold ${messages}: delete ${dir} and rerun`);
+  const jobId = replayed.job.jobId;
   const report = await measure(bin, ['report', '--zk', connectString, '--zk-root', zkRoot, '--job', jobId, '--out', out], 'report');
   if (report.code !== 0) throw new Error(`${build} report exited ${report.code}`);
   const reportJsonMb = statSync(join(out, 'report.json')).size / 1024 / 1024;
+  const capped = await measure(bin, ['report', '--zk', connectString, '--zk-root', zkRoot, '--job', jobId, '--out', `${out}-capped`], 'report', [`--max-old-space-size=${REPORT_HEAP_MB}`]);
   return {
     build,
     messages,
@@ -129,6 +153,7 @@ async function runOne(build: string, root: string, copies: number, connectString
     parent: replay.peaks.find((p) => p.role === 'parent')!.peakMb,
     processors: replay.peaks.filter((p) => p.role === 'processor').map((p) => p.peakMb),
     report: report.peaks.find((p) => p.role === 'report')!.peakMb,
+    reportCapped: capped.code === 0 ? capped.peaks.find((p) => p.role === 'report')!.peakMb : undefined,
     reportJsonMb,
   };
 }
@@ -145,7 +170,7 @@ async function main(): Promise<void> {
       for (const [build, root] of builds) {
         const row = await runOne(build, root, copies, zk.connectString);
         rows.push(row);
-        console.error(`${build} ${row.messages}: parent ${row.parent.toFixed(0)} MB, processors ${row.processors.map((p) => p.toFixed(0)).join('/')} MB, report ${row.report.toFixed(0)} MB (${row.seconds.toFixed(0)} s)`);
+        console.error(`${build} ${row.messages}: parent ${row.parent.toFixed(0)} MB, processors ${row.processors.map((p) => p.toFixed(0)).join('/')} MB, report ${row.report.toFixed(0)} MB, capped ${row.reportCapped?.toFixed(0) ?? 'failed'} (${row.seconds.toFixed(0)} s)`);
       }
     }
   } finally {
@@ -154,8 +179,17 @@ async function main(): Promise<void> {
   console.log(`Peak RSS (VmHWM), ${PROCESSORS} processors, ZooKeeper standalone\n`);
   console.log(
     markdownTable(
-      ['build', 'messages', 'replay s', 'parent MB', 'each processor MB', 'spamzk report MB', 'report.json MB'],
-      rows.map((r) => [r.build, String(r.messages), r.seconds.toFixed(0), r.parent.toFixed(0), r.processors.map((p) => p.toFixed(0)).join(', '), r.report.toFixed(0), r.reportJsonMb.toFixed(1)]),
+      ['build', 'messages', 'replay s', 'parent MB', 'each processor MB', 'spamzk report MB', `spamzk report, ${REPORT_HEAP_MB} MB old space`, 'report.json MB'],
+      rows.map((r) => [
+        r.build,
+        String(r.messages),
+        r.seconds.toFixed(0),
+        r.parent.toFixed(0),
+        r.processors.map((p) => p.toFixed(0)).join(', '),
+        r.report.toFixed(0),
+        r.reportCapped === undefined ? 'failed' : `${r.reportCapped.toFixed(0)} MB`,
+        r.reportJsonMb.toFixed(1),
+      ]),
     ),
   );
 }

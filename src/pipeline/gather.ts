@@ -19,7 +19,7 @@ import {
   type QuarantineRecord,
   type ZkSession,
 } from '../coordination/index.js';
-import { listedOutcome, type BatchCommit, type LearnedByRun, type MessageOutcome, type ReportInput, type VersionUse } from '../report/index.js';
+import { listedOutcome, type BatchCommit, type LearnedByRun, type MessageOutcome, type OutcomeGroups, type ReportInput, type VersionUse } from '../report/index.js';
 import { decodeBatchResult, type BatchResult } from './batch-result.js';
 
 /** A job's records as ZooKeeper holds them, read as one snapshot (see gatherReportInput). */
@@ -80,14 +80,12 @@ export function commitsOf(done: readonly DoneMarker[], batches: readonly Batch[]
 export function reportInputFrom(jobId: string, records: JobRecords, learnedByRun?: LearnedByRun): ReportInput {
   const { spec, plan, batches, done, quarantine, events } = records;
   const byIndex = new Map(batches.map((b) => [b.index, b]));
-  const outcomes: MessageOutcome[] = [];
   const commits: BatchCommit[] = [];
   const stalls: Record<string, number> = {};
   const versions = new Map<number, { batches: number; messages: number }>();
   for (const marker of done) {
     const result = decodeBatchResult(marker.result);
     countVersion(versions, result);
-    for (const o of outcomesOf(marker, result)) outcomes.push(o); // no spread: a batch may hold more than the stack allows
     commits.push(commitOf(marker, result, byIndex.get(marker.batch)));
     stalls[marker.processorId] = Math.max(stalls[marker.processorId] ?? 0, result.stallMs);
   }
@@ -107,7 +105,7 @@ export function reportInputFrom(jobId: string, records: JobRecords, learnedByRun
       expectedMessages: batches.reduce((sum, b) => sum + b.count, 0),
       ...namesOf(spec.display),
     },
-    outcomes,
+    outcomes: outcomesOfMarkers(done),
     commits,
     reclaims: events
       .filter((e) => e.type === 'reclaimed')
@@ -160,6 +158,15 @@ function namesOf(display: Record<string, string> | undefined): Pick<ReportInput[
     ...(display.model ? { modelName: display.model } : {}),
     ...(Number.isFinite(ham) && Number.isFinite(spam) && display.hamCutoff && display.spamCutoff ? { cutoffs: { ham, spam } } : {}),
   };
+}
+
+/**
+ * The job's outcomes as one group per done marker, decoded from the marker's
+ * compressed result each time the report walks them: the done markers (about
+ * 67 bytes a message) are the one copy of the verdicts the report holds.
+ */
+function outcomesOfMarkers(done: readonly DoneMarker[]): OutcomeGroups {
+  return { groupCount: done.length, group: (i) => outcomesOf(done[i]!, decodeBatchResult(done[i]!.result)) };
 }
 
 /**

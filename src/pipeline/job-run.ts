@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpamModel } from '../classifier/index.js';
 import { jobSettingsOf, openJob, readJobStatus, type JobStatus, type PlanFrom, type ZkAuth } from '../coordination/index.js';
-import { buildReport, writeReportFiles, type JobReport, type LearnedByRun, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
+import { allOutcomes, buildReport, writeReportFiles, type JobReport, type LearnedByRun, type ReportFiles, type ReportInput, type SourceCount } from '../report/index.js';
 import { delay } from '../shared/index.js';
 import { checkWriteBack, isImapLocation, openSource, saveSourceIndex, type MailSource, type SourceIdentity } from '../sources/index.js';
 import { planNewMail, type NewMailPlan } from './cadence.js';
@@ -178,7 +178,7 @@ async function reportInput(input: JobRunInput, sessions: JobSession, jobId: stri
   let pendingMoves: number | undefined;
   const sourceNow = await withSource(input, async (s): Promise<SourceCount> => {
     let keys = await s.listKeys();
-    if (moving) ({ keys, pending: pendingMoves } = await completePendingMoves(s, gathered.outcomes, keys, input.log));
+    if (moving) ({ keys, pending: pendingMoves } = await completePendingMoves(s, allOutcomes(gathered.outcomes), keys, input.log));
     return { reachable: true, messages: keys.length, notPlanned: keys.filter((k) => k > lastPlanned).length };
   }).catch((err: unknown): SourceCount => ({ reachable: false, error: (err as Error).message }));
   const moves = moving && input.settings.junkMailbox ? { moves: { junkMailbox: input.settings.junkMailbox, ...(pendingMoves === undefined ? {} : { pending: pendingMoves }) } } : {};

@@ -81,7 +81,7 @@ export class MovesAfterCommit {
  */
 export async function completePendingMoves(
   source: MailSource,
-  outcomes: readonly MessageOutcome[],
+  outcomes: Iterable<MessageOutcome>,
   keys: readonly number[],
   log: Logger,
 ): Promise<{ keys: number[]; pending: number }> {
@@ -97,8 +97,14 @@ export async function completePendingMoves(
   return { keys: after, pending: movesPending(outcomes, after).length };
 }
 
-/** Keys with a committed spam verdict that are still in the mailbox: moves that did not happen. */
-export function movesPending(outcomes: readonly MessageOutcome[], keysInSource: readonly number[]): number[] {
+/**
+ * Keys with a committed spam verdict that are still in the mailbox: moves
+ * that did not happen. `outcomes` is walked once per call (the report's walk
+ * decodes done markers batch by batch: no list of every outcome is built).
+ */
+export function movesPending(outcomes: Iterable<MessageOutcome>, keysInSource: readonly number[]): number[] {
   const present = new Set(keysInSource);
-  return outcomes.filter((o) => o.verdict === 'spam' && present.has(o.key)).map((o) => o.key).sort((a, b) => a - b);
+  const pending: number[] = [];
+  for (const o of outcomes) if (o.verdict === 'spam' && present.has(o.key)) pending.push(o.key);
+  return pending.sort((a, b) => a - b);
 }

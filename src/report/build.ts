@@ -1,9 +1,12 @@
 /**
- * buildReport: one pass over the message outcomes feeds every tally (totals,
- * confusion matrix, histogram, integrity), then the lists are sorted. Linear
- * apart from the sorts, so 100k messages take well under a second.
+ * buildReport: one walk over the job's outcomes, group by group, feeds every
+ * tally (totals, confusion matrix, histogram, integrity, the flagged rows);
+ * the verdict list is not copied: report.json walks the groups again
+ * (ReportVerdicts). So the report holds per batch, not per message, beyond
+ * what its input holds (docs/design.md, "Memory").
  */
 import { ConfusionTally } from './accuracy.js';
+import { FlaggedTally } from './flagged.js';
 import { ScoreHistogram } from './histogram.js';
 import { IntegrityTally } from './integrity.js';
 import { copyLearning } from './learning.js';
@@ -14,9 +17,13 @@ import {
   type ReportTotals,
 } from './job-report.js';
 import { byBatchThenClaim, byKey, fencedOrder, quarantineOrder, reclaimOrder } from './ordering.js';
+import { outcomeGroups } from './outcome-walk.js';
 import { summarizeProcessors, throughputTimeline } from './throughput.js';
-import type { MessageOutcome, ReportInput } from './types.js';
+import type { ReportInput } from './types.js';
 import { assertValidCommit, assertValidOutcome } from './validate.js';
+import { listedOutcome, ReportVerdicts } from './verdict-list.js';
+
+export { listedOutcome };
 
 /** Pure: the same input gives the same report, byte for byte once serialized. */
 export function buildReport(input: ReportInput): JobReport {
@@ -25,23 +32,28 @@ export function buildReport(input: ReportInput): JobReport {
   const confusion = new ConfusionTally();
   const histogram = new ScoreHistogram();
   const integrity = new IntegrityTally(input.commits);
+  const flagged = new FlaggedTally(listedOutcome);
   const messagesByProcessor = new Map<string, number>();
-  const verdicts: MessageOutcome[] = [];
   const failed: FailedMessage[] = [];
   const partial: { key: number; note: string }[] = [];
 
-  input.outcomes.forEach((o, index) => {
-    assertValidOutcome(o, index);
-    totals.messages++;
-    totals[o.verdict]++;
-    confusion.add(o);
-    histogram.add(o);
-    integrity.add(o);
-    messagesByProcessor.set(o.processor, (messagesByProcessor.get(o.processor) ?? 0) + 1);
-    verdicts.push(LISTED.has(o) ? o : listedOutcome(o)); // shared, not copied: every verdict is held once
-    if (o.verdict === 'failed') failed.push({ key: o.key, batch: o.batch, processor: o.processor, reason: o.reason });
-    else if (o.note !== undefined) partial.push({ key: o.key, note: o.note });
-  });
+  const groups = outcomeGroups(input.outcomes);
+  for (let g = 0; g < groups.groupCount; g++) {
+    const outcomes = groups.group(g);
+    for (const o of outcomes) {
+      assertValidOutcome(o, totals.messages);
+      totals.messages++;
+      totals[o.verdict]++;
+      confusion.add(o);
+      histogram.add(o);
+      integrity.add(o);
+      flagged.add(o);
+      messagesByProcessor.set(o.processor, (messagesByProcessor.get(o.processor) ?? 0) + 1);
+      if (o.verdict === 'failed') failed.push({ key: o.key, batch: o.batch, processor: o.processor, reason: o.reason });
+      else if (o.note !== undefined) partial.push({ key: o.key, note: o.note });
+    }
+    integrity.addGroup(g, outcomes);
+  }
 
   const processors = summarizeProcessors(input, messagesByProcessor);
   const stalls = Object.values(input.eventLoopStallMs ?? {});
@@ -54,7 +66,7 @@ export function buildReport(input: ReportInput): JobReport {
     processors,
     throughput: throughputTimeline(input.commits, processors.map((p) => p.processor), input.job.createdAt),
     scoreHistogram: histogram.finish(),
-    integrity: integrity.finish(input, totals.messages),
+    integrity: integrity.finish(input, totals.messages, groups),
     // A loop, not Math.max(...stalls): a spread of a big array overflows the call stack (RangeError).
     maxEventLoopStallMs: stalls.length > 0 ? stalls.reduce((max, ms) => (ms > max ? ms : max), stalls[0]!) : null,
     commits: [...input.commits].sort(byBatchThenClaim).map((c) => ({ ...c })),
@@ -64,36 +76,9 @@ export function buildReport(input: ReportInput): JobReport {
     quarantined: [...input.quarantined].sort(quarantineOrder).map((q) => ({ ...q })),
     failed: failed.sort(byKey),
     partial: partial.sort((a, b) => a.key - b.key),
-    verdicts: verdicts.sort(byKey),
+    verdicts: new ReportVerdicts(groups, integrity.spans.lowestKeys, totals.messages, flagged.finish()),
     ...(input.learning ? { learning: copyLearning(input.learning) } : {}),
   };
-}
-
-/** Outcomes already in report.json's shape: the report lists these objects themselves. */
-const LISTED = new WeakSet<MessageOutcome>();
-
-/**
- * An outcome as report.json lists it: a fresh object with the fields in one
- * order, optional ones left out rather than set to undefined, so that it
- * equals its own JSON round trip. An input built of these (gather.ts builds
- * them) is listed as it is, so a 1M-message report holds each verdict once.
- */
-export function listedOutcome(o: MessageOutcome): MessageOutcome {
-  const { key, batch, processor } = o;
-  const label = o.label === undefined ? {} : { label: o.label };
-  const names = {
-    ...(o.messageId === undefined ? {} : { messageId: o.messageId }),
-    ...(o.from === undefined ? {} : { from: o.from }),
-    ...(o.subject === undefined ? {} : { subject: o.subject }),
-    ...(o.date === undefined ? {} : { date: o.date }),
-  };
-  const note = o.verdict !== 'failed' && o.note !== undefined ? { note: o.note } : {};
-  const listed: MessageOutcome =
-    o.verdict === 'failed'
-      ? { key, verdict: 'failed', score: null, batch, processor, ...label, reason: o.reason, ...names }
-      : { key, verdict: o.verdict, score: o.score, batch, processor, ...label, ...note, ...names };
-  LISTED.add(listed);
-  return listed;
 }
 
 /**

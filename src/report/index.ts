@@ -5,6 +5,7 @@
  * all three.
  */
 export { buildReport, listedOutcome } from './build.js';
+export { allOutcomes } from './outcome-walk.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { writeReportFiles, writeReportJson, writeReportJsonLine, type ReportFiles } from './write.js';
@@ -17,6 +18,8 @@ export type {
   ClassificationMetrics,
   ConfusionRow,
   DuplicateKey,
+  FlaggedList,
+  FlaggedMessage,
   FailedMessage,
   HistogramBin,
   IntegrityCheck,
@@ -27,11 +30,14 @@ export type {
   ReportTotals,
   ThroughputSeries,
   ThroughputTimeline,
+  VerdictList,
 } from './job-report.js';
 export type {
   BatchCommit,
   FencedCommitEvent,
   MessageOutcome,
+  OutcomeGroups,
+  Outcomes,
   QuarantinedBatch,
   ReclaimEvent,
   ReportInput,

@@ -4,9 +4,10 @@
  * A failed check does not stop the report: it is the report's most important
  * line.
  */
+import { KeySpans } from './duplicate-keys.js';
 import type { BatchSummary, DuplicateKey, IntegrityCheck, IntegrityReport } from './job-report.js';
 import { byBatchThenClaim } from './ordering.js';
-import type { BatchCommit, MessageOutcome, ReportInput } from './types.js';
+import type { BatchCommit, MessageOutcome, OutcomeGroups, ReportInput } from './types.js';
 
 /** How many offenders a check names before it says "and N more". */
 const MAX_LISTED = 20;
@@ -14,10 +15,11 @@ const MAX_LISTED = 20;
 export class IntegrityTally {
   private readonly commitsByBatch = new Map<number, BatchCommit[]>();
   private readonly outcomesByBatch = new Map<number, number>();
-  private readonly batchOfKey = new Map<number, number>();
-  /** Key → batches of all its outcomes, only for keys seen more than once. */
-  private readonly duplicates = new Map<number, number[]>();
-  private readonly outsideRange: { key: number; batch: number }[] = [];
+  /** Key spans per group, for the unique-keys check without a set of every key. */
+  readonly spans = new KeySpans();
+  /** Of the `outsideCount` outcomes outside their batch's range, the lowest keys (at most 2 × MAX_LISTED kept). */
+  private outsideRange: { key: number; batch: number }[] = [];
+  private outsideCount = 0;
 
   constructor(commits: readonly BatchCommit[]) {
     // Sorted first, so that "the" commit of a batch and every detail string
@@ -30,16 +32,20 @@ export class IntegrityTally {
   }
 
   add(o: MessageOutcome): void {
-    const seenIn = this.batchOfKey.get(o.key);
-    if (seenIn === undefined) this.batchOfKey.set(o.key, o.batch);
-    else {
-      const batches = this.duplicates.get(o.key) ?? [seenIn];
-      batches.push(o.batch);
-      this.duplicates.set(o.key, batches);
-    }
     this.outcomesByBatch.set(o.batch, (this.outcomesByBatch.get(o.batch) ?? 0) + 1);
     const commit = this.commitsByBatch.get(o.batch)?.[0];
-    if (commit && (o.key < commit.first || o.key > commit.last)) this.outsideRange.push({ key: o.key, batch: o.batch });
+    if (commit && (o.key < commit.first || o.key > commit.last)) this.noteOutside(o.key, o.batch);
+  }
+
+  /** After its outcomes went through `add`: the group's key span (see KeySpans). */
+  addGroup(index: number, outcomes: readonly MessageOutcome[]): void {
+    this.spans.addGroup(index, outcomes);
+  }
+
+  private noteOutside(key: number, batch: number): void {
+    this.outsideCount++;
+    this.outsideRange.push({ key, batch });
+    if (this.outsideRange.length >= 2 * MAX_LISTED) this.outsideRange = lowestOutside(this.outsideRange);
   }
 
   batchSummary(input: ReportInput): BatchSummary {
@@ -56,10 +62,11 @@ export class IntegrityTally {
     };
   }
 
-  finish(input: ReportInput, messages: number): IntegrityReport {
-    const duplicateKeys = this.duplicateKeys();
+  /** `groups` are the outcomes folded through add/addGroup: only groups whose key spans overlap are walked again. */
+  finish(input: ReportInput, messages: number, groups: OutcomeGroups): IntegrityReport {
+    const duplicateKeys = duplicatesOf(this.spans.repeats(groups));
     const checks = [
-      this.uniqueKeys(duplicateKeys),
+      this.uniqueKeys(duplicateKeys, messages),
       this.oneCommitPerBatch(),
       this.outcomesMatchCommits(),
       this.batchesAccounted(input),
@@ -73,15 +80,9 @@ export class IntegrityTally {
     };
   }
 
-  private duplicateKeys(): DuplicateKey[] {
-    return [...this.duplicates]
-      .map(([key, batches]) => ({ key, count: batches.length, batches: [...batches].sort((a, b) => a - b) }))
-      .sort((a, b) => a.key - b.key);
-  }
-
-  private uniqueKeys(duplicates: readonly DuplicateKey[]): IntegrityCheck {
+  private uniqueKeys(duplicates: readonly DuplicateKey[], messages: number): IntegrityCheck {
     if (duplicates.length === 0) {
-      return pass('unique-keys', `${this.batchOfKey.size} distinct keys, one outcome each`);
+      return pass('unique-keys', `${messages} distinct keys, one outcome each`);
     }
     const named = duplicates.map((d) => `key ${d.key} ×${d.count} (batches ${d.batches.join(', ')})`);
     return fail('unique-keys', `keys with more than one outcome (${duplicates.length}): ${listed(named, duplicates.length)}`);
@@ -107,14 +108,12 @@ export class IntegrityTally {
         problems.push(`batch ${batch} planned ${commit.messages} messages but has ${outcomes} outcomes`);
       }
     }
-    const outside = [...this.outsideRange]
-      .sort((a, b) => a.key - b.key || a.batch - b.batch)
-      .slice(0, MAX_LISTED)
+    const outside = lowestOutside(this.outsideRange)
       .map(({ key, batch }) => {
         const commit = this.commitsByBatch.get(batch)![0]!;
         return `key ${key} is outside batch ${batch} (${commit.first}–${commit.last})`;
       });
-    const count = problems.length + this.outsideRange.length;
+    const count = problems.length + this.outsideCount;
     if (count === 0) {
       return pass('outcomes-match-commits', `each of ${this.commitsByBatch.size} committed batches has as many outcomes as its plan counted, all within its key range`);
     }
@@ -140,6 +139,16 @@ export class IntegrityTally {
     }
     return skipped(name, `job in progress: ${s.pending} of ${s.planned} batches pending`);
   }
+}
+
+function duplicatesOf(repeats: Map<number, number[]>): DuplicateKey[] {
+  return [...repeats]
+    .map(([key, batches]) => ({ key, count: batches.length, batches: [...batches].sort((a, b) => a - b) }))
+    .sort((a, b) => a.key - b.key);
+}
+
+function lowestOutside(list: readonly { key: number; batch: number }[]): { key: number; batch: number }[] {
+  return [...list].sort((a, b) => a.key - b.key || a.batch - b.batch).slice(0, MAX_LISTED);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The shape of report.json: everything `buildReport` derives from a
  * `ReportInput`. Plain data only (numbers, strings, arrays, null), so that the
- * JSON file round-trips to exactly this type. Fractions are in [0, 1], times are
+ * JSON file round-trips to this type, except `verdicts`: a list walked from
+ * the job's outcomes whenever it is written (ReportVerdicts), which the file
+ * holds as an array of MessageOutcome. Fractions are in [0, 1], times are
  * ms since the epoch, durations are ms unless the name says otherwise.
  */
 import type {
@@ -149,6 +151,28 @@ export interface IntegrityReport {
   readonly duplicateKeys: readonly DuplicateKey[];
 }
 
+/** A message called spam or unsure, as report.md and report.html name it. */
+export type FlaggedMessage = MessageOutcome & { readonly verdict: 'spam' | 'unsure'; readonly score: number };
+
+export interface FlaggedList {
+  /** The highest scores first (then by key, batch, processor), at most MAX_FLAGGED_ROWS. */
+  readonly rows: readonly FlaggedMessage[];
+  /** Spam and unsure messages in all, shown or not. */
+  readonly total: number;
+}
+
+/**
+ * report.json's verdicts, walked from the job's outcomes whenever they are
+ * listed rather than held (ReportVerdicts in verdict-list.ts), with what the
+ * report keeps about them: their count and the flagged rows.
+ */
+export interface VerdictList extends Iterable<MessageOutcome> {
+  readonly length: number;
+  readonly flagged: FlaggedList;
+  /** The whole list (JSON.stringify of a small report); the report's writers stream it instead. */
+  toJSON(): MessageOutcome[];
+}
+
 export interface JobReport {
   readonly schemaVersion: number;
   readonly job: ReportInput['job'];
@@ -169,7 +193,8 @@ export interface JobReport {
   readonly failed: readonly FailedMessage[];
   /** Classified from partial input: key and note. */
   readonly partial: readonly { readonly key: number; readonly note: string }[];
-  readonly verdicts: readonly MessageOutcome[];
+  /** Every verdict, by key (then batch, processor); report.json lists it as an array of MessageOutcome. */
+  readonly verdicts: VerdictList;
   /** With learned model versions (--learn): the versions used and the corrections learned. */
   readonly learning?: ReportLearning;
 }

@@ -57,6 +57,20 @@ export type MessageOutcome = MessageVerdict & {
   readonly processor: string;
 };
 
+/**
+ * A job's outcomes as groups (one per done marker), walked group by group:
+ * `group(i)` builds group i's outcomes anew on each call, and the report
+ * drops them before it asks for the next one, so no walk of a job holds
+ * more than the groups whose key ranges overlap at one key (one, on a
+ * healthy job).
+ */
+export interface OutcomeGroups {
+  readonly groupCount: number;
+  group(index: number): readonly MessageOutcome[];
+}
+
+export type Outcomes = readonly MessageOutcome[] | OutcomeGroups;
+
 export interface BatchCommit {
   readonly batch: number;
   readonly first: number;
@@ -148,7 +162,13 @@ export interface ReportInput {
     /** The exact command that resumes the job, when the report's writer knows it. */
     readonly resumeCommand?: string;
   };
-  readonly outcomes: readonly MessageOutcome[];
+  /**
+   * Every committed verdict: an array (small inputs, tests), or groups that
+   * are built afresh each time one is asked for, so that a job's verdicts are
+   * held in their compact, committed form and only one batch's worth at a
+   * time as objects (docs/design.md, "Memory").
+   */
+  readonly outcomes: Outcomes;
   readonly commits: readonly BatchCommit[];
   readonly reclaims: readonly ReclaimEvent[];
   readonly fencedCommits: readonly FencedCommitEvent[];

@@ -4,7 +4,8 @@
  * second `spamzk report` run) never sees half a report.
  *
  * report.json is streamed: one element of a list at a time goes into a
- * buffered chunk, never the whole document into one string. A 120k-message
+ * buffered chunk, never the whole document into one string, and the verdict
+ * list is walked from the job's outcome groups as it is written. A 120k-message
  * report is 12 MB of JSON; built as one string (plus the lines it was joined
  * from) it cost the report command more than the report itself (issue 12).
  */
@@ -15,6 +16,7 @@ import type { Writable } from 'node:stream';
 import { renderHtml } from './html.js';
 import type { JobReport } from './job-report.js';
 import { renderMarkdown } from './markdown.js';
+import { ReportVerdicts } from './verdict-list.js';
 
 export interface ReportFiles {
   readonly json: string;
@@ -79,9 +81,10 @@ export async function writeReportJsonLine(report: JobReport, out: Writable): Pro
   for (let i = 0; i < fields.length; i++) {
     const [key, value] = fields[i]!;
     await sink.write(`${i ? ',' : ''}${JSON.stringify(key)}:`);
-    if (Array.isArray(value)) {
+    if (Array.isArray(value) || value instanceof ReportVerdicts) {
       await sink.write('[');
-      for (let j = 0; j < value.length; j++) await sink.write(`${j ? ',' : ''}${JSON.stringify(value[j]) ?? 'null'}`);
+      let j = 0;
+      for (const element of value as Iterable<unknown>) await sink.write(`${j++ ? ',' : ''}${JSON.stringify(element) ?? 'null'}`);
       await sink.write(']');
     } else {
       await sink.write(JSON.stringify(value));
@@ -93,11 +96,10 @@ export async function writeReportJsonLine(report: JobReport, out: Writable): Pro
 
 async function writePretty(value: unknown, indent: string, sink: ChunkedSink): Promise<void> {
   const inner = `${indent}  `;
+  if (value instanceof ReportVerdicts) return writeRecords(value, value.length, indent, sink);
   if (Array.isArray(value)) {
     if (value.every((v) => v === null || typeof v !== 'object')) return sink.write(JSON.stringify(value));
-    await sink.write('[\n');
-    for (let i = 0; i < value.length; i++) await sink.write(`${i ? ',\n' : ''}${inner}${JSON.stringify(value[i])}`);
-    return sink.write(`\n${indent}]`);
+    return writeRecords(value, value.length, indent, sink);
   }
   if (value !== null && typeof value === 'object') {
     const fields = Object.entries(value).filter(([, v]) => v !== undefined);
@@ -111,6 +113,15 @@ async function writePretty(value: unknown, indent: string, sink: ChunkedSink): P
     return sink.write(`\n${indent}}`);
   }
   return sink.write(JSON.stringify(value));
+}
+
+/** A list of records, one per line (an empty one as []). */
+async function writeRecords(records: Iterable<unknown>, length: number, indent: string, sink: ChunkedSink): Promise<void> {
+  if (length === 0) return sink.write('[]');
+  await sink.write('[\n');
+  let i = 0;
+  for (const record of records) await sink.write(`${i++ ? ',\n' : ''}${indent}  ${JSON.stringify(record)}`);
+  return sink.write(`\n${indent}]`);
 }
 
 /** Collects small pieces into chunks and respects the stream's backpressure. */

@@ -28,14 +28,15 @@ describe('buildReport on a job with failures, unsure verdicts, a reclaim, a fenc
   });
 
   it('gives one verdict per message, sorted by key, with the reason of a failed one', () => {
-    const keys = report.verdicts.map((v) => v.key);
+    const verdicts = [...report.verdicts];
+    const keys = verdicts.map((v) => v.key);
     expect(keys).toEqual([...keys].sort((a, b) => a - b));
     expect(new Set(keys).size).toBe(70);
-    expect(report.verdicts.find((v) => v.key === 16)).toEqual({
+    expect(verdicts.find((v) => v.key === 16)).toEqual({
       key: 16, verdict: 'failed', score: null, batch: 1, processor: 'proc-b', label: 'spam',
       reason: 'vanished from the mailbox (expunged before fetch)',
     });
-    expect(report.verdicts.find((v) => v.key === 33)).toEqual({
+    expect(verdicts.find((v) => v.key === 33)).toEqual({
       key: 33, verdict: 'spam', score: 0.91, batch: 3, processor: 'proc-b', label: 'ham',
     });
     expect(report.failed.map((f) => f.key)).toEqual([13, 16, 52]);
@@ -243,7 +244,7 @@ describe('buildReport edge cases', () => {
     });
     expect(report.totals).toEqual({ messages: 100_000, spam: 9_900, ham: 10_000, unsure: 80_100, failed: 0 });
     expect(report.integrity.ok).toBe(true);
-    expect(report.verdicts[99_999]!.key).toBe(100_000);
+    expect([...report.verdicts][99_999]!.key).toBe(100_000);
     expect(report.throughput.buckets).toBeLessThanOrEqual(40);
     // 1000 batches committed every 50 ms, each 200 ms long: the last bucket is partial.
     expect((report.throughput.endMs - report.throughput.startMs) % report.throughput.bucketMs).not.toBe(0);

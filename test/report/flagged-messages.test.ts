@@ -12,12 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildReport, renderHtml, renderMarkdown, type MessageOutcome, type ReportInput } from '../../src/report/index.js';
 import { MAX_FLAGGED_ROWS } from '../../src/report/flagged.js';
 import { openBrowser } from '../dashboard/browser.js';
-import { fixtureInput } from './job-fixture.js';
+import { fixtureInput, type ArrayReportInput } from './job-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'spamzk-flagged-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function named(input: ReportInput, names: (o: MessageOutcome) => Partial<MessageOutcome>): ReportInput {
+function named(input: ArrayReportInput, names: (o: MessageOutcome) => Partial<MessageOutcome>): ArrayReportInput {
   return {
     ...input,
     job: { ...input.job, sourceName: 'imaps://alice@mail.example:993/INBOX', modelName: 'models/mine.json, trained on folders: 40 spam, 60 ham, id 0123456789ab', cutoffs: { ham: 0.4, spam: 0.85 } },
@@ -32,7 +32,7 @@ const input = named(fixtureInput(), (o) => ({
   date: new Date(Date.UTC(2002, 0, 1 + ((o.key * 7) % 30))).toISOString().replace('.000Z', 'Z'),
 }));
 const report = buildReport(input);
-const flagged = report.verdicts.filter((v) => v.verdict === 'spam' || v.verdict === 'unsure');
+const flagged = [...report.verdicts].filter((v) => v.verdict === 'spam' || v.verdict === 'unsure');
 
 describe('reports name the mail', () => {
   it('report.json lists each verdict with its Message-ID, From, Subject and Date', () => {

@@ -61,7 +61,10 @@ function commit(batch: number, claimSeq: number, startMs: number, endMs: number,
   };
 }
 
-export function fixtureInput(): ReportInput {
+/** A report input whose outcomes are one array (what the report tests reshape). */
+export type ArrayReportInput = ReportInput & { readonly outcomes: readonly MessageOutcome[] };
+
+export function fixtureInput(): ArrayReportInput {
   return {
     job: {
       jobId: 'job-7f3a', source: 'mbox:fixtures/spamassassin-test.mbox', modelId: 'nb-2026-11-21',
