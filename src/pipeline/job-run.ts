@@ -171,18 +171,37 @@ async function runLocalFleet(input: RunInput, sessions: JobSession, jobId: strin
 
 /** The job as ZooKeeper holds it (one snapshot), with the source as it is now and the command that resumes the job. */
 async function reportInput(input: JobRunInput, sessions: JobSession, jobId: string, learned?: LearningSummary): Promise<ReportInput> {
+  const moving = input.settings.writeBack === 'move';
+  // Without moves to finish, the mailbox is listed before the job's records
+  // are read: a fixture's scan peaks at hundreds of MB for a million files,
+  // and so its memory is free again before the records arrive (the parent's
+  // peak is the larger of the two, not their sum).
+  const listed = moving ? undefined : await listSourceNow(input);
   const records = await sessions.run('reading the report', (s) => readJobRecords(s, input.settings.zkRoot, jobId));
   const gathered = reportInputFrom(jobId, records, learned ? learnedOf(learned) : undefined);
   const lastPlanned = records.batches.reduce((max, b) => Math.max(max, b.last), 0);
-  const moving = input.settings.writeBack === 'move';
   let pendingMoves: number | undefined;
-  const sourceNow = await withSource(input, async (s): Promise<SourceCount> => {
-    let keys = await s.listKeys();
-    if (moving) ({ keys, pending: pendingMoves } = await completePendingMoves(s, allOutcomes(gathered.outcomes), keys, input.log));
-    return { reachable: true, messages: keys.length, notPlanned: keys.filter((k) => k > lastPlanned).length };
-  }).catch((err: unknown): SourceCount => ({ reachable: false, error: (err as Error).message }));
+  const now =
+    listed ??
+    (await listSourceNow(input, async (s, keys) => {
+      const done = await completePendingMoves(s, allOutcomes(gathered.outcomes), keys, input.log);
+      pendingMoves = done.pending;
+      return done.keys;
+    }));
+  const sourceNow: SourceCount = 'error' in now ? { reachable: false, error: now.error } : { reachable: true, messages: now.keys.length, notPlanned: now.keys.filter((k) => k > lastPlanned).length };
   const moves = moving && input.settings.junkMailbox ? { moves: { junkMailbox: input.settings.junkMailbox, ...(pendingMoves === undefined ? {} : { pending: pendingMoves }) } } : {};
   return { ...gathered, job: { ...gathered.job, sourceNow, ...moves, ...(input.resumeCommand ? { resumeCommand: input.resumeCommand } : {}) } };
+}
+
+/** The mailbox's keys as they are now (after `settle`, e.g. the pending moves), or why it could not be listed. */
+async function listSourceNow(
+  input: JobRunInput,
+  settle?: (source: MailSource, keys: number[]) => Promise<number[]>,
+): Promise<{ keys: number[] } | { error: string }> {
+  return withSource(input, async (s) => {
+    const keys = await s.listKeys();
+    return { keys: settle ? await settle(s, keys) : keys };
+  }).catch((err: unknown) => ({ error: (err as Error).message }));
 }
 
 /** The cadence's view of the source: keys above the last planned one, from a source that must still be the job's. */
