@@ -51,7 +51,8 @@ export class FeatureExtractor {
   /** The message's distinct feature indices (a view valid until the next call). */
   extract(raw: Buffer, tokens: readonly string[], texts: readonly string[] = []): Uint32Array {
     const seen = this.#seen;
-    for (let i = 0; i < this.#set; i++) seen[this.#out[i]! >>> 5] = 0;
+    const previous = this.#out;
+    for (let i = 0, set = this.#set; i < set; i++) seen[previous[i]! >>> 5] = 0;
     let n = 0;
     // The head is read with CRLF taken as LF: the same message arrives with
     // CRLF over IMAP and with LF from a file or an mbox, and its score must

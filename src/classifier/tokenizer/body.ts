@@ -38,7 +38,7 @@ export function addWordTokens(text: string, prefix: string, opts: WordOptions, o
     if (out.size >= cap) return;
     if (i - start < opts.minLength && i - start <= 4) continue;
     let word = text.slice(start, i);
-    if (word.length > 4 && (word.includes('://') || URLISH.test(word))) {
+    if (word.length > 4 && (word.includes('://') || (mayStartUrlish(word.charCodeAt(0)) && URLISH.test(word)))) {
       urlTokens(word, out);
       continue;
     }
@@ -70,6 +70,12 @@ export function isWhiteSpace(c: number): boolean {
   if (c < 0xa0) return false;
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
     c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** h or w in either case: the only first letters URLISH can match (its /i folds no other character to them). */
+function mayStartUrlish(c: number): boolean {
+  const lower = c | 0x20;
+  return lower === 0x68 || lower === 0x77;
 }
 
 function isAsciiAlnum(c: number): boolean {
