@@ -79,6 +79,7 @@ export interface ClassifyOptions {
 interface Observed {
   readonly tokens: string[];
   readonly notes: string[];
+  /** A view into the extractor's buffer, valid until the next observe(). */
   readonly features: Uint32Array;
   readonly evidence: Evidence;
   readonly logOdds: number;
@@ -119,7 +120,7 @@ export class SpamModel {
     for (const msg of messages) {
       const observed = model.observe(msg.raw);
       model.learnObserved(observed, msg.label);
-      if (epochs > 1) seen.push({ features: observed.features, isSpam: msg.label === 'spam' });
+      if (epochs > 1) seen.push({ features: observed.features.slice(), isSpam: msg.label === 'spam' });
       trained[msg.label]++;
     }
     // Further passes refine only the regression, over the features kept from the
@@ -200,8 +201,8 @@ export class SpamModel {
 
   private observe(raw: Buffer, maxBytes?: number): Observed {
     const { tokens, notes, texts } = this.tokensOf(raw, maxBytes);
-    // The extractor reuses its buffer: copy, since learn() needs the features after scoring.
-    const features = this.#features.extract(raw, tokens, texts).slice();
+    // A view into the extractor's buffer, valid until its next message: train() copies what it keeps.
+    const features = this.#features.extract(raw, tokens, texts);
     const evidence: Evidence = { lr: logOdds(this.state.weights, features), fisher: this.fisherEvidence(tokens) };
     return { tokens, notes, features, evidence, logOdds: fusedLogOdds(this.state.fusion, evidence, this.state.options.online) };
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMail } from '../../src/classifier/mime/decode.js';
 import { DEFAULT_TOKENIZER_OPTIONS, tokenize } from '../../src/classifier/tokenizer/index.js';
+import { isWhiteSpace } from '../../src/classifier/tokenizer/body.js';
 
 const tokensOf = (text: string, opts = DEFAULT_TOKENIZER_OPTIONS): string[] => tokenize(decodeMail(Buffer.from(text, 'utf8')), opts);
 
@@ -23,6 +24,15 @@ describe('tokenizer', () => {
   it('flags disguised URLs: user info, raw IP addresses', () => {
     const t = tokensOf('\n\nhttp://www.bank.com@10.1.2.3/login\n');
     expect(t).toEqual(expect.arrayContaining(['url:userinfo', 'url:ip']));
+  });
+
+  it('splits words on exactly the white space of a /\\s/ regular expression, every UTF-16 unit checked', () => {
+    const differ: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (isWhiteSpace(c) !== /\s/.test(String.fromCharCode(c))) differ.push(c);
+    expect(differ).toEqual([]);
+    expect(tokensOf('Content-Type: text/plain; charset=utf-8\n\nalpha\u3000beta\u00a0gamma\u2009delta\ufeffepsilon\u200bzeta\n')).toEqual(
+      expect.arrayContaining(['alpha', 'beta', 'gamma', 'delta', 'epsilon\u200bzeta']),
+    );
   });
 
   it('turns over-long words into a summary token', () => {

@@ -29,29 +29,30 @@ const TOKEN_SEED = 0x811c9dc5; // FNV-1a offset basis
 const TEXT_SALT = 0x5bd1e995;
 
 /**
- * Collects distinct feature indices. The stamp table marks indices seen in the
- * current message, so deduplication costs one array read per feature instead
- * of a Set; it is private to one extractor and never shared.
+ * Collects distinct feature indices. A bit per index marks those seen in the
+ * current message, so deduplication costs one read instead of a Set. The bits
+ * (2^bits / 8 bytes: 128 KiB for 2^20) stay in the CPU cache where a word per
+ * index (4 MiB) did not; they are cleared after each message through the list
+ * of indices set. The extractor is private to one model and never shared.
  */
 export class FeatureExtractor {
-  readonly #stamps: Uint32Array;
-  #generation = 0;
+  readonly #seen: Uint32Array;
   readonly #shift: number;
   #out: Uint32Array;
+  /** Indices set by the previous message, whose bits are still to clear. */
+  #set = 0;
 
   constructor(readonly options: FeatureOptions) {
-    this.#stamps = new Uint32Array(1 << options.bits);
+    this.#seen = new Uint32Array(Math.max(1, (1 << options.bits) >>> 5));
     this.#shift = 32 - options.bits;
     this.#out = new Uint32Array(4096);
   }
 
   /** The message's distinct feature indices (a view valid until the next call). */
   extract(raw: Buffer, tokens: readonly string[], texts: readonly string[] = []): Uint32Array {
-    this.#generation = (this.#generation + 1) >>> 0;
-    if (this.#generation === 0) {
-      this.#stamps.fill(0);
-      this.#generation = 1;
-    }
+    const seen = this.#seen;
+    const previous = this.#out;
+    for (let i = 0, set = this.#set; i < set; i++) seen[previous[i]! >>> 5] = 0;
     let n = 0;
     // The head is read with CRLF taken as LF: the same message arrives with
     // CRLF over IMAP and with LF from a file or an mbox, and its score must
@@ -68,6 +69,7 @@ export class FeatureExtractor {
     if (this.options.tokens) {
       for (const token of tokens) n = this.#add(hashString(token) >>> this.#shift, n);
     }
+    this.#set = n;
     return this.#out.subarray(0, n);
   }
 
@@ -97,8 +99,11 @@ export class FeatureExtractor {
   }
 
   #add(index: number, n: number): number {
-    if (this.#stamps[index] === this.#generation) return n;
-    this.#stamps[index] = this.#generation;
+    const word = index >>> 5;
+    const bit = 1 << (index & 31);
+    const bits = this.#seen[word]!;
+    if ((bits & bit) !== 0) return n;
+    this.#seen[word] = bits | bit;
     if (n === this.#out.length) {
       const grown = new Uint32Array(n * 2);
       grown.set(this.#out);

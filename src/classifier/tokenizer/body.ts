@@ -16,7 +16,6 @@ export interface WordOptions {
   readonly maxLength: number;
 }
 
-const CHUNK = /\S+/g;
 const LEADING = /^[^\p{L}\p{N}$€£]+/u;
 const TRAILING = /[^\p{L}\p{N}!%]+$/u;
 const URLISH = /^(?:https?:\/\/|www\.)/i;
@@ -27,11 +26,19 @@ const EMAILISH = /^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
  * body). Returns early once `out` holds `cap` tokens.
  */
 export function addWordTokens(text: string, prefix: string, opts: WordOptions, out: Set<string>, cap: number): void {
-  CHUNK.lastIndex = 0;
-  for (let m = CHUNK.exec(text); m !== null; m = CHUNK.exec(text)) {
+  // A scan by hand rather than /\S+/g: no match object per word, and a chunk
+  // too short to be a token or a URL is skipped without being cut out.
+  const end = text.length;
+  let i = 0;
+  for (;;) {
+    while (i < end && isWhiteSpace(text.charCodeAt(i))) i++;
+    if (i === end) return;
+    const start = i;
+    while (i < end && !isWhiteSpace(text.charCodeAt(i))) i++;
     if (out.size >= cap) return;
-    let word = m[0];
-    if (word.length > 4 && (word.includes('://') || URLISH.test(word))) {
+    if (i - start < opts.minLength && i - start <= 4) continue;
+    let word = text.slice(start, i);
+    if (word.length > 4 && (word.includes('://') || (mayStartUrlish(word.charCodeAt(0)) && URLISH.test(word)))) {
       urlTokens(word, out);
       continue;
     }
@@ -55,6 +62,20 @@ export function addWordTokens(text: string, prefix: string, opts: WordOptions, o
     const lower = word.toLowerCase();
     out.add(prefix + lower);
   }
+}
+
+/** Exactly the characters of JavaScript's \s (ECMA-262 WhiteSpace and LineTerminator). */
+export function isWhiteSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** h or w in either case: the only first letters URLISH can match (its /i folds no other character to them). */
+function mayStartUrlish(c: number): boolean {
+  const lower = c | 0x20;
+  return lower === 0x68 || lower === 0x77;
 }
 
 function isAsciiAlnum(c: number): boolean {
