@@ -11,6 +11,7 @@ import { DEFAULT_BATCH_SIZE } from '../../src/cli/config.js';
 import { DEFAULT_ROOT, FOLD_MIN, JobPaths, MAX_RESULT_BYTES } from '../../src/coordination/index.js';
 import { FORMAT_VERSION, RESULT_BUDGET_PER_100_MESSAGES, SCORE_STEPS } from '../../src/pipeline/batch-result.js';
 import { DEFAULT_YIELD_EVERY_MS } from '../../src/pipeline/classify-batch.js';
+import { PROCESSOR_NODE_FLAGS } from '../../src/pipeline/child-protocol.js';
 import { DEFAULT_MAX_RESTARTS } from '../../src/pipeline/fleet.js';
 import { WEDGED_AFTER_MS } from '../../src/pipeline/wedge-watch.js';
 import { PACKAGE_ROOT } from '../../src/shared/index.js';
@@ -49,6 +50,12 @@ describe('the numbers of docs/design.md', () => {
     expect(quotedNumber(/yields to the event loop every (\d+) ms/)).toBe(DEFAULT_YIELD_EVERY_MS);
     expect(quotedNumber(/still running (\d+) s after that abort/) * 1000).toBe(WEDGED_AFTER_MS);
     expect(quotedNumber(/up to (\d+) times a slot/)).toBe(DEFAULT_MAX_RESTARTS);
+  });
+
+  it('give the heap limits processor children run with', () => {
+    const [young, old] = quoted(/a (\d+) MB young generation and a (\d+) MB old space, 4× the live heap/);
+    expect(PROCESSOR_NODE_FLAGS).toEqual([`--max-semi-space-size=${young}`, `--max-old-space-size=${old}`]);
+    expect(readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8')).toContain(`NODE_OPTIONS='${PROCESSOR_NODE_FLAGS.join(' ')}'`);
   });
 
   it('describe the done marker encoding as the code does it', () => {
