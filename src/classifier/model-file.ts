@@ -73,9 +73,8 @@ export function readModelFile(path: string): ModelState {
   return parseModel(bytes, path);
 }
 
-/** The file's bytes (or its text) to a model, checking its id against its content. */
-export function parseModel(file: Buffer | string, where: string): ModelState {
-  const bytes = typeof file === 'string' ? Buffer.from(file, 'utf8') : file;
+/** The file's bytes to a model, checking its id against its content. */
+export function parseModel(bytes: Buffer, where: string): ModelState {
   const text = bytes.toString('utf8');
   let doc: Partial<ModelFileBody> & { id?: unknown };
   try {

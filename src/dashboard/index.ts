@@ -6,7 +6,7 @@ import type { ZkSession } from '../coordination/index.js';
 import { StatusServer } from './server.js';
 import { FleetWatcher } from './watcher.js';
 
-export { readJobSnapshot, batchStateAt, BATCH_STATE_CODES } from './snapshot.js';
+export { readJobSnapshot, batchStateAt, BATCH_STATE_CODES, CommitCache } from './snapshot.js';
 export type { JobSnapshot, BatchState, ClaimView, ControlView, ProcessorView, Throughput, ThroughputPoint } from './snapshot.js';
 export { FleetWatcher, type FleetUpdate, type FleetWatcherOptions } from './watcher.js';
 export { StatusServer, DashboardServerError, LOOPBACK } from './server.js';

@@ -11,7 +11,6 @@ import {
   readLiveClaims,
   readQuarantine,
   readControl,
-  readPlan,
   type Claim,
   type ControlState,
   type CoordinationEventRecord,
@@ -101,25 +100,35 @@ const FLEET = 'fleet';
  * reads each marker once: a snapshot then costs the open part of the job,
  * not its history.
  */
-export type CommitCache = Map<number, BatchCommit>;
+export class CommitCache {
+  /** By batch. */
+  readonly commits = new Map<number, BatchCommit>();
+  /** The job node's creation (czxid, hex) these commits belong to: a job deleted and planned again starts afresh. */
+  jobCreated: string | undefined;
+}
 
-/** Reads the whole job (several pipelined reads); with `known`, only the done markers it lacks. */
+/** Reads the whole job (several pipelined reads); with `cache`, only the done markers it lacks. */
 export async function readJobSnapshot(
   session: ZkSession,
   root: string,
   jobId: string,
   now: () => number = Date.now,
-  known: CommitCache = new Map(),
+  cache: CommitCache = new CommitCache(),
 ): Promise<JobSnapshot> {
-  const [status, , quarantined, liveClaims, events, control] = await Promise.all([
+  const [status, jobNode, quarantined, liveClaims, events, control] = await Promise.all([
     readJobStatus(session, root, jobId),
-    readNewCommits(session, root, jobId, known),
+    session.exists(new JobPaths(root, jobId).job),
     readQuarantine(session, root, jobId),
     readLiveClaims(session, root, jobId),
     readEvents(session, root, jobId),
     readControl(session, new JobPaths(root, jobId)),
   ]);
-  const head = await readModelHead(session, root, status.spec.sourceId);
+  const jobCreated = jobNode?.czxid.toString('hex');
+  if (jobCreated !== cache.jobCreated) cache.commits.clear();
+  cache.jobCreated = jobCreated;
+  const known = cache.commits;
+  // For the batches of the plan the status read, so grid and counts agree.
+  const [head] = await Promise.all([readModelHead(session, root, status.spec.sourceId), readNewCommits(session, root, jobId, known, status.batchCount)]);
   const takenAt = now();
   const claims = await ownerClaims(session, new JobPaths(root, jobId), liveClaims, takenAt);
   const states = batchStates(status.batchCount, known, quarantined.map((q) => q.batch), claims);
@@ -157,7 +166,7 @@ export function batchStateAt(snapshot: Pick<JobSnapshot, 'grid'>, b: number): Ba
 }
 
 /** Closed batches win over a claim read a moment earlier: a commit deletes its claim in the same multi. */
-function batchStates(batchCount: number, done: CommitCache, quarantined: number[], claims: ClaimView[]): BatchState[] {
+function batchStates(batchCount: number, done: ReadonlyMap<number, BatchCommit>, quarantined: number[], claims: ClaimView[]): BatchState[] {
   const states: BatchState[] = Array.from({ length: batchCount }, () => 'pending');
   for (const c of claims) if (c.batch < batchCount) states[c.batch] = 'claimed';
   for (const b of quarantined) if (b < batchCount) states[b] = 'quarantined';
@@ -190,9 +199,8 @@ async function ownerClaims(session: ZkSession, paths: JobPaths, live: Claim[], t
   return views.filter((v): v is ClaimView => v !== undefined).sort((a, b) => a.batch - b.batch);
 }
 
-/** Adds to `known` the commits of the plan's batches it lacks (the plan read here; quarantined and open batches have no marker). */
-async function readNewCommits(session: ZkSession, root: string, jobId: string, known: CommitCache): Promise<void> {
-  const { batchCount } = await readPlan(session, new JobPaths(root, jobId));
+/** Adds to `known` the commits of batches below `batchCount` it lacks (quarantined and open batches have no marker). */
+async function readNewCommits(session: ZkSession, root: string, jobId: string, known: Map<number, BatchCommit>, batchCount: number): Promise<void> {
   const unknown: number[] = [];
   for (let b = 0; b < batchCount; b++) if (!known.has(b)) unknown.push(b);
   for (const commit of commitsOf(await readDoneMarkersOf(session, root, jobId, unknown))) known.set(commit.batch, commit);

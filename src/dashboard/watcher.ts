@@ -14,7 +14,7 @@
  */
 import zookeeper from 'node-zookeeper-client';
 import { JobPaths, listJobs, type JobListing, type ZkSession } from '../coordination/index.js';
-import { readJobSnapshot, type CommitCache, type JobSnapshot } from './snapshot.js';
+import { CommitCache, readJobSnapshot, type JobSnapshot } from './snapshot.js';
 
 export type FleetUpdate = { type: 'jobs'; jobs: JobListing[] } | { type: 'snapshot'; snapshot: JobSnapshot };
 
@@ -70,9 +70,7 @@ class Coalescer {
 class JobWatch {
   readonly refresh: Coalescer;
   /** The job's commits read so far: each done marker is read once (snapshot.ts). */
-  private readonly commits: CommitCache = new Map();
-  /** The job node's creation (czxid) the commits belong to: a job deleted and planned again starts afresh. */
-  private createdZxid: string | undefined;
+  private readonly commits = new CommitCache();
   /** Paths whose one-shot watch is set and has not fired yet. */
   private readonly armed = new Set<string>();
   readonly paths: JobPaths;
@@ -89,7 +87,6 @@ class JobWatch {
     const session = this.fleet.session;
     try {
       await this.arm(session);
-      await this.forgetCommitsOfAnEarlierJob(session);
       const snapshot = await readJobSnapshot(session, this.fleet.root, this.jobId, Date.now, this.commits);
       this.fleet.publish({ type: 'snapshot', snapshot });
       // Heartbeats rewrite a claim's status: watch the claims in hand, so the page shows progress.
@@ -101,13 +98,6 @@ class JobWatch {
       this.fleet.reportError(err);
       this.refresh.request(this.fleet.retryMs);
     }
-  }
-
-  private async forgetCommitsOfAnEarlierJob(s: ZkSession): Promise<void> {
-    const stat = await s.exists(this.paths.job);
-    const created = stat?.czxid.toString('hex');
-    if (created !== this.createdZxid) this.commits.clear();
-    this.createdZxid = created;
   }
 
   /**

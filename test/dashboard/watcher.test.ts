@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useZooKeeper } from '../support/zookeeper.js';
 import { changeControl, JobPaths, ZkSession } from '../../src/coordination/index.js';
-import { FleetWatcher, readJobSnapshot, serveStatusPage, type JobSnapshot } from '../../src/dashboard/index.js';
+import { CommitCache, FleetWatcher, readJobSnapshot, serveStatusPage, type JobSnapshot } from '../../src/dashboard/index.js';
 import { eventually } from '../coordination/helpers.js';
 import { runCli, TEST_SPLIT } from '../pipeline/harness.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -77,6 +77,28 @@ describe('FleetWatcher', () => {
     expect(dataReads() - beforePause).toBeLessThan(20);
     watcher.close();
   });
+
+  it('reads a job deleted and planned again under the same id afresh, not from the commits kept for the old one', async () => {
+    const root = '/watch-again';
+    const zk = ['--zk', zoo.zk.connectString, '--zk-root', root];
+    const replay = async (): Promise<string> => {
+      const r = await runCli(['replay', EML_SAMPLE, ...zk, '--processors', '1', '--batch-size', '2', '--json', '--report-dir', temp.make('spamzk-watcher-report-')]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { job: { jobId: string } }).job.jobId;
+    };
+    const jobId = await replay();
+    const cache = new CommitCache();
+    const first = await readJobSnapshot(zoo.session, root, jobId, Date.now, cache);
+    expect(first.complete).toBe(true);
+    const deleted = await runCli(['jobs', 'delete', jobId, ...zk]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(await replay()).toBe(jobId);
+    // The kept commits are the old job's (other commit times): the snapshot must not use them.
+    const again = await readJobSnapshot(zoo.session, root, jobId, Date.now, cache);
+    const fresh = await readJobSnapshot(zoo.session, root, jobId);
+    expect({ ...again, takenAt: 0 }).toEqual({ ...fresh, takenAt: 0 });
+    expect(again.throughput.series[0]!.at).toBeGreaterThan(first.throughput.series[0]!.at);
+  }, 120_000);
 
   // Last: it stops the ZooKeeper server.
   it('the status page outlives its ZooKeeper session: after an outage it reconnects and shows a job planned afterwards', async () => {

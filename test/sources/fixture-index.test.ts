@@ -67,7 +67,9 @@ describe('a fixture opened from its saved index', () => {
     const source = new FixtureSource(location, { index });
     await source.open();
     const middle = await source.fetchRange({ first: 2, last: 3 });
+    const beyond = await source.fetchRange({ first: whole.keys.length + 1, last: whole.keys.length + 10 });
     await source.close();
+    expect(beyond).toEqual([]);
     expect(middle.map((m) => m.raw.toString('latin1'))).toEqual(whole.messages.slice(1, 3).map((m) => m.raw.toString('latin1')));
   });
 
